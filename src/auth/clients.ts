@@ -1,0 +1,130 @@
+import type { ApplicationRecord, TenantData } from '../directory/model.js';
+
+/** Microsoft's first-party public clients that every tenant accepts without registration. */
+export const WELL_KNOWN_PUBLIC_CLIENTS: Record<string, string> = {
+  '04b07795-8ddb-461a-bbee-02f9e1bf7b46': 'Microsoft Azure CLI',
+  '14d82eec-204b-4c2f-b7e8-296a70dab67e': 'Microsoft Graph Command Line Tools',
+  '1950a258-227b-4e31-a9cf-717495945fc2': 'Microsoft Azure PowerShell',
+};
+
+export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
+export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+
+/**
+ * The delegated Graph permissions the emulator knows. A public client asking for `.default`
+ * gets all of them (as if an admin had consented them); explicit scopes get what they name.
+ */
+export const DELEGATED_PERMISSIONS = [
+  'AuditLog.Read.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+  'Group.Read.All',
+  'PrivilegedAccess.Read.AzureAD',
+  'PrivilegedAccess.ReadWrite.AzureAD',
+  'RoleAssignmentSchedule.Read.Directory',
+  'RoleAssignmentSchedule.ReadWrite.Directory',
+  'RoleAssignmentSchedule.Remove.Directory',
+  'RoleEligibilitySchedule.Read.Directory',
+  'RoleEligibilitySchedule.ReadWrite.Directory',
+  'RoleEligibilitySchedule.Remove.Directory',
+  'RoleManagement.Read.All',
+  'RoleManagement.Read.Directory',
+  'RoleManagement.ReadWrite.Directory',
+  'RoleManagementPolicy.Read.Directory',
+  'RoleManagementPolicy.ReadWrite.Directory',
+  'User.Read',
+  'User.Read.All',
+  'User.ReadBasic.All',
+] as const;
+
+/** What `.default` yields for a client that has no consented list of its own. */
+export const DEFAULT_DELEGATED = [
+  'AuditLog.Read.All',
+  'Directory.Read.All',
+  'PrivilegedAccess.ReadWrite.AzureAD',
+  'RoleAssignmentSchedule.ReadWrite.Directory',
+  'RoleEligibilitySchedule.ReadWrite.Directory',
+  'RoleManagement.ReadWrite.Directory',
+  'RoleManagementPolicy.ReadWrite.Directory',
+  'User.Read',
+];
+
+export const APPLICATION_PERMISSIONS = [
+  'AuditLog.Read.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+  'RoleAssignmentSchedule.ReadWrite.Directory',
+  'RoleEligibilitySchedule.ReadWrite.Directory',
+  'RoleManagement.Read.All',
+  'RoleManagement.Read.Directory',
+  'RoleManagement.ReadWrite.Directory',
+  'RoleManagementPolicy.Read.Directory',
+  'RoleManagementPolicy.ReadWrite.Directory',
+  'User.Read.All',
+] as const;
+
+export interface Client {
+  clientId: string;
+  displayName: string;
+  publicClient: boolean;
+  registration: ApplicationRecord | undefined;
+}
+
+export function findClient(t: TenantData, clientId: string): Client | undefined {
+  const id = clientId.toLowerCase();
+  const reg = t.applications.find((a) => a.appId === id);
+  if (reg) return { clientId: id, displayName: reg.displayName, publicClient: reg.publicClient, registration: reg };
+  const known = WELL_KNOWN_PUBLIC_CLIENTS[id];
+  return known ? { clientId: id, displayName: known, publicClient: true, registration: undefined } : undefined;
+}
+
+const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
+
+export interface RequestedScopes {
+  /** As the client asked, minus the OpenID Connect scopes: echoed in the token response. */
+  echo: string;
+  resource: string;
+  /** Explicit permission names, or '.default'. */
+  permissions: string[] | '.default';
+}
+
+/**
+ * Splits an OAuth `scope` parameter. "https://graph.microsoft.com/.default", "User.Read"
+ * (Graph is the default resource) and "https://graph.microsoft.com/RoleManagement.Read.Directory" all work.
+ */
+export function parseScopes(scope: string | undefined): RequestedScopes {
+  const parts = (scope ?? '').split(/\s+/).filter(Boolean).filter((s) => !OIDC_SCOPES.has(s.toLowerCase()));
+  if (parts.length === 0) return { echo: `${GRAPH_RESOURCE}/User.Read`, resource: GRAPH_RESOURCE, permissions: ['User.Read'] };
+  let resource = GRAPH_RESOURCE;
+  const perms: string[] = [];
+  let isDefault = false;
+  for (const p of parts) {
+    const m = /^(https?:\/\/[^/]+|[0-9a-f-]{36})\/(.+)$/i.exec(p);
+    if (m) {
+      resource = m[1]!.toLowerCase() === GRAPH_APP_ID ? GRAPH_RESOURCE : m[1]!.replace(/\/$/, '');
+      if (m[2] === '.default') isDefault = true;
+      else perms.push(m[2]!);
+    } else if (p === '.default') {
+      isDefault = true;
+    } else {
+      perms.push(p);
+    }
+  }
+  return { echo: parts.join(' '), resource, permissions: isDefault ? '.default' : perms };
+}
+
+export function delegatedScopesFor(client: Client, requested: RequestedScopes): { granted: string[]; unknown: string[] } {
+  if (requested.permissions === '.default') {
+    const consented = client.registration?.delegatedPermissions ?? [];
+    return { granted: consented.length ? [...consented] : [...DEFAULT_DELEGATED], unknown: [] };
+  }
+  const known = new Map(DELEGATED_PERMISSIONS.map((p) => [p.toLowerCase(), p]));
+  const granted: string[] = [];
+  const unknown: string[] = [];
+  for (const p of requested.permissions) {
+    const k = known.get(p.toLowerCase());
+    if (k) granted.push(k);
+    else unknown.push(p);
+  }
+  return { granted, unknown };
+}

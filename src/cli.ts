@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { ConfigError, helpText, loadConfig, type Config } from './config.js';
+import { createEmulator, VERSION, type Emulator } from './emulator.js';
+import { SeedError } from './store/seed.js';
+import { loadOrCreateTlsMaterial } from './tls.js';
+import { ROLE } from './directory/directory.js';
+
+/** The process: configuration, the emulator, signals, the banner. Nothing else lives here. */
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(helpText());
+    return 0;
+  }
+  if (argv.includes('--version')) {
+    console.log(VERSION);
+    return 0;
+  }
+  const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'serve';
+  const rest = command === 'serve' && argv[0] !== 'serve' ? argv : argv.slice(1);
+  let config: Config;
+  try {
+    config = loadConfig(process.env, rest);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`pim-emulator: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (command === 'ca') {
+    const tls = await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), config.publicUrl ? [new URL(config.publicUrl).hostname] : []);
+    process.stdout.write(tls.caCertPem);
+    return 0;
+  }
+  if (command !== 'serve') {
+    console.error(`pim-emulator: unknown command '${command}'\n\n${helpText()}`);
+    return 2;
+  }
+
+  let emulator: Emulator;
+  try {
+    emulator = await createEmulator(config, {
+      logger: config.logLevel === 'silent' ? false : {
+        level: config.logLevel,
+        ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
+      },
+    });
+  } catch (e) {
+    if (e instanceof SeedError) {
+      console.error(`pim-emulator: invalid seed: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  try {
+    await emulator.listen();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    console.error(`pim-emulator: cannot listen: ${err.message}${err.code === 'EADDRINUSE' ? ' (set PIM_HTTP_PORT / PIM_HTTPS_PORT, or 0 for a free port)' : ''}`);
+    await emulator.close().catch(() => undefined);
+    return 1;
+  }
+  console.log(banner(emulator));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    emulator.app.log.info(`${signal}: flushing state and stopping`);
+    emulator.close().then(
+      () => process.exit(0),
+      (e) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  return -1; // keep running
+}
+
+function banner(e: Emulator): string {
+  const { http, https } = e.urls;
+  const c = e.config;
+  const lines = [
+    '',
+    `  entra-pim-emulator ${VERSION} — Microsoft Entra PIM on Microsoft Graph, locally`,
+    '',
+    `  Graph        ${https}/v1.0   (also ${http}/v1.0)`,
+    `  Sign-in      ${https}/{tenant}/oauth2/v2.0/token   discovery: ${https}/contoso/v2.0/.well-known/openid-configuration`,
+    `  Control      ${http}/_emulator/health  · /clock · /reset · /seed · /tokens`,
+    `  CA           ${http}/_emulator/ca.pem${c.storage === 'file' ? `  (file: ${path.resolve(c.dataDir, 'tls', 'ca.pem')})` : '  (memory storage: a new CA each start)'}`,
+    `               trust it: curl -s ${http}/_emulator/ca.pem > pim-ca.pem && export NODE_EXTRA_CA_CERTS=$PWD/pim-ca.pem`,
+    `  Storage      ${c.storage}${c.storage === 'file' ? ` (${path.resolve(c.dataDir)})` : ''}`,
+    '',
+    '  Tenants and personas (password for everyone: Passw0rd!)',
+  ];
+  const roles = new Map(e.store.system().roleDefinitions.map((r) => [r.id, r.displayName]));
+  for (const t of e.store.tenants()) {
+    lines.push(`    ${t.tenant.name.padEnd(10)} ${t.tenant.domain}  ${t.tenant.id}  ${t.tenant.licenses.length ? t.tenant.licenses.join(',') : 'no P2 licence'}`);
+    for (const u of t.users) {
+      const held = t.roleAssignments.filter((a) => a.principalId === u.id).map((a) => roles.get(a.roleDefinitionId) ?? a.roleDefinitionId);
+      lines.push(`      ${u.userPrincipalName.padEnd(36)} ${held.length ? held.join(', ') : 'no roles'}`);
+    }
+  }
+  lines.push('', `  MFA codes    ${http}/_emulator/tenants/contoso/users/pimuser@contoso.onmicrosoft.com/mfa-code`, `  Well-known clients: Azure CLI 04b07795-8ddb-461a-bbee-02f9e1bf7b46 (public), role template GA ${ROLE.globalAdministrator}`, '');
+  return lines.join('\n');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

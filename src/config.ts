@@ -1,0 +1,121 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** The one place that knows the emulator's settings. Nothing else reads process.env. */
+export interface Config {
+  httpPort: number;
+  httpsPort: number;
+  smtpPort: number;
+  host: string;
+  dataDir: string;
+  storage: 'file' | 'memory';
+  seedPath: string;
+  publicUrl: string | undefined;
+  smtpUrl: string | undefined;
+  logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export class ConfigError extends Error {}
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  flag: string;
+  help: string;
+  default: Config[K];
+  parse: (raw: string, env: string) => Config[K];
+}
+
+function port(raw: string, env: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n > 65535) {
+    throw new ConfigError(`${env} must be a port number from 0 to 65535 (0 picks a free port); got '${raw}'`);
+  }
+  return n;
+}
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: string, env: string): T => {
+    const v = raw.trim().toLowerCase() as T;
+    if (!values.includes(v)) throw new ConfigError(`${env} must be one of ${values.join(', ')}; got '${raw}'`);
+    return v;
+  };
+}
+function nonEmpty(raw: string, env: string): string {
+  if (!raw.trim()) throw new ConfigError(`${env} must not be empty`);
+  return raw.trim();
+}
+function url(protocols: string[]) {
+  return (raw: string, env: string): string | undefined => {
+    if (!raw.trim()) return undefined;
+    let u: URL;
+    try {
+      u = new URL(raw.trim());
+    } catch {
+      throw new ConfigError(`${env} must be an absolute URL such as ${protocols[0]}//localhost:8443; got '${raw}'`);
+    }
+    if (!protocols.includes(u.protocol)) {
+      throw new ConfigError(`${env} must use ${protocols.join(' or ')}; got '${raw}'`);
+    }
+    return raw.trim().replace(/\/+$/, '');
+  };
+}
+
+/** Every setting: env var, CLI flag, default. `pim-emulator --help` prints this table. */
+export const SETTINGS = [
+  { key: 'httpPort', env: 'PIM_HTTP_PORT', flag: '--http-port', help: 'HTTP listener: Graph, sign-in, control plane', default: 8080, parse: port },
+  { key: 'httpsPort', env: 'PIM_HTTPS_PORT', flag: '--https-port', help: 'HTTPS listener (same app over TLS; MSAL and @azure/identity need it)', default: 8443, parse: port },
+  { key: 'smtpPort', env: 'PIM_SMTP_PORT', flag: '--smtp-port', help: 'SMTP capture listener', default: 2525, parse: port },
+  { key: 'host', env: 'PIM_HOST', flag: '--host', help: 'bind address (0.0.0.0 in the container)', default: '127.0.0.1', parse: nonEmpty },
+  { key: 'dataDir', env: 'PIM_DATA', flag: '--data', help: 'data directory: state files and the generated CA', default: './.pim-emulator', parse: nonEmpty },
+  { key: 'storage', env: 'PIM_STORAGE', flag: '--storage', help: 'file (durable, under PIM_DATA) or memory', default: 'file', parse: oneOf(['file', 'memory'] as const) },
+  { key: 'seedPath', env: 'PIM_SEED', flag: '--seed', help: 'seed document loaded on first start and on reset', default: path.join(PACKAGE_ROOT, 'seed', 'default.json'), parse: nonEmpty },
+  { key: 'publicUrl', env: 'PIM_PUBLIC_URL', flag: '--public-url', help: 'URL clients use when they reach the emulator through another name (container, proxy)', default: undefined, parse: url(['http:', 'https:']) },
+  { key: 'smtpUrl', env: 'PIM_SMTP_URL', flag: '--smtp-url', help: 'send mail to this SMTP relay (e.g. smtp://mailpit:1025) instead of the embedded inbox', default: undefined, parse: url(['smtp:', 'smtps:']) },
+  { key: 'logLevel', env: 'PIM_LOG_LEVEL', flag: '--log-level', help: `log level: ${LOG_LEVELS.join(', ')}`, default: 'info', parse: oneOf(LOG_LEVELS) },
+] as const satisfies readonly Setting<keyof Config>[];
+
+export function defaultConfig(): Config {
+  return Object.fromEntries(SETTINGS.map((s) => [s.key, s.default])) as unknown as Config;
+}
+
+/**
+ * Reads settings from the environment, then from `--flag value` / `--flag=value` arguments
+ * (flags win). Throws ConfigError naming the key for any invalid value or unknown flag.
+ */
+export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): Config {
+  const config = defaultConfig() as unknown as Record<string, unknown>;
+  for (const s of SETTINGS) {
+    const raw = env[s.env];
+    if (raw !== undefined) config[s.key] = s.parse(raw, s.env);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const s = SETTINGS.find((x) => x.flag === flag);
+    if (!s) throw new ConfigError(`unknown option '${arg}' (see pim-emulator --help)`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`${s.flag} (${s.env}) needs a value`);
+    config[s.key] = s.parse(value, `${s.flag} (${s.env})`);
+  }
+  return config as unknown as Config;
+}
+
+export function helpText(): string {
+  const rows = SETTINGS.map((s) => `  ${`${s.flag} <value>`.padEnd(22)} ${s.env.padEnd(16)} ${s.help} [default: ${s.default ?? 'unset'}]`);
+  return [
+    'pim-emulator — a local Microsoft Entra PIM emulator (Microsoft Graph, sign-in, MFA, mail)',
+    '',
+    'Usage:',
+    '  pim-emulator [options]      run the emulator',
+    '  pim-emulator ca [options]   print the CA certificate (PEM) clients should trust',
+    '  pim-emulator --help | --version',
+    '',
+    'Options (each also an environment variable):',
+    ...rows,
+  ].join('\n');
+}

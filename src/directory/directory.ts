@@ -1,0 +1,63 @@
+import type { ApplicationRecord, GroupRecord, RoleDefinition, TenantData, UserRecord } from './model.js';
+import { isGuid } from '../ids.js';
+import type { Store } from '../store/store.js';
+
+/** Tenants are named in URLs by GUID, by domain (contoso.onmicrosoft.com) or by short name (contoso). */
+export function findTenant(store: Store, key: string): TenantData | undefined {
+  const k = decodeURIComponent(key).toLowerCase();
+  return store.tenants().find((t) => t.tenant.id === k || t.tenant.domain === k || t.tenant.name === k);
+}
+
+/** The tenant a UPN's domain belongs to, for the `common` and `organizations` authorities. */
+export function tenantOfUpn(store: Store, upn: string): TenantData | undefined {
+  const domain = upn.split('@')[1]?.toLowerCase();
+  return domain ? store.tenants().find((t) => t.tenant.domain === domain) : undefined;
+}
+
+export function findUser(t: TenantData, idOrUpn: string): UserRecord | undefined {
+  const k = decodeURIComponent(idOrUpn).toLowerCase();
+  return isGuid(k) ? t.users.find((u) => u.id === k) : t.users.find((u) => u.userPrincipalName.toLowerCase() === k);
+}
+
+export type Principal =
+  | { kind: 'user'; record: UserRecord }
+  | { kind: 'group'; record: GroupRecord }
+  | { kind: 'servicePrincipal'; record: ApplicationRecord };
+
+export function findPrincipal(t: TenantData, id: string): Principal | undefined {
+  const k = id.toLowerCase();
+  const user = t.users.find((u) => u.id === k);
+  if (user) return { kind: 'user', record: user };
+  const group = t.groups.find((g) => g.id === k);
+  if (group) return { kind: 'group', record: group };
+  const sp = t.applications.find((a) => a.id === k);
+  if (sp) return { kind: 'servicePrincipal', record: sp };
+  return undefined;
+}
+
+export function findRoleDefinition(store: Store, id: string): RoleDefinition | undefined {
+  const k = id.toLowerCase();
+  return store.system().roleDefinitions.find((r) => r.id === k || r.templateId === k);
+}
+
+/** The principal ids whose role assignments apply to a user: the user and the groups it belongs to. */
+export function principalIdsOf(t: TenantData, userId: string): string[] {
+  return [userId, ...t.groups.filter((g) => g.members.includes(userId)).map((g) => g.id)];
+}
+
+/**
+ * Template ids of the roles a principal holds right now, evaluated at request time.
+ * Today: direct assignments (to the user or its role-assignable groups); PIM activations join here.
+ */
+export function activeRoleTemplateIds(t: TenantData, principalId: string): string[] {
+  const ids = new Set(principalIdsOf(t, principalId));
+  const roles = t.roleAssignments.filter((a) => ids.has(a.principalId) && a.directoryScopeId === '/').map((a) => a.roleDefinitionId);
+  return [...new Set(roles)];
+}
+
+export const ROLE = {
+  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+  /** The "User" role every member user holds; Entra puts it in every user token's wids. */
+  user: 'b79fbf4d-3ef9-4689-8143-76b194e85509',
+} as const;

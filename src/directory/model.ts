@@ -1,0 +1,133 @@
+/**
+ * The directory as the emulator stores it. Graph-visible names are Graph's, verbatim;
+ * fields Graph never returns (password, mfaSecret, clientSecret) are the emulator's own.
+ */
+export interface TenantInfo {
+  id: string;
+  /** Short name used in URLs and banners: "contoso". */
+  name: string;
+  displayName: string;
+  /** The initial onmicrosoft.com domain. */
+  domain: string;
+  /** skuPartNumbers; PIM needs AAD_PREMIUM_P2 or IDENTITY_GOVERNANCE. */
+  licenses: string[];
+  defaultPassword: string;
+}
+
+export interface UserRecord {
+  id: string;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  userPrincipalName: string;
+  mail: string | null;
+  jobTitle: string | null;
+  officeLocation: string | null;
+  mobilePhone: string | null;
+  businessPhones: string[];
+  preferredLanguage: string | null;
+  accountEnabled: boolean;
+  /** Emulator-only: sign-in password (defaults to the tenant's defaultPassword). */
+  password?: string;
+  /** Emulator-only: base32 TOTP secret of the user's registered authenticator. */
+  mfaSecret: string;
+}
+
+export interface GroupRecord {
+  id: string;
+  displayName: string;
+  description: string | null;
+  mailNickname: string;
+  mail: string | null;
+  mailEnabled: boolean;
+  securityEnabled: boolean;
+  isAssignableToRole: boolean;
+  groupTypes: string[];
+  members: string[];
+}
+
+export interface ApplicationRecord {
+  /** Client id. */
+  appId: string;
+  /** Object id of the service principal in this tenant. */
+  id: string;
+  displayName: string;
+  publicClient: boolean;
+  /** Emulator-only: the client secret of a confidential client. */
+  clientSecret?: string;
+  redirectUris: string[];
+  /** Application permissions granted (admin-consented) to this app: the token's `roles`. */
+  applicationPermissions: string[];
+  /** Delegated permissions consented for this app: the token's `scp` for `.default`. */
+  delegatedPermissions: string[];
+}
+
+/** A direct (non-PIM) role assignment, as POST /roleManagement/directory/roleAssignments makes one. */
+export interface RoleAssignmentRecord {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+  appScopeId: string | null;
+  createdDateTime: string | null;
+}
+
+export interface RolePermission {
+  allowedResourceActions: string[];
+  condition: string | null;
+}
+
+export interface RoleDefinition {
+  id: string;
+  description: string;
+  displayName: string;
+  isBuiltIn: boolean;
+  isEnabled: boolean;
+  resourceScopes: string[];
+  templateId: string;
+  version: string | null;
+  rolePermissions: RolePermission[];
+  /** beta-only in Graph; v1.0 responses drop it. */
+  isPrivileged?: boolean;
+}
+
+export interface PolicyRule {
+  '@odata.type': string;
+  id: string;
+  target: {
+    caller: string;
+    operations: string[];
+    level: string;
+    inheritableSettings: string[];
+    enforcedSettings: string[];
+  };
+  [property: string]: unknown;
+}
+
+/** One role's management policy (its "role settings"). */
+export interface PolicyRecord {
+  id: string;
+  displayName: string;
+  description: string;
+  isOrganizationDefault: boolean;
+  scopeId: string;
+  scopeType: string;
+  lastModifiedDateTime: string | null;
+  lastModifiedBy: { displayName: string | null; id: string | null } | null;
+  /** The role this policy is assigned to (the policy assignment is derived from it). */
+  roleDefinitionId: string;
+  rules: PolicyRule[];
+}
+
+/** Everything one tenant owns. Each tenant is stored apart (its own file). */
+export interface TenantData {
+  tenant: TenantInfo;
+  users: UserRecord[];
+  groups: GroupRecord[];
+  applications: ApplicationRecord[];
+  roleAssignments: RoleAssignmentRecord[];
+  policies: PolicyRecord[];
+}
+
+export const PIM_LICENSES = ['AAD_PREMIUM_P2', 'IDENTITY_GOVERNANCE'] as const;
+export const hasPimLicense = (t: TenantInfo): boolean => t.licenses.some((l) => (PIM_LICENSES as readonly string[]).includes(l));

@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifyJwt from '@fastify/jwt';
+import { PACKAGE_ROOT, type Config } from './config.js';
+import { Clock, REAL_TIME } from './clock.js';
+import { newGuid } from './ids.js';
+import type { AppContext } from './context.js';
+import { LowdbStore } from './store/lowdb-store.js';
+import { loadSeedFile } from './store/seed.js';
+import type { State, Store } from './store/store.js';
+import { generateTlsMaterial, loadOrCreateTlsMaterial, type TlsMaterial } from './tls.js';
+import { TokenService, type JwtCodec } from './auth/tokens.js';
+import { authPlugin } from './auth/routes.js';
+import { graphPlugin, sendGraphError } from './graph/plugin.js';
+import { graphErrors } from './graph/errors.js';
+import { controlPlanePlugin } from './emulator/routes.js';
+
+export interface EmulatorOptions {
+  /** Fastify/pino logger options; false (the default) logs nothing. */
+  logger?: FastifyServerOptions['logger'];
+  /** Use this state instead of reading config.seedPath (tests). */
+  seed?: State;
+  /** Use this TLS material instead of generating or loading one. */
+  tls?: TlsMaterial;
+}
+
+export interface Emulator {
+  readonly config: Config;
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly ctx: AppContext;
+  readonly urls: AppContext['urls'];
+  /** Start the HTTP and HTTPS listeners; resolves with their URLs. */
+  listen(): Promise<AppContext['urls']>;
+  /** Stop listeners and flush the store. */
+  close(): Promise<void>;
+}
+
+export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The one factory: the CLI and every test build the emulator here. */
+export async function createEmulator(config: Config, options: EmulatorOptions = {}): Promise<Emulator> {
+  const loadSeed = (): State => options.seed ? structuredClone(options.seed) : loadSeedFile(config.seedPath);
+  const store = await LowdbStore.open(config.storage, path.join(config.dataDir, 'state'), loadSeed);
+  const clock = new Clock(store.system().clock);
+  const extraHosts = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
+  const tls = options.tls ?? (config.storage === 'file' ? await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : await generateTlsMaterial(extraHosts));
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    genReqId: () => newGuid(),
+    // Unknown body properties must be reported (Graph does), never silently dropped; no type coercion.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    forceCloseConnections: true,
+  });
+  await app.register(fastifyJwt, { secret: 'per-tenant RS256 keys are passed on every call' });
+  const jwt: JwtCodec = {
+    sign: (payload, key) => app.jwt.sign(payload, { key: key.privateKeyPem, algorithm: 'RS256', kid: key.kid, noTimestamp: true } as never),
+    verify: (token, publicPem, nowMs) => app.jwt.verify(token, { key: publicPem, algorithms: ['RS256'], clockTimestamp: nowMs } as never),
+    decode: (token) => {
+      try {
+        const payload = app.jwt.decode(token);
+        return payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+
+  const ctx: AppContext = {
+    config,
+    version: VERSION,
+    store,
+    clock,
+    tokens: new TokenService(store, clock, jwt),
+    tls,
+    urls: {},
+    async reset() {
+      await store.replace(loadSeed());
+      clock.restore(REAL_TIME);
+      await store.updateSystem((s) => {
+        s.clock = clock.snapshot();
+      });
+    },
+  };
+
+  // Token requests are form posts.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  await app.register(authPlugin, { ctx });
+  await app.register(graphPlugin, { ctx, version: 'v1.0', prefix: '/v1.0' });
+  await app.register(graphPlugin, { ctx, version: 'beta', prefix: '/beta' });
+  await app.register(controlPlanePlugin, { ctx, prefix: '/_emulator' });
+
+  app.setNotFoundHandler((request, reply) => {
+    const m = /^\/(v1\.0|beta)(\/[^?]*)?/.exec(request.url);
+    if (m) {
+      const segments = (m[2] ?? '/').split('/').filter(Boolean);
+      return sendGraphError(ctx, request, reply, graphErrors.noSuchRoute(decodeURIComponent(segments.at(-1) ?? m[1]!)));
+    }
+    return reply.status(404).send({
+      error: {
+        code: 'NotFound',
+        message: `No route ${request.method} ${request.url.split('?')[0]}. The emulator serves Microsoft Graph under /v1.0 and /beta, sign-in under /{tenant}/oauth2/v2.0 and /{tenant}/v2.0/.well-known/openid-configuration, and its control plane under /_emulator (see /_emulator/openapi.yaml).`,
+      },
+    });
+  });
+
+  let httpsServer: https.Server | undefined;
+
+  const emulator: Emulator = {
+    config,
+    app,
+    store,
+    clock,
+    ctx,
+    urls: ctx.urls,
+    async listen() {
+      await app.listen({ port: config.httpPort, host: config.host });
+      const httpPort = (app.server.address() as AddressInfo).port;
+      httpsServer = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => app.routing(req, res));
+      await new Promise<void>((resolve, reject) => {
+        httpsServer!.once('error', reject);
+        httpsServer!.listen(config.httpsPort, config.host, () => resolve());
+      });
+      const httpsPort = (httpsServer.address() as AddressInfo).port;
+      ctx.urls.http = `http://${urlHost(config.host)}:${httpPort}`;
+      // The certificate names localhost; wildcard and loopback binds are reached as localhost.
+      ctx.urls.https = `https://${['0.0.0.0', '::', '127.0.0.1', '::1'].includes(config.host) ? 'localhost' : urlHost(config.host)}:${httpsPort}`;
+      return ctx.urls;
+    },
+    async close() {
+      if (httpsServer) {
+        httpsServer.closeAllConnections();
+        await new Promise<void>((resolve) => httpsServer!.close(() => resolve()));
+      }
+      await app.close();
+      await store.close();
+      delete ctx.urls.http;
+      delete ctx.urls.https;
+    },
+  };
+  return emulator;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,202 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppContext } from '../context.js';
+import { PACKAGE_ROOT } from '../config.js';
+import { findTenant, findUser } from '../directory/directory.js';
+import { DEFAULT_DELEGATED, findClient, WELL_KNOWN_PUBLIC_CLIENTS, APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS, GRAPH_RESOURCE } from '../auth/clients.js';
+import { currentCode, otpauthUri, TOTP_DIGITS, TOTP_PERIOD } from '../auth/mfa.js';
+import { DurationError, isoInstant, parseDateTimeOffset, parseDuration } from '../iso8601.js';
+import { parseSeed, SeedError } from '../store/seed.js';
+import { baseUrl } from '../web.js';
+
+/**
+ * The control plane under /_emulator: what Graph lacks for testing (health, reset, clock, seed,
+ * tokens, MFA codes, the CA). Errors here are {"error":{"code","message"}}, kept apart from Graph's.
+ */
+export class ControlError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const AZURE_CLI = Object.keys(WELL_KNOWN_PUBLIC_CLIENTS)[0]!;
+
+export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+  const { ctx } = opts;
+
+  app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+    if (error instanceof ControlError) return sendControl(reply, error.status, error.code, error.message);
+    if (error.validation) return sendControl(reply, 400, 'InvalidRequest', error.message);
+    if (error instanceof SyntaxError || (error.statusCode && error.statusCode < 500)) return sendControl(reply, error.statusCode ?? 400, 'InvalidRequest', error.message);
+    request.log.error({ err: error }, 'control plane request failed');
+    return sendControl(reply, 500, 'InternalError', error.message);
+  });
+
+  app.get('/health', async (_request, reply) => {
+    const up = Boolean(ctx.urls.http && ctx.urls.https);
+    return reply.status(up ? 200 : 503).send({
+      status: up ? 'ok' : 'starting',
+      version: ctx.version,
+      listeners: ctx.urls,
+      storage: ctx.store.kind,
+      now: isoInstant(ctx.clock.nowMs()),
+      tenants: ctx.store.tenants().map((t) => t.tenant.name),
+    });
+  });
+
+  app.post('/reset', async () => {
+    await ctx.reset();
+    return { status: 'reset', now: isoInstant(ctx.clock.nowMs()), tenants: ctx.store.tenants().map((t) => t.tenant.name) };
+  });
+
+  // ---- clock ----
+  const clockBody = () => ({ now: isoInstant(ctx.clock.nowMs()), frozen: ctx.clock.frozen });
+  app.get('/clock', async () => clockBody());
+  app.post<{ Body: { advance?: string; set?: string; freeze?: boolean } }>('/clock', {
+    schema: {
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: { advance: { type: 'string' }, set: { type: 'string' }, freeze: { type: 'boolean' } },
+      },
+    },
+  }, async (request) => {
+    const { advance, set, freeze } = request.body;
+    let advanceMs = 0;
+    let setMs: number | undefined;
+    if (advance !== undefined) {
+      try {
+        const negative = advance.startsWith('-');
+        advanceMs = parseDuration(negative ? advance.slice(1) : advance) * (negative ? -1 : 1);
+      } catch (e) {
+        if (e instanceof DurationError) throw new ControlError(400, 'InvalidClockRequest', `advance: ${e.message} (prefix - to go back)`);
+        throw e;
+      }
+    }
+    if (set !== undefined) {
+      setMs = parseDateTimeOffset(set);
+      if (setMs === undefined) throw new ControlError(400, 'InvalidClockRequest', `set: '${set}' is not a date-time with an offset, such as 2026-12-01T09:00:00Z`);
+    }
+    if (freeze !== undefined) ctx.clock.freeze(freeze);
+    if (setMs !== undefined) ctx.clock.set(setMs);
+    if (advanceMs) ctx.clock.advance(advanceMs);
+    await ctx.store.updateSystem((s) => {
+      s.clock = ctx.clock.snapshot();
+    });
+    return clockBody();
+  });
+
+  // ---- seed ----
+  app.get('/seed', async () => {
+    const sys = ctx.store.system();
+    return { version: 1, roleDefinitions: sys.roleDefinitions, tenants: ctx.store.tenants() };
+  });
+  app.post('/seed', async (request) => {
+    let state;
+    try {
+      state = parseSeed(request.body, 'seed');
+    } catch (e) {
+      if (e instanceof SeedError) throw new ControlError(400, 'InvalidSeed', e.message);
+      throw e;
+    }
+    await ctx.store.replace(state);
+    return { status: 'imported', tenants: ctx.store.tenants().map((t) => t.tenant.name) };
+  });
+
+  // ---- tenants and personas ----
+  app.get('/tenants', async () =>
+    ctx.store.tenants().map((t) => ({
+      id: t.tenant.id,
+      name: t.tenant.name,
+      domain: t.tenant.domain,
+      licenses: t.tenant.licenses,
+      users: t.users.map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName })),
+      applications: t.applications.map((a) => ({ appId: a.appId, displayName: a.displayName, publicClient: a.publicClient })),
+    })),
+  );
+
+  app.get<{ Params: { tenant: string; upn: string } }>('/tenants/:tenant/users/:upn/mfa-code', async (request) => {
+    const t = findTenant(ctx.store, request.params.tenant);
+    if (!t) throw new ControlError(404, 'TenantNotFound', `No tenant '${request.params.tenant}'. Known: ${ctx.store.tenants().map((x) => x.tenant.name).join(', ')}.`);
+    const u = findUser(t, request.params.upn);
+    if (!u) throw new ControlError(404, 'UserNotFound', `No user '${request.params.upn}' in ${t.tenant.name}.`);
+    const { code, validForSeconds } = currentCode(u.mfaSecret, ctx.clock.nowMs());
+    return {
+      code,
+      userPrincipalName: u.userPrincipalName,
+      tenant: t.tenant.name,
+      validForSeconds,
+      period: TOTP_PERIOD,
+      digits: TOTP_DIGITS,
+      algorithm: 'SHA1',
+      otpauthUri: otpauthUri(u.mfaSecret, u.userPrincipalName),
+      usage: 'Send it as the form field mfa_code with the password grant, or type it on the sign-in MFA page.',
+    };
+  });
+
+  // ---- tokens without a sign-in ----
+  interface MintBody {
+    tenant: string;
+    user?: string;
+    clientId?: string;
+    scopes?: string[] | string;
+    roles?: string[];
+    mfa?: boolean;
+    acrs?: string[];
+  }
+  app.post<{ Body: MintBody }>('/tokens', {
+    schema: {
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['tenant'],
+        properties: {
+          tenant: { type: 'string' },
+          user: { type: 'string' },
+          clientId: { type: 'string' },
+          scopes: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+          roles: { type: 'array', items: { type: 'string' } },
+          mfa: { type: 'boolean' },
+          acrs: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  }, async (request) => {
+    const b = request.body;
+    const t = findTenant(ctx.store, b.tenant);
+    if (!t) throw new ControlError(404, 'TenantNotFound', `No tenant '${b.tenant}'.`);
+    const issuerBase = baseUrl(request);
+    if (b.user) {
+      const u = findUser(t, b.user);
+      if (!u) throw new ControlError(404, 'UserNotFound', `No user '${b.user}' in ${t.tenant.name}.`);
+      const client = findClient(t, b.clientId ?? AZURE_CLI);
+      if (!client) throw new ControlError(400, 'UnknownClient', `No application '${b.clientId}' in ${t.tenant.name}.`);
+      const scopes = b.scopes === undefined ? DEFAULT_DELEGATED : Array.isArray(b.scopes) ? b.scopes : b.scopes.split(/\s+/).filter(Boolean);
+      const unknown = scopes.filter((s) => !(DELEGATED_PERMISSIONS as readonly string[]).includes(s));
+      if (unknown.length) throw new ControlError(400, 'UnknownScope', `Unknown delegated permission(s): ${unknown.join(', ')}. Known: ${DELEGATED_PERMISSIONS.join(', ')}.`);
+      return ctx.tokens.userTokens({
+        tenant: t, user: u, client, scopes, resource: GRAPH_RESOURCE, scopeEcho: scopes.map((s) => `${GRAPH_RESOURCE}/${s}`).join(' '),
+        amr: b.mfa ? ['pwd', 'mfa'] : ['pwd'], acrs: b.acrs ?? [], issuerBase,
+      });
+    }
+    if (!b.clientId) throw new ControlError(400, 'InvalidRequest', 'Give "user" (a UPN or id) for a delegated token, or "clientId" of a confidential app for an app-only token.');
+    const app_ = t.applications.find((a) => a.appId === b.clientId!.toLowerCase());
+    if (!app_ || app_.publicClient) throw new ControlError(400, 'UnknownClient', `No confidential application '${b.clientId}' in ${t.tenant.name}.`);
+    const roles = b.roles ?? app_.applicationPermissions;
+    const unknown = roles.filter((r) => !(APPLICATION_PERMISSIONS as readonly string[]).includes(r));
+    if (unknown.length) throw new ControlError(400, 'UnknownRole', `Unknown application permission(s): ${unknown.join(', ')}. Known: ${APPLICATION_PERMISSIONS.join(', ')}.`);
+    return ctx.tokens.appToken(t, app_, roles, GRAPH_RESOURCE, `${GRAPH_RESOURCE}/.default`, issuerBase);
+  });
+
+  // ---- TLS trust and the API description ----
+  app.get('/ca.pem', async (_request, reply) => reply.type('application/x-pem-file').send(ctx.tls.caCertPem));
+  app.get('/openapi.yaml', async (_request, reply) =>
+    reply.type('application/yaml; charset=utf-8').send(await readFile(path.join(PACKAGE_ROOT, 'openapi.yaml'), 'utf8')),
+  );
+}
+
+function sendControl(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.status(status).send({ error: { code, message } });
+}

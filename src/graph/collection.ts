@@ -1,0 +1,118 @@
+import type { FastifyRequest } from 'fastify';
+import { baseUrl } from '../web.js';
+import { graphErrors } from './errors.js';
+import { compileFilter, compileOrderBy, type FilterSpec } from './odata/index.js';
+import type { GraphVersion } from './plugin.js';
+
+/**
+ * One implementation of Graph's query options for every collection and entity:
+ * $filter → $orderby → $count → $skiptoken/$top paging → $expand → $select, and @odata.context.
+ */
+export interface EntitySpec<T> {
+  /** The Graph type, for messages: "microsoft.graph.unifiedRoleAssignment". */
+  type: string;
+  /** Store record → wire object (before $select/$expand). */
+  toWire: (item: T) => Record<string, unknown>;
+  /** Navigation properties that $expand may name. */
+  expand?: Record<string, (item: T) => unknown>;
+  /** Properties $select may name. */
+  properties: readonly string[];
+}
+
+export interface CollectionSpec<T> extends EntitySpec<T> {
+  /** Path after $metadata#: "roleManagement/directory/roleDefinitions". */
+  contextPath: string;
+  filter?: FilterSpec;
+  orderBy?: readonly string[];
+  /** Page size when the client gives no $top (Graph's default is 100 for most directory lists). */
+  pageSize?: number;
+  maxTop?: number;
+}
+
+type Query = Record<string, string | undefined>;
+
+export function listBody<T>(request: FastifyRequest, version: GraphVersion, items: readonly T[], spec: CollectionSpec<T>): Record<string, unknown> {
+  const q = request.query as Query;
+  const keep = q.$filter !== undefined && spec.filter ? compileFilter(q.$filter, spec.filter) : undefined;
+  const order = q.$orderby !== undefined ? compileOrderBy(q.$orderby, { entitySet: spec.filter?.entitySet ?? spec.contextPath, properties: [...(spec.orderBy ?? [])] }) : undefined;
+  const { select, expand } = parseSelectExpand(q, spec);
+  const top = parseTop(q.$top, spec.maxTop ?? 999);
+  const skip = parseSkipToken(q.$skiptoken);
+
+  let rows = items.map((item) => ({ item, wire: spec.toWire(item) }));
+  if (keep) rows = rows.filter((r) => keep(r.wire));
+  if (order) rows.sort((a, b) => order(a.wire, b.wire));
+  const count = rows.length;
+  const size = top ?? spec.pageSize ?? 100;
+  const page = rows.slice(skip, skip + size);
+  const base = `${baseUrl(request)}/${version}`;
+  const body: Record<string, unknown> = { '@odata.context': `${base}/$metadata#${spec.contextPath}${contextSuffix(select, expand)}` };
+  if (q.$count === 'true') body['@odata.count'] = count;
+  if (skip + size < count) body['@odata.nextLink'] = nextLink(request, base, skip + size);
+  body.value = page.map((r) => shape(r.item, r.wire, spec, select, expand));
+  return body;
+}
+
+export function entityBody<T>(request: FastifyRequest, version: GraphVersion, item: T, spec: EntitySpec<T> & { contextPath: string }): Record<string, unknown> {
+  const q = request.query as Query;
+  const { select, expand } = parseSelectExpand(q, spec);
+  const base = `${baseUrl(request)}/${version}`;
+  return {
+    '@odata.context': `${base}/$metadata#${spec.contextPath}${contextSuffix(select, expand)}/$entity`,
+    ...shape(item, spec.toWire(item), spec, select, expand),
+  };
+}
+
+function shape<T>(item: T, wire: Record<string, unknown>, spec: EntitySpec<T>, select: string[] | undefined, expand: string[]): Record<string, unknown> {
+  let out: Record<string, unknown> = wire;
+  if (select) {
+    out = {};
+    if ('@odata.type' in wire) out['@odata.type'] = wire['@odata.type'];
+    for (const p of select) out[p] = wire[p] ?? null;
+  }
+  for (const e of expand) out[e] = spec.expand![e]!(item);
+  return out;
+}
+
+function parseSelectExpand<T>(q: Query, spec: EntitySpec<T>): { select: string[] | undefined; expand: string[] } {
+  const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const expand = list(q.$expand).map((e) => {
+    const name = e.replace(/\(.*\)$/, '');
+    if (!spec.expand?.[name]) throw graphErrors.selectExpand(name, spec.type);
+    if (name !== e) throw graphErrors.badQuery('BadRequest', `Nested query options in $expand are not supported for '${name}' on type '${spec.type}'. Use $expand=${name}.`);
+    return name;
+  });
+  if (q.$select === undefined) return { select: undefined, expand };
+  const select = list(q.$select);
+  for (const p of select) if (!spec.properties.includes(p)) throw graphErrors.selectExpand(p, spec.type);
+  return { select, expand };
+}
+
+function contextSuffix(select: string[] | undefined, expand: string[]): string {
+  if (!select && expand.length === 0) return '';
+  return `(${[...(select ?? []), ...expand.map((e) => `${e}()`)].join(',')})`;
+}
+
+function parseTop(v: string | undefined, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw graphErrors.badQuery('BadRequest', `Invalid value '${v}' for query option '$top': it must be a whole number from 1 to ${max}.`);
+  return Math.min(Number(v), max);
+}
+
+function parseSkipToken(v: string | undefined): number {
+  if (v === undefined) return 0;
+  const n = Number(Buffer.from(v, 'base64url').toString('utf8').replace(/^skip:/, ''));
+  if (!Number.isInteger(n) || n < 0) throw graphErrors.badQuery('BadRequest', `Invalid $skiptoken '${v}': use the @odata.nextLink the previous page returned.`);
+  return n;
+}
+
+function nextLink(request: FastifyRequest, base: string, offset: number): string {
+  const url = new URL(request.url, 'http://x');
+  url.searchParams.set('$skiptoken', Buffer.from(`skip:${offset}`).toString('base64url'));
+  const path = url.pathname.replace(/^\/(v1\.0|beta)/, '');
+  return `${base}${path}?${url.searchParams.toString().replace(/%24/g, '$')}`;
+}
+
+/** Query options each kind of route accepts (lower case, as the preHandler compares them). */
+export const LIST_OPTIONS = ['$filter', '$select', '$expand', '$top', '$skiptoken', '$count', '$orderby'] as const;
+export const ENTITY_OPTIONS = ['$select', '$expand'] as const;

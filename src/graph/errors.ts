@@ -1,0 +1,68 @@
+/**
+ * Every error Graph gives, as a named factory; one translator (graph/plugin.ts) turns a GraphError
+ * into the envelope {"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}.
+ */
+export class GraphError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const graphErrors = {
+  // 401 — messages as Graph words them for each failure.
+  tokenMissing: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.'),
+  tokenMalformed: () => new GraphError(401, 'InvalidAuthenticationToken', 'IDX14100: JWT is not well formed, there are no dots (.). The token needs to be in JWS or JWE Compact Serialization Format.'),
+  tokenInvalid: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure.'),
+  tokenExpired: () => new GraphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.'),
+  tokenAudience: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.'),
+
+  // 403
+  /** Core Directory APIs (users, roleAssignments): reference §4.2. */
+  insufficientPrivileges: () => new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'),
+
+  // 400
+  invalidJson: () => new GraphError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.'),
+  unknownProperty: (property: string, type: string) =>
+    new GraphError(400, 'BadRequest', `The property '${property}' does not exist on type '${type}'. Make sure to only use property names that are defined by the type or mark the type as open type.`),
+  invalidProperty: (property: string, type: string, why: string) =>
+    new GraphError(400, 'BadRequest', `Invalid value for property '${property}' of type '${type}': ${why}.`),
+  missingProperty: (property: string, type: string) =>
+    new GraphError(400, 'BadRequest', `The property '${property}' is required on type '${type}'.`),
+  unsupportedQueryOption: (option: string, supported: string[]) =>
+    new GraphError(400, 'BadRequest', `Query option '${option}' is not supported on this resource. Supported query options: ${supported.length ? supported.join(', ') : 'none'}.`),
+  badQuery: (code: string, message: string) => new GraphError(400, code, message),
+  selectExpand: (property: string, type: string) =>
+    new GraphError(400, 'BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${property}' on type '${type}'.`),
+  /** Reference §4.1 / §11.10: licence failures are 400, not 403. */
+  licenseRequired: () =>
+    new GraphError(400, 'AadPremiumLicenseRequired', 'The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.'),
+  conflictingObject: () =>
+    new GraphError(400, 'Request_BadRequest', 'A conflicting object with one or more of the specified property values is present in the directory.'),
+  badRequest: (message: string) => new GraphError(400, 'Request_BadRequest', message),
+
+  // 404
+  resourceNotFound: (id: string) =>
+    new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`),
+  /**
+   * An unknown path. Real Graph answers some of these with 400 "Resource not found for the segment";
+   * the emulator answers 404 and names where the list of emulated paths is.
+   */
+  noSuchRoute: (segment: string) =>
+    new GraphError(404, 'ResourceNotFound', `Resource not found for the segment '${segment}'. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.`),
+  segmentNotFound: (segment: string) => new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`),
+  methodNotAllowed: (method: string) => new GraphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed for this resource.`),
+
+  // 501
+  notImplemented: (what: string) =>
+    new GraphError(501, 'NotImplemented', `${what} is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.`),
+};
+
+/** innerError.date as Graph writes it: no fraction, no zone (reference §4). */
+export function innerErrorDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19);
+}

@@ -1,0 +1,129 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError } from 'fastify';
+import type { AppContext } from '../context.js';
+import { findUser } from '../directory/directory.js';
+import { hasPimLicense } from '../directory/model.js';
+import { TokenInvalid } from '../auth/tokens.js';
+import { GraphError, graphErrors, innerErrorDate } from './errors.js';
+import type { Caller } from './caller.js';
+import { ODataQueryError } from './odata/index.js';
+import { registerRoutes } from './routes/index.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+  interface FastifyContextConfig {
+    /** Graph type of the request body, for validation messages ("microsoft.graph.unifiedRoleAssignment"). */
+    graphType?: string;
+    /** A PIM endpoint: needs an Entra ID P2 (or Governance) licence. */
+    pim?: boolean;
+    /** Query options this route accepts; any other $option is a 400 that names these. */
+    query?: readonly string[];
+  }
+}
+
+/** Graph's JSON content type (reference §10). */
+export const GRAPH_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+
+export type GraphVersion = 'v1.0' | 'beta';
+
+/**
+ * Microsoft Graph under /v1.0 and /beta: request ids, bearer validation, licence gate,
+ * query-option check, and the single translator from errors to Graph's envelope.
+ */
+export async function graphPlugin(app: FastifyInstance, opts: { ctx: AppContext; version: GraphVersion }): Promise<void> {
+  const { ctx, version } = opts;
+
+  app.addHook('onRequest', async (request, reply) => {
+    const clientRequestId = header(request, 'client-request-id') ?? request.id;
+    reply.header('request-id', request.id);
+    reply.header('client-request-id', clientRequestId);
+    reply.header('x-ms-ags-diagnostic', JSON.stringify({ ServerInfo: { DataCenter: 'Local', Slice: 'E', Ring: 'emulator', ScaleUnit: '000', RoleInstance: 'entra-pim-emulator' } }));
+    request.caller = authenticate(ctx, request);
+  });
+
+  app.addHook('preHandler', async (request) => {
+    const config = request.routeOptions.config;
+    if (config.pim && !hasPimLicense(request.caller!.tenant.tenant)) throw graphErrors.licenseRequired();
+    const allowed = config.query ?? [];
+    for (const key of Object.keys(request.query as object)) {
+      if (key.startsWith('$') && !allowed.includes(key.toLowerCase())) throw graphErrors.unsupportedQueryOption(key, [...allowed]);
+    }
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', GRAPH_JSON);
+    return payload;
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => sendGraphError(ctx, request, reply, toGraphError(error, request)));
+
+  registerRoutes(app, ctx, version);
+}
+
+export function sendGraphError(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, e: GraphError): FastifyReply {
+  if (e.status >= 500 && e.status !== 501) request.log.error({ err: e }, 'graph request failed');
+  const clientRequestId = header(request, 'client-request-id') ?? request.id;
+  return reply
+    .status(e.status)
+    .headers({ ...e.headers, 'request-id': request.id, 'client-request-id': clientRequestId })
+    .type(GRAPH_JSON)
+    .send({ error: { code: e.code, message: e.message, innerError: { date: innerErrorDate(ctx.clock.nowMs()), 'request-id': request.id, 'client-request-id': clientRequestId } } });
+}
+
+function toGraphError(error: FastifyError, request: FastifyRequest): GraphError {
+  if (error instanceof GraphError) return error;
+  if (error instanceof ODataQueryError) return graphErrors.badQuery(error.code, error.message);
+  const type = request.routeOptions.config?.graphType ?? 'microsoft.graph.entity';
+  if (error.validation) {
+    const v = error.validation[0]!;
+    const params = v.params as Record<string, string>;
+    const prop = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    if (v.keyword === 'additionalProperties') return graphErrors.unknownProperty(params.additionalProperty!, type);
+    if (v.keyword === 'required') return graphErrors.missingProperty(params.missingProperty!, type);
+    return graphErrors.invalidProperty(prop || 'body', type, v.message ?? 'invalid');
+  }
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return graphErrors.invalidJson();
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new GraphError(415, 'UnsupportedMediaType', 'Content-Type must be application/json.');
+  if (error.statusCode && error.statusCode < 500) return new GraphError(error.statusCode, 'BadRequest', error.message);
+  return new GraphError(500, 'InternalServerError', `The emulator failed: ${error.message}`);
+}
+
+function authenticate(ctx: AppContext, request: FastifyRequest): Caller {
+  const auth = header(request, 'authorization');
+  const m = auth ? /^Bearer\s+(.+)$/i.exec(auth) : null;
+  if (!m) throw graphErrors.tokenMissing();
+  const raw = m[1]!.trim();
+  if (raw.split('.').length !== 3) throw graphErrors.tokenMalformed();
+  let claims;
+  try {
+    claims = ctx.tokens.verifyAccessToken(raw);
+  } catch (e) {
+    if (e instanceof TokenInvalid) {
+      if (e.reason === 'expired') throw graphErrors.tokenExpired();
+      if (e.reason === 'audience') throw graphErrors.tokenAudience();
+      if (e.reason === 'malformed') throw graphErrors.tokenMalformed();
+    }
+    throw graphErrors.tokenInvalid();
+  }
+  const tenant = ctx.store.tenant(claims.tid)!;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+  if (claims.idtyp === 'app') {
+    const app = tenant.applications.find((a) => a.id === claims.oid);
+    if (!app) throw graphErrors.tokenInvalid();
+    return { tenant, kind: 'app', id: app.id, user: undefined, app, clientId: str(claims.appid), scopes: [], roles: list(claims.roles), amr: [], acrs: [] };
+  }
+  const user = findUser(tenant, claims.oid);
+  if (!user || !user.accountEnabled) throw graphErrors.tokenInvalid();
+  return {
+    tenant, kind: 'user', id: user.id, user, app: undefined, clientId: str(claims.appid),
+    scopes: str(claims.scp).split(' ').filter(Boolean), roles: [], amr: list(claims.amr), acrs: list(claims.acrs),
+  };
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

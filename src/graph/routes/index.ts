@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.js';
+import type { GraphVersion } from '../plugin.js';
+import { meRoutes } from './me.js';
+import { usersRoutes } from './users.js';
+import { groupsRoutes } from './groups.js';
+import { roleDefinitionsRoutes } from './roleDefinitions.js';
+import { roleAssignmentsRoutes } from './roleAssignments.js';
+import { pimRoutes } from './pim.js';
+
+export type RouteModule = (app: FastifyInstance, ctx: AppContext, version: GraphVersion) => void;
+
+/** One file per URL segment. */
+const MODULES: RouteModule[] = [meRoutes, usersRoutes, groupsRoutes, roleDefinitionsRoutes, roleAssignmentsRoutes, pimRoutes];
+
+export function registerRoutes(app: FastifyInstance, ctx: AppContext, version: GraphVersion): void {
+  for (const m of MODULES) m(app, ctx, version);
+}

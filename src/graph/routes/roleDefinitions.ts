@@ -1,0 +1,58 @@
+import type { RoleDefinition } from '../../directory/model.js';
+import { findRoleDefinition } from '../../directory/directory.js';
+import { requireDirectoryPermission } from '../caller.js';
+import { ENTITY_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { graphErrors } from '../errors.js';
+import { roleDefinitionToWire } from '../wire.js';
+import type { GraphVersion } from '../plugin.js';
+import type { RouteModule } from './index.js';
+
+const READ = {
+  delegated: ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  application: ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+};
+
+const DIRECTORY_READERS = '88d8e3e3-8f55-4a1e-953a-9b9898b8876b';
+const PROPERTIES = ['id', 'description', 'displayName', 'isBuiltIn', 'isEnabled', 'resourceScopes', 'templateId', 'version', 'rolePermissions'];
+
+export const roleDefinitionSpec = (version: GraphVersion, all: () => RoleDefinition[]): CollectionSpec<RoleDefinition> => ({
+  type: 'microsoft.graph.unifiedRoleDefinition',
+  contextPath: 'roleManagement/directory/roleDefinitions',
+  toWire: (r) => roleDefinitionToWire(r, version),
+  properties: version === 'beta' ? [...PROPERTIES, 'isPrivileged'] : PROPERTIES,
+  // Reference §1.1: $filter eq/in on id, displayName, isBuiltIn; `or` → Request_UnsupportedQuery.
+  filter: {
+    entitySet: 'roleDefinitions',
+    properties: {
+      id: { type: 'guid', ops: ['eq', 'in'] },
+      displayName: { type: 'string', ops: ['eq', 'in'] },
+      isBuiltIn: { type: 'boolean', ops: ['eq'] },
+      templateId: { type: 'guid', ops: ['eq', 'in'] },
+    },
+  },
+  expand: {
+    // Built-in roles inherit the Directory Readers permissions; Graph lists them by id only
+    // (reference §6, Helpdesk Administrator sample).
+    inheritsPermissionsFrom: (r) =>
+      r.isBuiltIn && r.id !== DIRECTORY_READERS && all().some((x) => x.id === DIRECTORY_READERS) ? [{ id: DIRECTORY_READERS }] : [],
+  },
+  orderBy: ['displayName'],
+  pageSize: 1000,
+});
+
+/** GET /roleManagement/directory/roleDefinitions and /{id}. Role definitions need no P2 licence. */
+export const roleDefinitionsRoutes: RouteModule = (app, ctx, version) => {
+  const spec = roleDefinitionSpec(version, () => ctx.store.system().roleDefinitions);
+
+  app.get('/roleManagement/directory/roleDefinitions', { config: { query: ['$filter', '$select', '$expand', '$top', '$skiptoken', '$count', '$orderby'] } }, async (request) => {
+    requireDirectoryPermission(request.caller!, READ);
+    return listBody(request, version, ctx.store.system().roleDefinitions, spec);
+  });
+
+  app.get<{ Params: { id: string } }>('/roleManagement/directory/roleDefinitions/:id', { config: { query: ENTITY_OPTIONS } }, async (request) => {
+    requireDirectoryPermission(request.caller!, READ);
+    const r = findRoleDefinition(ctx.store, request.params.id);
+    if (!r) throw graphErrors.resourceNotFound(request.params.id);
+    return entityBody(request, version, r, spec);
+  });
+};

@@ -1,0 +1,44 @@
+import type { ClockState } from '../clock.js';
+import type { RoleDefinition, TenantData } from '../directory/model.js';
+
+/** A tenant's token-signing key (RS256), kept with the state so tokens survive a restart. */
+export interface SigningKey {
+  kid: string;
+  privateKeyPem: string;
+  publicJwk: Record<string, unknown>;
+}
+
+/** State that is not any one tenant's. */
+export interface SystemData {
+  version: 1;
+  /** File store only: which generation folder holds the tenant files (bumped by replace). */
+  generation: number;
+  clock: ClockState;
+  roleDefinitions: RoleDefinition[];
+  tenantIds: string[];
+  signingKeys: Record<string, SigningKey>;
+}
+
+export interface State {
+  roleDefinitions: RoleDefinition[];
+  tenants: TenantData[];
+}
+
+/**
+ * The Store port. It holds no rules and throws no Graph errors: callers validate first,
+ * then mutate inside update(), which resolves only once the change is durable.
+ */
+export interface Store {
+  readonly kind: 'file' | 'memory';
+  system(): SystemData;
+  tenants(): TenantData[];
+  tenant(id: string): TenantData | undefined;
+  /** Mutate one tenant's data; resolves after the change is on disk. `fn` must not throw after mutating. */
+  update<T>(tenantId: string, fn: (data: TenantData) => T): Promise<T>;
+  updateSystem<T>(fn: (data: SystemData) => T): Promise<T>;
+  /** Replace all tenants and role definitions at once (reset, seed import). Signing keys and the clock stay. */
+  replace(state: State): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {}
