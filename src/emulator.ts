@@ -34,6 +34,8 @@ export interface Emulator {
   readonly clock: Clock;
   readonly ctx: AppContext;
   readonly urls: AppContext['urls'];
+  /** Every registered route (method, URL), for the contract test against openapi.yaml. */
+  readonly routes: ReadonlyArray<{ method: string; url: string }>;
   /** Start the HTTP and HTTPS listeners; resolves with their URLs. */
   listen(): Promise<AppContext['urls']>;
   /** Stop listeners and flush the store. */
@@ -59,7 +61,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   });
   await app.register(fastifyJwt, { secret: 'per-tenant RS256 keys are passed on every call' });
   const jwt: JwtCodec = {
-    sign: (payload, key) => app.jwt.sign(payload, { key: key.privateKeyPem, algorithm: 'RS256', kid: key.kid, noTimestamp: true } as never),
+    // Every payload carries iat from the emulator clock; fast-jwt keeps a given iat, and noTimestamp would drop it.
+    sign: (payload, key) => app.jwt.sign(payload, { key: key.privateKeyPem, algorithm: 'RS256', kid: key.kid } as never),
     verify: (token, publicPem, nowMs) => app.jwt.verify(token, { key: publicPem, algorithms: ['RS256'], clockTimestamp: nowMs } as never),
     decode: (token) => {
       try {
@@ -87,6 +90,11 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       });
     },
   };
+
+  const routes: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
 
   // Token requests are form posts.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -121,6 +129,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     clock,
     ctx,
     urls: ctx.urls,
+    routes,
     async listen() {
       await app.listen({ port: config.httpPort, host: config.host });
       const httpPort = (app.server.address() as AddressInfo).port;

@@ -37,6 +37,9 @@ export function formatDuration(ms: number): string {
 export function parseDateTimeOffset(text: unknown): number | undefined {
   if (typeof text !== 'string') return undefined;
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$/i.test(text)) return undefined;
+  // Date.parse rolls 2026-02-30 over to 2 March; Graph rejects a day the month does not have.
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
   // JavaScript's Date parses at most millisecond precision; .NET sends up to 7 digits.
   const ms = Date.parse(text.replace(/(\.\d{3})\d+/, '$1'));
   return Number.isNaN(ms) ? undefined : ms;

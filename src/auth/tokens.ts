@@ -180,8 +180,10 @@ export class TokenService {
 
   private verifyWithTenantKey(token: string): Claims {
     const decoded = this.jwt.decode(token);
-    const tid = decoded?.tid;
-    if (typeof tid !== 'string') throw new TokenInvalid('malformed');
+    if (!decoded) throw new TokenInvalid('malformed');
+    // A readable JWT without a tenant is not one of ours: no key can verify it.
+    const tid = decoded.tid;
+    if (typeof tid !== 'string') throw new TokenInvalid('signature');
     const key = this.store.system().signingKeys[tid];
     if (!key || !this.store.tenant(tid)) throw new TokenInvalid('signature');
     try {

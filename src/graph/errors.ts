@@ -16,7 +16,12 @@ export class GraphError extends Error {
 export const graphErrors = {
   // 401 — messages as Graph words them for each failure.
   tokenMissing: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.'),
-  tokenMalformed: () => new GraphError(401, 'InvalidAuthenticationToken', 'IDX14100: JWT is not well formed, there are no dots (.). The token needs to be in JWS or JWE Compact Serialization Format.'),
+  // IdentityModel's messages, as Graph returns them (MaikuB/flutter_appauth#575 shows IDX14100 from Graph).
+  tokenMalformed: () =>
+    new GraphError(401, 'InvalidAuthenticationToken', "IDX14100: JWT is not well formed, there are no dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format. (JWS): 'EncodedHeader.EncodedPayload.EncodedSignature'. (JWE): 'EncodedProtectedHeader.EncodedEncryptedKey.EncodedInitializationVector.EncodedCiphertext.EncodedAuthenticationTag'."),
+  /** Three parts, but the header is not base64url JSON (IdentityModel IDX14102; dotnet/aspnetcore#62597). */
+  tokenUndecodable: () =>
+    new GraphError(401, 'InvalidAuthenticationToken', "IDX14102: Unable to decode the header '[Security Artifact of type 'Microsoft.IdentityModel.Logging.SecurityArtifact' is hidden. For more details, see https://aka.ms/IdentityModel/SecurityArtifactLogging.]' as Base64Url encoded string."),
   tokenInvalid: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure.'),
   tokenExpired: () => new GraphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.'),
   tokenAudience: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.'),

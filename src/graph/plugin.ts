@@ -103,7 +103,7 @@ function authenticate(ctx: AppContext, request: FastifyRequest): Caller {
     if (e instanceof TokenInvalid) {
       if (e.reason === 'expired') throw graphErrors.tokenExpired();
       if (e.reason === 'audience') throw graphErrors.tokenAudience();
-      if (e.reason === 'malformed') throw graphErrors.tokenMalformed();
+      if (e.reason === 'malformed') throw graphErrors.tokenUndecodable();
     }
     throw graphErrors.tokenInvalid();
   }

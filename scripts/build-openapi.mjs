@@ -1,0 +1,109 @@
+// Builds openapi.yaml: the emulator's paths (Graph, sign-in, control plane) described here, with
+// Microsoft's schemas taken from ../shared/reference/graph-v1.0-pim-subset.yaml (derived from
+// Microsoft's published CSDL) so our bodies are described with Graph's own schema names.
+// Run: node scripts/build-openapi.mjs   (needs ../shared beside the checkout)
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const subset = YAML.parse(readFileSync(path.join(root, '..', 'shared', 'reference', 'graph-v1.0-pim-subset.yaml'), 'utf8'));
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+const ref = (name) => ({ $ref: `#/components/schemas/microsoft.graph.${name}` });
+const json = (schema, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const collection = (name) => ({ type: 'object', properties: { '@odata.context': { type: 'string' }, '@odata.nextLink': { type: 'string' }, '@odata.count': { type: 'integer' }, value: { type: 'array', items: ref(name) } } });
+const graphErrors = { '4XX': { $ref: '#/components/responses/error' }, '5XX': { $ref: '#/components/responses/error' } };
+const param = (name, description, where = 'path') => ({ name, in: where, required: where === 'path', description, schema: { type: 'string' } });
+const q = (...names) => names.map((n) => ({ $ref: `#/components/parameters/${n}` }));
+const LIST = q('top', 'skiptoken', 'filter', 'count', 'orderby', 'select', 'expand');
+const ENTITY = q('select', 'expand');
+
+const graph = {};
+const op = (p, method, o) => ((graph[p] ??= {})[method] = { tags: [o.tag ?? 'Graph'], security: [{ bearer: [] }], ...o, tag: undefined, responses: { ...o.responses, ...graphErrors } });
+
+op('/v1.0/me', 'get', { summary: 'The signed-in user (delegated tokens only)', parameters: ENTITY, responses: { 200: json(ref('user')) } });
+op('/v1.0/users', 'get', { summary: 'List users', parameters: LIST, responses: { 200: json(collection('user')) } });
+op('/v1.0/users/{user-id}', 'get', { summary: 'Get a user by id or userPrincipalName', parameters: [param('user-id', 'object id or userPrincipalName'), ...ENTITY], responses: { 200: json(ref('user')) } });
+op('/v1.0/groups', 'get', { summary: 'List groups', parameters: LIST, responses: { 200: json(collection('group')) } });
+op('/v1.0/groups/{group-id}', 'get', { summary: 'Get a group', parameters: [param('group-id', 'object id'), ...ENTITY], responses: { 200: json(ref('group')) } });
+op('/v1.0/groups/{group-id}/members', 'get', { summary: 'List the direct members of a group', parameters: [param('group-id', 'object id'), ...q('top', 'skiptoken', 'count')], responses: { 200: json(collection('directoryObject')) } });
+op('/v1.0/roleManagement/directory/roleDefinitions', 'get', { summary: 'List role definitions ($filter eq/in on id, displayName, isBuiltIn, templateId; `or` is 400 Request_UnsupportedQuery)', parameters: LIST, responses: { 200: json(collection('unifiedRoleDefinition')) } });
+op('/v1.0/roleManagement/directory/roleDefinitions/{unifiedRoleDefinition-id}', 'get', { summary: 'Get a role definition (built-in: id == templateId)', parameters: [param('unifiedRoleDefinition-id', 'role definition id'), ...ENTITY], responses: { 200: json(ref('unifiedRoleDefinition')) } });
+op('/v1.0/roleManagement/directory/roleAssignments', 'get', { summary: 'List role assignments ($filter principalId, roleDefinitionId; $expand principal, roleDefinition)', parameters: LIST, responses: { 200: json(collection('unifiedRoleAssignment')) } });
+op('/v1.0/roleManagement/directory/roleAssignments', 'post', { summary: 'Create a direct (permanent, non-PIM) role assignment', requestBody: { required: true, content: { 'application/json': { schema: ref('unifiedRoleAssignment') } } }, responses: { 201: json(ref('unifiedRoleAssignment'), 'Created') } });
+op('/v1.0/roleManagement/directory/roleAssignments/{unifiedRoleAssignment-id}', 'get', { summary: 'Get a role assignment', parameters: [param('unifiedRoleAssignment-id', 'base64url(roleDefinitionId ‖ principalId) + "-1"'), ...ENTITY], responses: { 200: json(ref('unifiedRoleAssignment')) } });
+op('/v1.0/roleManagement/directory/roleAssignments/{unifiedRoleAssignment-id}', 'delete', { summary: 'Delete a direct role assignment', parameters: [param('unifiedRoleAssignment-id', 'role assignment id')], responses: { 204: { description: 'Deleted' } } });
+
+const PIM = [
+  ['/v1.0/roleManagement/directory/roleAssignmentScheduleRequests', 'unifiedRoleAssignmentScheduleRequest'],
+  ['/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', 'unifiedRoleEligibilityScheduleRequest'],
+  ['/v1.0/roleManagement/directory/roleAssignmentSchedules', 'unifiedRoleAssignmentSchedule'],
+  ['/v1.0/roleManagement/directory/roleEligibilitySchedules', 'unifiedRoleEligibilitySchedule'],
+  ['/v1.0/roleManagement/directory/roleAssignmentScheduleInstances', 'unifiedRoleAssignmentScheduleInstance'],
+  ['/v1.0/roleManagement/directory/roleEligibilityScheduleInstances', 'unifiedRoleEligibilityScheduleInstance'],
+  ['/v1.0/policies/roleManagementPolicies', 'unifiedRoleManagementPolicy'],
+  ['/v1.0/policies/roleManagementPolicyAssignments', 'unifiedRoleManagementPolicyAssignment'],
+];
+for (const [p, type] of PIM) {
+  for (const [pp, suffix] of [[p, ''], [`${p}/{path}`, ' (any sub-path)']]) {
+    for (const method of ['get', 'post', 'patch', 'delete']) {
+      op(pp, method, {
+        tag: 'PIM',
+        summary: `${p.split('/').pop()}${suffix}: licence-gated (400 AadPremiumLicenseRequired without Entra ID P2); not emulated yet (501)`,
+        parameters: pp.endsWith('{path}') ? [param('path', 'rest of the path')] : method === 'get' ? LIST : [],
+        responses: { 200: json(collection(type)) },
+      });
+    }
+  }
+}
+
+const signIn = {
+  '/{tenant}/v2.0/.well-known/openid-configuration': { get: { tags: ['Sign-in'], summary: 'OpenID Connect discovery (v2.0)', parameters: [param('tenant', 'tenant GUID, domain, short name, common or organizations')], responses: { 200: { description: 'OIDC metadata' } } } },
+  '/{tenant}/.well-known/openid-configuration': { get: { tags: ['Sign-in'], summary: 'OpenID Connect discovery (protocolMode OIDC)', parameters: [param('tenant', 'tenant')], responses: { 200: { description: 'OIDC metadata' } } } },
+  '/{tenant}/discovery/v2.0/keys': { get: { tags: ['Sign-in'], summary: 'JSON Web Key Set (RS256, one key per tenant)', parameters: [param('tenant', 'tenant')], responses: { 200: { description: 'JWKS' } } } },
+  '/{tenant}/oauth2/v2.0/token': {
+    post: {
+      tags: ['Sign-in'],
+      summary: 'Token endpoint: client_credentials, password (with the emulator field mfa_code), refresh_token',
+      parameters: [param('tenant', 'tenant')],
+      requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['grant_type', 'client_id'], properties: { grant_type: { type: 'string', enum: ['client_credentials', 'password', 'refresh_token'] }, client_id: { type: 'string' }, client_secret: { type: 'string' }, scope: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' }, mfa_code: { type: 'string', description: "Emulator extension: the user's current TOTP code; adds mfa to amr" }, refresh_token: { type: 'string' } } } } } },
+      responses: { 200: { description: 'Token response' }, 400: { description: 'AAD error {error, error_description, error_codes, timestamp, trace_id, correlation_id}' }, 401: { description: 'AAD error (invalid_client)' } },
+    },
+  },
+};
+
+const control = {};
+const cop = (p, method, summary, extra = {}) => ((control[`/_emulator${p}`] ??= {})[method] = { tags: ['Control plane'], summary, responses: { 200: { description: 'OK' }, '4XX': { description: '{"error":{"code","message"}}' } }, ...extra });
+cop('/health', 'get', 'Health: 200 with version and listener URLs when every listener is up, else 503');
+cop('/reset', 'post', 'Back to the seed: state, inbox and clock');
+cop('/clock', 'get', 'The emulator clock: {now, frozen}');
+cop('/clock', 'post', 'Move the clock: {"advance":"PT8H"} (prefix - to go back), {"set":"2026-12-01T09:00:00Z"}, {"freeze":true|false}', { requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { advance: { type: 'string' }, set: { type: 'string', format: 'date-time' }, freeze: { type: 'boolean' } } } } } } });
+cop('/seed', 'get', 'Export the current state as a seed document');
+cop('/seed', 'post', 'Import a seed document (validated; replaces every tenant)');
+cop('/tenants', 'get', 'Tenants with their users and applications');
+cop('/tenants/{tenant}/users/{user}/mfa-code', 'get', "A user's current authenticator (TOTP) code", { parameters: [param('tenant', 'tenant'), param('user', 'userPrincipalName or id')] });
+cop('/tokens', 'post', 'Mint an access token for a user ({tenant, user, scopes?, mfa?, acrs?}) or an app ({tenant, clientId, roles?})');
+cop('/ca.pem', 'get', 'The CA certificate to trust (NODE_EXTRA_CA_CERTS)');
+cop('/openapi.yaml', 'get', 'This document');
+
+const doc = {
+  openapi: '3.0.3',
+  info: {
+    title: 'entra-pim-emulator',
+    version: pkg.version,
+    description: 'Microsoft Graph PIM for Microsoft Entra roles, an Entra-shaped token service, and the emulator control plane. Every /v1.0 path is also served under /beta. Schemas are Microsoft\'s (derived from the published Graph CSDL).',
+  },
+  servers: [{ url: 'https://localhost:8443' }, { url: 'http://127.0.0.1:8080' }],
+  tags: [{ name: 'Graph' }, { name: 'PIM' }, { name: 'Sign-in' }, { name: 'Control plane', description: 'Not part of Microsoft Graph: testing aids' }],
+  paths: { ...graph, ...signIn, ...control },
+  components: {
+    schemas: subset.components.schemas,
+    responses: subset.components.responses,
+    parameters: { ...subset.components.parameters, skiptoken: { name: '$skiptoken', in: 'query', description: 'Paging token from @odata.nextLink', schema: { type: 'string' } } },
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+  },
+};
+writeFileSync(path.join(root, 'openapi.yaml'), `# Generated by scripts/build-openapi.mjs — edit the script, not this file.\n${YAML.stringify(doc, { lineWidth: 0 })}`);
+console.log(`openapi.yaml: ${Object.keys(doc.paths).length} paths, ${Object.keys(doc.components.schemas).length} schemas`);

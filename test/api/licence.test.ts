@@ -1,0 +1,77 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Emulator } from '../../src/emulator.js';
+import { PIM_COLLECTIONS } from '../../src/graph/routes/pim.js';
+import { ROLES, USERS, graphError, testEmulator, tokenFor } from '../support/emulator.js';
+import { get, send } from '../support/api.js';
+
+/** Every PIM collection of Graph (reference §1.1); each needs Entra ID P2 or ID Governance. */
+const PIM_PATHS = [
+  '/roleManagement/directory/roleAssignmentScheduleRequests',
+  '/roleManagement/directory/roleEligibilityScheduleRequests',
+  '/roleManagement/directory/roleAssignmentSchedules',
+  '/roleManagement/directory/roleEligibilitySchedules',
+  '/roleManagement/directory/roleAssignmentScheduleInstances',
+  '/roleManagement/directory/roleEligibilityScheduleInstances',
+  '/policies/roleManagementPolicies',
+  '/policies/roleManagementPolicyAssignments',
+];
+const REQUEST_PATHS = PIM_PATHS.filter((p) => p.endsWith('Requests'));
+const LICENCE_MESSAGE = 'The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license.';
+
+describe('the PIM licence gate', () => {
+  let emu: Emulator;
+  beforeEach(async () => {
+    emu = await testEmulator();
+  });
+  afterEach(async () => {
+    await emu.close();
+  });
+
+  it('covers every PIM collection the emulator routes', () => {
+    expect([...PIM_COLLECTIONS].sort()).toEqual([...PIM_PATHS].sort());
+  });
+
+  describe('in fabrikam, which has no P2 licence', () => {
+    let token: string;
+    beforeEach(async () => {
+      token = await tokenFor(emu, USERS.fabrikamAdmin.upn);
+    });
+
+    it.each(PIM_PATHS.flatMap((p) => [`/v1.0${p}`, `/beta${p}`]))('GET %s answers 400 AadPremiumLicenseRequired', async (url) => {
+      const res = await get(emu, url, token);
+      expect(graphError(res)).toMatchObject({ status: 400, code: 'AadPremiumLicenseRequired', message: LICENCE_MESSAGE });
+    });
+
+    it.each(REQUEST_PATHS.map((p) => `/v1.0${p}`))('POST %s answers 400 AadPremiumLicenseRequired', async (url) => {
+      const res = await send(emu, 'POST', url, token, { action: 'adminAssign', principalId: USERS.fabrikamUser.id, roleDefinitionId: ROLES.securityReader, directoryScopeId: '/' });
+      expect(graphError(res)).toMatchObject({ status: 400, code: 'AadPremiumLicenseRequired', message: LICENCE_MESSAGE });
+    });
+
+    it('gates the filterByCurrentUser functions and single items too', async () => {
+      const fn = await get(emu, "/v1.0/roleManagement/directory/roleEligibilitySchedules/filterByCurrentUser(on='principal')", token);
+      expect(graphError(fn)).toMatchObject({ status: 400, code: 'AadPremiumLicenseRequired', message: LICENCE_MESSAGE });
+      const item = await get(emu, '/v1.0/policies/roleManagementPolicies/DirectoryRole_x_y', token);
+      expect(graphError(item)).toMatchObject({ status: 400, code: 'AadPremiumLicenseRequired', message: LICENCE_MESSAGE });
+    });
+
+    it('still serves roleDefinitions and /me, which need no licence', async () => {
+      const defs = await get(emu, '/v1.0/roleManagement/directory/roleDefinitions', token);
+      expect(defs.statusCode).toBe(200);
+      expect(defs.json().value.length).toBeGreaterThanOrEqual(26);
+      const me = await get(emu, '/v1.0/me', token);
+      expect(me.statusCode).toBe(200);
+      expect(me.json()).toMatchObject({ id: USERS.fabrikamAdmin.id, userPrincipalName: USERS.fabrikamAdmin.upn });
+    });
+  });
+
+  describe('in contoso, which has P2', () => {
+    it.each(PIM_PATHS.map((p) => `/v1.0${p}`))('GET %s passes the gate and answers 501 NotImplemented for now', async (url) => {
+      const token = await tokenFor(emu, USERS.admin.upn);
+      const res = await get(emu, url, token);
+      const e = graphError(res);
+      expect(e).toMatchObject({ status: 501, code: 'NotImplemented' });
+      expect(e.message).toBe(`Microsoft Graph ${url.split('/').pop()} is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.`);
+      expect(e.innerError['request-id']).toBe(res.headers['request-id']);
+    });
+  });
+});
