@@ -1,3 +1,5 @@
+import type { PimData } from '../pim/model.js';
+
 /**
  * The directory as the emulator stores it. Graph-visible names are Graph's, verbatim;
  * fields Graph never returns (password, mfaSecret, clientSecret) are the emulator's own.
@@ -127,6 +129,8 @@ export interface TenantData {
   applications: ApplicationRecord[];
   roleAssignments: RoleAssignmentRecord[];
   policies: PolicyRecord[];
+  /** PIM requests, schedules and audit records. */
+  pim: PimData;
 }
 
 export const PIM_LICENSES = ['AAD_PREMIUM_P2', 'IDENTITY_GOVERNANCE'] as const;

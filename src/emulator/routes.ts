@@ -25,9 +25,14 @@ const AZURE_CLI = Object.keys(WELL_KNOWN_PUBLIC_CLIENTS)[0]!;
 export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
 
-  app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; validation?: { keyword: string; params: Record<string, unknown> }[] }, request, reply) => {
     if (error instanceof ControlError) return sendControl(reply, error.status, error.code, error.message);
-    if (error.validation) return sendControl(reply, 400, 'InvalidRequest', error.message);
+    if (error.validation) {
+      // Name the offending property: ajv's own text ("must NOT have additional properties") does not.
+      const v = error.validation[0];
+      const extra = v?.keyword === 'additionalProperties' ? `: '${String(v.params.additionalProperty)}'` : '';
+      return sendControl(reply, 400, 'InvalidRequest', `${error.message}${extra}`);
+    }
     if (error instanceof SyntaxError || (error.statusCode && error.statusCode < 500)) return sendControl(reply, error.statusCode ?? 400, 'InvalidRequest', error.message);
     request.log.error({ err: error }, 'control plane request failed');
     return sendControl(reply, 500, 'InternalError', error.message);

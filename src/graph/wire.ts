@@ -18,8 +18,6 @@ export function userToWire(u: UserRecord): Record<string, unknown> {
   };
 }
 
-/** Properties Graph returns only when selected ($select=accountEnabled). */
-export const USER_SELECTABLE_EXTRA = ['accountEnabled'] as const;
 
 export function groupToWire(g: GroupRecord): Record<string, unknown> {
   return {

@@ -4,6 +4,7 @@ import { Ajv } from 'ajv';
 import * as OTPAuth from 'otpauth';
 import type { ApplicationRecord, GroupRecord, PolicyRecord, RoleAssignmentRecord, RoleDefinition, TenantData, UserRecord } from '../directory/model.js';
 import { defaultPolicy } from '../pim/policy-defaults.js';
+import type { PimData } from '../pim/model.js';
 import { isGuid, roleAssignmentId } from '../ids.js';
 import type { State } from './store.js';
 
@@ -111,6 +112,11 @@ const schema = {
               properties: { id: str, principalId: guid, roleDefinitionId: guid, directoryScopeId: str, appScopeId: nstr, createdDateTime: nstr },
             },
           },
+          pim: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { requests: { type: 'array', items: { type: 'object' } }, schedules: { type: 'array', items: { type: 'object' } }, audits: { type: 'array', items: { type: 'object' } } },
+          },
           policies: {
             type: 'array',
             items: {
@@ -136,6 +142,7 @@ interface SeedTenant {
   applications?: Loose<ApplicationRecord>[];
   roleAssignments?: Loose<RoleAssignmentRecord>[];
   policies?: PolicyRecord[];
+  pim?: Partial<PimData>;
 }
 interface SeedDocument {
   roleDefinitions: Loose<RoleDefinition>[];
@@ -307,6 +314,7 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
     applications,
     roleAssignments,
     policies,
+    pim: { requests: t.pim?.requests ?? [], schedules: t.pim?.schedules ?? [], audits: t.pim?.audits ?? [] },
   };
 }
 

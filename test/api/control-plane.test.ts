@@ -106,8 +106,7 @@ describe('the control plane', () => {
     it('rejects an unknown property', async () => {
       const res = await postClock({ travel: 'PT1H' });
       expect(res.statusCode).toBe(400);
-      expect(res.json().error.code).toBe('InvalidRequest');
-      expect(res.json().error.message).toEqual(expect.any(String));
+      expect(res.json()).toEqual({ error: { code: 'InvalidRequest', message: "body must NOT have additional properties: 'travel'" } });
       expect((await clock()).frozen).toBe(false);
     });
 

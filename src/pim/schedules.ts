@@ -1,0 +1,71 @@
+import type { RoleAssignmentRecord, TenantData } from '../directory/model.js';
+import { principalIdsOf } from '../directory/directory.js';
+import { roleAssignmentId } from '../ids.js';
+import type { Kind, ScheduleRecord } from './model.js';
+
+/**
+ * Time-dependent state is derived from stored schedules and `now` when read, so a GET right after
+ * a clock jump is already correct (design.md "Time").
+ */
+const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
+
+export function endMs(s: ScheduleRecord): number | null {
+  const end = ms(s.endDateTime);
+  const revoked = ms(s.revokedDateTime);
+  if (revoked === null) return end;
+  return end === null ? revoked : Math.min(end, revoked);
+}
+
+/** In force right now. */
+export function isLive(s: ScheduleRecord, nowMs: number): boolean {
+  const end = endMs(s);
+  return Date.parse(s.startDateTime) <= nowMs && (end === null || nowMs < end);
+}
+
+/** In force now or later (Graph lists these as schedules). */
+export function isCurrentOrFuture(s: ScheduleRecord, nowMs: number): boolean {
+  const end = endMs(s);
+  return end === null || nowMs < end;
+}
+
+/** Ran to its end date (not revoked early). */
+export function hasExpired(s: ScheduleRecord, nowMs: number): boolean {
+  const end = ms(s.endDateTime);
+  return s.revokedDateTime === null && end !== null && end <= nowMs;
+}
+
+export function sameTarget(s: ScheduleRecord, kind: Kind, principalId: string, roleDefinitionId: string, directoryScopeId: string): boolean {
+  return s.kind === kind && s.principalId === principalId && s.roleDefinitionId === roleDefinitionId && s.directoryScopeId === directoryScopeId;
+}
+
+/** A user's eligibility for a role right now: its own, or a role-assignable group's it belongs to. */
+export function liveEligibility(t: TenantData, userOrPrincipalId: string, roleDefinitionId: string, directoryScopeId: string, nowMs: number): ScheduleRecord | undefined {
+  const ids = principalIdsOf(t, userOrPrincipalId);
+  return t.pim.schedules.find((s) => s.kind === 'eligibility' && ids.includes(s.principalId) && s.roleDefinitionId === roleDefinitionId && s.directoryScopeId === directoryScopeId && isLive(s, nowMs));
+}
+
+/**
+ * The role assignments in force right now: direct ones plus PIM's live active assignments
+ * (admin-assigned or activated). An activation is a role assignment while it lasts (reference §2.5).
+ */
+export function effectiveRoleAssignments(t: TenantData, nowMs: number): Array<RoleAssignmentRecord & { schedule?: ScheduleRecord }> {
+  const pim = t.pim.schedules
+    .filter((s) => s.kind === 'assignment' && isLive(s, nowMs))
+    .map((s) => ({
+      id: roleAssignmentId(s.roleDefinitionId, s.principalId),
+      principalId: s.principalId,
+      roleDefinitionId: s.roleDefinitionId,
+      directoryScopeId: s.directoryScopeId,
+      appScopeId: s.appScopeId,
+      createdDateTime: s.startDateTime,
+      schedule: s,
+    }));
+  return [...t.roleAssignments, ...pim];
+}
+
+/** Template ids of the roles a principal (and its groups) holds right now: wids and authorization. */
+export function activeRoleTemplateIds(t: TenantData, principalId: string, nowMs: number): string[] {
+  const ids = new Set(principalIdsOf(t, principalId));
+  const roles = effectiveRoleAssignments(t, nowMs).filter((a) => ids.has(a.principalId) && a.directoryScopeId === '/').map((a) => a.roleDefinitionId);
+  return [...new Set(roles)];
+}
