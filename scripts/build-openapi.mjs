@@ -29,33 +29,24 @@ op('/v1.0/users/{user-id}', 'get', { summary: 'Get a user by id or userPrincipal
 op('/v1.0/groups', 'get', { summary: 'List groups', parameters: LIST, responses: { 200: json(collection('group')) } });
 op('/v1.0/groups/{group-id}', 'get', { summary: 'Get a group', parameters: [param('group-id', 'object id'), ...ENTITY], responses: { 200: json(ref('group')) } });
 op('/v1.0/groups/{group-id}/members', 'get', { summary: 'List the direct members of a group', parameters: [param('group-id', 'object id'), ...q('top', 'skiptoken', 'count')], responses: { 200: json(collection('directoryObject')) } });
-op('/v1.0/roleManagement/directory/roleDefinitions', 'get', { summary: 'List role definitions ($filter eq/in on id, displayName, isBuiltIn, templateId; `or` is 400 Request_UnsupportedQuery)', parameters: LIST, responses: { 200: json(collection('unifiedRoleDefinition')) } });
-op('/v1.0/roleManagement/directory/roleDefinitions/{unifiedRoleDefinition-id}', 'get', { summary: 'Get a role definition (built-in: id == templateId)', parameters: [param('unifiedRoleDefinition-id', 'role definition id'), ...ENTITY], responses: { 200: json(ref('unifiedRoleDefinition')) } });
-op('/v1.0/roleManagement/directory/roleAssignments', 'get', { summary: 'List role assignments ($filter principalId, roleDefinitionId; $expand principal, roleDefinition)', parameters: LIST, responses: { 200: json(collection('unifiedRoleAssignment')) } });
-op('/v1.0/roleManagement/directory/roleAssignments', 'post', { summary: 'Create a direct (permanent, non-PIM) role assignment', requestBody: { required: true, content: { 'application/json': { schema: ref('unifiedRoleAssignment') } } }, responses: { 201: json(ref('unifiedRoleAssignment'), 'Created') } });
-op('/v1.0/roleManagement/directory/roleAssignments/{unifiedRoleAssignment-id}', 'get', { summary: 'Get a role assignment', parameters: [param('unifiedRoleAssignment-id', 'base64url(roleDefinitionId ‖ principalId) + "-1"'), ...ENTITY], responses: { 200: json(ref('unifiedRoleAssignment')) } });
-op('/v1.0/roleManagement/directory/roleAssignments/{unifiedRoleAssignment-id}', 'delete', { summary: 'Delete a direct role assignment', parameters: [param('unifiedRoleAssignment-id', 'role assignment id')], responses: { 204: { description: 'Deleted' } } });
-
-const PIM = [
-  ['/v1.0/roleManagement/directory/roleAssignmentScheduleRequests', 'unifiedRoleAssignmentScheduleRequest'],
-  ['/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', 'unifiedRoleEligibilityScheduleRequest'],
-  ['/v1.0/roleManagement/directory/roleAssignmentSchedules', 'unifiedRoleAssignmentSchedule'],
-  ['/v1.0/roleManagement/directory/roleEligibilitySchedules', 'unifiedRoleEligibilitySchedule'],
-  ['/v1.0/roleManagement/directory/roleAssignmentScheduleInstances', 'unifiedRoleAssignmentScheduleInstance'],
-  ['/v1.0/roleManagement/directory/roleEligibilityScheduleInstances', 'unifiedRoleEligibilityScheduleInstance'],
-  ['/v1.0/policies/roleManagementPolicies', 'unifiedRoleManagementPolicy'],
-  ['/v1.0/policies/roleManagementPolicyAssignments', 'unifiedRoleManagementPolicyAssignment'],
-];
-for (const [p, type] of PIM) {
-  for (const [pp, suffix] of [[p, ''], [`${p}/{path}`, ' (any sub-path)']]) {
-    for (const method of ['get', 'post', 'patch', 'delete']) {
-      op(pp, method, {
-        tag: 'PIM',
-        summary: `${p.split('/').pop()}${suffix}: licence-gated (400 AadPremiumLicenseRequired without Entra ID P2); not emulated yet (501)`,
-        parameters: pp.endsWith('{path}') ? [param('path', 'rest of the path')] : method === 'get' ? LIST : [],
-        responses: { 200: json(collection(type)) },
-      });
+// Every PIM, role and audit path Microsoft documents in the subset is emulated: take its operations
+// (with x-permissions) as they are. filterByCurrentUser is served for the `on` values supported.
+const FILTER_ON = {
+  roleAssignmentScheduleRequests: ['principal', 'approver'],
+};
+for (const [p, ops] of Object.entries(subset.paths)) {
+  const fn = /^(.*\/(\w+))\/filterByCurrentUser\(on='\{on\}'\)$/.exec(p);
+  const copy = (target, o) => {
+    for (const [method, operation] of Object.entries(o)) {
+      if (method === 'parameters') continue;
+      const parameters = (operation.parameters ?? []).filter((x) => x.name !== 'on');
+      (graph[`/v1.0${target}`] ??= {})[method] = { security: [{ bearer: [] }], ...operation, parameters };
     }
+  };
+  if (fn) {
+    for (const on of FILTER_ON[fn[2]] ?? ['principal']) copy(`${fn[1]}/filterByCurrentUser(on='${on}')`, ops);
+  } else {
+    copy(p, ops);
   }
 }
 
@@ -84,6 +75,7 @@ cop('/seed', 'get', 'Export the current state as a seed document');
 cop('/seed', 'post', 'Import a seed document (validated; replaces every tenant)');
 cop('/tenants', 'get', 'Tenants with their users and applications');
 cop('/tenants/{tenant}/users/{user}/mfa-code', 'get', "A user's current authenticator (TOTP) code", { parameters: [param('tenant', 'tenant'), param('user', 'userPrincipalName or id')] });
+cop('/audit', 'get', 'Search the PIM audit records (justifications, activities, targets) of a tenant: ?tenant=contoso&search=…');
 cop('/tokens', 'post', 'Mint an access token for a user ({tenant, user, scopes?, mfa?, acrs?}) or an app ({tenant, clientId, roles?})');
 cop('/ca.pem', 'get', 'The CA certificate to trust (NODE_EXTRA_CA_CERTS)');
 cop('/openapi.yaml', 'get', 'This document');

@@ -16,4 +16,6 @@ export interface AppContext {
   urls: { http?: string; https?: string; smtp?: string };
   /** Back to the seed (or to a given state): store, clock. */
   reset(): Promise<void>;
+  /** Run the scheduler now: apply whatever the clock has made due, durably. */
+  tick(): Promise<void>;
 }

@@ -17,6 +17,7 @@ import { authPlugin } from './auth/routes.js';
 import { graphPlugin, sendGraphError } from './graph/plugin.js';
 import { graphErrors } from './graph/errors.js';
 import { controlPlanePlugin } from './emulator/routes.js';
+import { applyDue, dueWork } from './scheduler/tick.js';
 
 export interface EmulatorOptions {
   /** Fastify/pino logger options; false (the default) logs nothing. */
@@ -58,6 +59,9 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     // Unknown body properties must be reported (Graph does), never silently dropped; no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     forceCloseConnections: true,
+    // Graph ids can be long: a policy assignment id is {policyId}_{roleDefinitionId}, ~125 characters
+    // (reference §1.6); find-my-way's default of 100 would answer 414.
+    routerOptions: { maxParamLength: 1000 },
   });
   await app.register(fastifyJwt, { secret: 'per-tenant RS256 keys are passed on every call' });
   const jwt: JwtCodec = {
@@ -82,6 +86,14 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     tokens: new TokenService(store, clock, jwt),
     tls,
     urls: {},
+    async tick() {
+      const now = clock.nowMs();
+      const roles = store.system().roleDefinitions;
+      for (const t of store.tenants()) {
+        if (dueWork(t, now).length === 0) continue;
+        await store.update(t.tenant.id, (data) => applyDue(data, roles, now));
+      }
+    },
     async reset() {
       await store.replace(loadSeed());
       clock.restore(REAL_TIME);
@@ -121,6 +133,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   });
 
   let httpsServer: https.Server | undefined;
+  let ticker: NodeJS.Timeout | undefined;
 
   const emulator: Emulator = {
     config,
@@ -139,12 +152,18 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
         httpsServer!.listen(config.httpsPort, config.host, () => resolve());
       });
       const httpsPort = (httpsServer.address() as AddressInfo).port;
+      // The scheduler runs every second on the real clock (and inside POST /_emulator/clock).
+      ticker = setInterval(() => {
+        ctx.tick().catch((e) => app.log.error({ err: e }, 'scheduler tick failed'));
+      }, 1000);
+      ticker.unref();
       ctx.urls.http = `http://${urlHost(config.host)}:${httpPort}`;
       // The certificate names localhost; wildcard and loopback binds are reached as localhost.
       ctx.urls.https = `https://${['0.0.0.0', '::', '127.0.0.1', '::1'].includes(config.host) ? 'localhost' : urlHost(config.host)}:${httpsPort}`;
       return ctx.urls;
     },
     async close() {
+      if (ticker) clearInterval(ticker);
       if (httpsServer) {
         httpsServer.closeAllConnections();
         await new Promise<void>((resolve) => httpsServer!.close(() => resolve()));

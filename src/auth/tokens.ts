@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ApplicationRecord, TenantData, UserRecord } from '../directory/model.js';
-import { activeRoleTemplateIds, ROLE } from '../directory/directory.js';
+import { ROLE } from '../directory/directory.js';
+import { activeRoleTemplateIds } from '../pim/schedules.js';
 import type { Clock } from '../clock.js';
 import type { SigningKey, Store } from '../store/store.js';
 import { newGuid } from '../ids.js';
@@ -197,7 +198,7 @@ export class TokenService {
   }
 
   private wids(t: TenantData, userId: string): string[] {
-    return [...activeRoleTemplateIds(t, userId), ROLE.user];
+    return [...activeRoleTemplateIds(t, userId, this.clock.nowMs()), ROLE.user];
   }
 }
 

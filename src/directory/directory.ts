@@ -45,16 +45,6 @@ export function principalIdsOf(t: TenantData, userId: string): string[] {
   return [userId, ...t.groups.filter((g) => g.members.includes(userId)).map((g) => g.id)];
 }
 
-/**
- * Template ids of the roles a principal holds right now, evaluated at request time.
- * Today: direct assignments (to the user or its role-assignable groups); PIM activations join here.
- */
-export function activeRoleTemplateIds(t: TenantData, principalId: string): string[] {
-  const ids = new Set(principalIdsOf(t, principalId));
-  const roles = t.roleAssignments.filter((a) => ids.has(a.principalId) && a.directoryScopeId === '/').map((a) => a.roleDefinitionId);
-  return [...new Set(roles)];
-}
-
 export const ROLE = {
   globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
   privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',

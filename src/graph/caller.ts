@@ -1,5 +1,7 @@
 import type { ApplicationRecord, TenantData, UserRecord } from '../directory/model.js';
-import { activeRoleTemplateIds, ROLE } from '../directory/directory.js';
+import { ROLE } from '../directory/directory.js';
+import { activeRoleTemplateIds } from '../pim/schedules.js';
+import type { Actor } from '../pim/model.js';
 import { graphErrors } from './errors.js';
 
 /** Who is calling Graph, from a verified access token; roles are read from the directory at request time. */
@@ -17,6 +19,8 @@ export interface Caller {
   roles: string[];
   amr: string[];
   acrs: string[];
+  /** The request's instant, taken from the emulator clock once. */
+  nowMs: number;
 }
 
 export interface PermissionRule {
@@ -39,8 +43,24 @@ export function requireDirectoryPermission(caller: Caller, rule: PermissionRule)
 /** Delegated writes to role assignments also need the signed-in user to hold an admin role right now. */
 export function callerHoldsRole(caller: Caller, roleTemplateIds: readonly string[]): boolean {
   if (caller.kind !== 'user') return false;
-  const held = activeRoleTemplateIds(caller.tenant, caller.id);
+  const held = activeRoleTemplateIds(caller.tenant, caller.id, caller.nowMs);
   return roleTemplateIds.some((r) => held.includes(r));
 }
 
 export const ADMIN_ROLES = [ROLE.globalAdministrator, ROLE.privilegedRoleAdministrator] as const;
+
+/** Roles that may read PIM data of others (GDC rbac-pim-entra-roles-apis.md; reference §1.2). */
+export const PIM_READER_ROLES = [
+  ...ADMIN_ROLES,
+  'f2ef992c-3afb-46b9-b7cf-a126ee74c451', // Global Reader
+  '5f2222b1-57c3-48ba-8ad5-d4759f1fde6f', // Security Operator
+  '5d6b6bb7-de71-4623-b4af-96380a352509', // Security Reader
+  '194ae4cb-b126-40b2-bd5b-6091b380977d', // Security Administrator
+] as const;
+
+/** The caller as the PIM domain sees it. */
+export function actorOf(caller: Caller): Actor {
+  return caller.kind === 'user'
+    ? { kind: 'user', id: caller.id, displayName: caller.user!.displayName, userPrincipalName: caller.user!.userPrincipalName, appId: caller.clientId, amr: caller.amr, acrs: caller.acrs }
+    : { kind: 'app', id: caller.id, displayName: caller.app!.displayName, userPrincipalName: null, appId: caller.app!.appId, amr: [], acrs: [] };
+}

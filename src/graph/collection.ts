@@ -13,8 +13,11 @@ export interface EntitySpec<T> {
   type: string;
   /** Store record → wire object (before $select/$expand). */
   toWire: (item: T) => Record<string, unknown>;
-  /** Navigation properties that $expand may name. */
-  expand?: Record<string, (item: T) => unknown>;
+  /**
+   * Navigation properties that $expand may name. A handler that declares a second parameter also
+   * accepts nested options, e.g. policy($expand=rules), and receives their text.
+   */
+  expand?: Record<string, (item: T, nested?: string) => unknown>;
   /** Properties $select may name. */
   properties: readonly string[];
 }
@@ -63,24 +66,32 @@ export function entityBody<T>(request: FastifyRequest, version: GraphVersion, it
   };
 }
 
-function shape<T>(item: T, wire: Record<string, unknown>, spec: EntitySpec<T>, select: string[] | undefined, expand: string[]): Record<string, unknown> {
+interface Expansion {
+  name: string;
+  nested: string | undefined;
+}
+
+function shape<T>(item: T, wire: Record<string, unknown>, spec: EntitySpec<T>, select: string[] | undefined, expand: Expansion[]): Record<string, unknown> {
   let out: Record<string, unknown> = wire;
   if (select) {
     out = {};
     if ('@odata.type' in wire) out['@odata.type'] = wire['@odata.type'];
     for (const p of select) out[p] = wire[p] ?? null;
   }
-  for (const e of expand) out[e] = spec.expand![e]!(item);
+  for (const e of expand) out[e.name] = spec.expand![e.name]!(item, e.nested);
   return out;
 }
 
-function parseSelectExpand<T>(q: Query, spec: EntitySpec<T>): { select: string[] | undefined; expand: string[] } {
+function parseSelectExpand<T>(q: Query, spec: EntitySpec<T>): { select: string[] | undefined; expand: Expansion[] } {
   const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const expand = list(q.$expand).map((e) => {
-    const name = e.replace(/\(.*\)$/, '');
-    if (!spec.expand?.[name]) throw graphErrors.selectExpand(name, spec.type);
-    if (name !== e) throw graphErrors.badQuery('BadRequest', `Nested query options in $expand are not supported for '${name}' on type '${spec.type}'. Use $expand=${name}.`);
-    return name;
+    const m = /^([A-Za-z]+)(?:\((.*)\))?$/.exec(e);
+    const name = m?.[1] ?? e;
+    const handler = spec.expand?.[name];
+    if (!handler) throw graphErrors.selectExpand(name, spec.type);
+    const nested = m?.[2];
+    if (nested !== undefined && handler.length < 2) throw graphErrors.badQuery('BadRequest', `Nested query options in $expand are not supported for '${name}' on type '${spec.type}'. Use $expand=${name}.`);
+    return { name, nested };
   });
   if (q.$select === undefined) return { select: undefined, expand };
   const select = list(q.$select);
@@ -88,9 +99,14 @@ function parseSelectExpand<T>(q: Query, spec: EntitySpec<T>): { select: string[]
   return { select, expand };
 }
 
-function contextSuffix(select: string[] | undefined, expand: string[]): string {
+/** (principalId,roleDefinition(),policy(rules())) as Graph writes selected and expanded properties in @odata.context. */
+function contextSuffix(select: string[] | undefined, expand: Expansion[]): string {
   if (!select && expand.length === 0) return '';
-  return `(${[...(select ?? []), ...expand.map((e) => `${e}()`)].join(',')})`;
+  const inner = (nested: string | undefined) => {
+    const m = nested ? /\$expand=([A-Za-z]+)/i.exec(nested) : null;
+    return m ? `${m[1]}()` : '';
+  };
+  return `(${[...(select ?? []), ...expand.map((e) => `${e.name}(${inner(e.nested)})`)].join(',')})`;
 }
 
 function parseTop(v: string | undefined, max: number): number | undefined {

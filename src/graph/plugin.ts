@@ -6,6 +6,7 @@ import { TokenInvalid } from '../auth/tokens.js';
 import { GraphError, graphErrors, innerErrorDate } from './errors.js';
 import type { Caller } from './caller.js';
 import { ODataQueryError } from './odata/index.js';
+import { PimError } from '../pim/errors.js';
 import { registerRoutes } from './routes/index.js';
 
 declare module 'fastify' {
@@ -75,6 +76,7 @@ export function sendGraphError(ctx: AppContext, request: FastifyRequest, reply: 
 function toGraphError(error: FastifyError, request: FastifyRequest): GraphError {
   if (error instanceof GraphError) return error;
   if (error instanceof ODataQueryError) return graphErrors.badQuery(error.code, error.message);
+  if (error instanceof PimError) return new GraphError(error.status, error.code, error.message);
   const type = request.routeOptions.config?.graphType ?? 'microsoft.graph.entity';
   if (error.validation) {
     const v = error.validation[0]!;
@@ -108,18 +110,19 @@ function authenticate(ctx: AppContext, request: FastifyRequest): Caller {
     throw graphErrors.tokenInvalid();
   }
   const tenant = ctx.store.tenant(claims.tid)!;
+  const nowMs = ctx.clock.nowMs();
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
   if (claims.idtyp === 'app') {
     const app = tenant.applications.find((a) => a.id === claims.oid);
     if (!app) throw graphErrors.tokenInvalid();
-    return { tenant, kind: 'app', id: app.id, user: undefined, app, clientId: str(claims.appid), scopes: [], roles: list(claims.roles), amr: [], acrs: [] };
+    return { tenant, kind: 'app', id: app.id, user: undefined, app, clientId: str(claims.appid), scopes: [], roles: list(claims.roles), amr: [], acrs: [], nowMs };
   }
   const user = findUser(tenant, claims.oid);
   if (!user || !user.accountEnabled) throw graphErrors.tokenInvalid();
   return {
     tenant, kind: 'user', id: user.id, user, app: undefined, clientId: str(claims.appid),
-    scopes: str(claims.scp).split(' ').filter(Boolean), roles: [], amr: list(claims.amr), acrs: list(claims.acrs),
+    scopes: str(claims.scp).split(' ').filter(Boolean), roles: [], amr: list(claims.amr), acrs: list(claims.acrs), nowMs,
   };
 }
 

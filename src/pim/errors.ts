@@ -31,6 +31,7 @@ export const pimErrors = {
   cannotCancel: (status: string) =>
     new PimError(400, 'BadRequest', `The request cannot be canceled because its status is '${status}'. Only requests with status Granted, PendingApproval or PendingApprovalProvisioning can be canceled.`),
   requestNotFound: (id: string) => new PimError(404, 'NotFound', `The request ${id} was not found.`),
+  scheduleNotFound: (id: string) => new PimError(404, 'NotFound', `The schedule or instance ${id} was not found.`),
   notEmulated: (what: string) => new PimError(501, 'NotImplemented', `${what} is not emulated yet.`),
   /** Reference §4.2: the PIM service answers missing scopes with its own JSON inside `message`. */
   scopeNotGranted: (scopes: readonly string[]) =>

@@ -84,6 +84,8 @@ export interface ScheduleRecord {
   revokedBy: string | null;
   /** The scheduler wrote its expiry (audit, mail) once. */
   expiryProcessed?: boolean;
+  /** The scheduler wrote the provisioning of a future start once. */
+  startProcessed?: boolean;
 }
 
 export interface KeyValue {

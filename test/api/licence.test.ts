@@ -65,13 +65,13 @@ describe('the PIM licence gate', () => {
   });
 
   describe('in contoso, which has P2', () => {
-    it.each(PIM_PATHS.map((p) => `/v1.0${p}`))('GET %s passes the gate and answers 501 NotImplemented for now', async (url) => {
+    // The policy collections need their scope filter (reference §1.6); the others answer as they are.
+    const SCOPE = "?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'";
+    it.each(PIM_PATHS.map((p) => `/v1.0${p}`))('GET %s passes the gate', async (url) => {
       const token = await tokenFor(emu, USERS.admin.upn);
-      const res = await get(emu, url, token);
-      const e = graphError(res);
-      expect(e).toMatchObject({ status: 501, code: 'NotImplemented' });
-      expect(e.message).toBe(`Microsoft Graph ${url.split('/').pop()} is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.`);
-      expect(e.innerError['request-id']).toBe(res.headers['request-id']);
+      const res = await get(emu, url.includes('/policies/') ? `${url}${SCOPE}` : url, token);
+      expect(res.statusCode).toBe(200);
+      expect(Array.isArray(res.json().value)).toBe(true);
     });
   });
 });

@@ -6,12 +6,19 @@ import { usersRoutes } from './users.js';
 import { groupsRoutes } from './groups.js';
 import { roleDefinitionsRoutes } from './roleDefinitions.js';
 import { roleAssignmentsRoutes } from './roleAssignments.js';
-import { pimRoutes } from './pim.js';
+import { scheduleRequestsRoutes } from './scheduleRequests.js';
+import { schedulesRoutes } from './schedules.js';
+import { instancesRoutes } from './instances.js';
+import { policiesRoutes } from './policies.js';
+import { auditLogsRoutes } from './auditLogs.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext, version: GraphVersion) => void;
 
-/** One file per URL segment. */
-const MODULES: RouteModule[] = [meRoutes, usersRoutes, groupsRoutes, roleDefinitionsRoutes, roleAssignmentsRoutes, pimRoutes];
+/** One file per URL segment (the two PIM kinds share a file per segment). */
+const MODULES: RouteModule[] = [
+  meRoutes, usersRoutes, groupsRoutes, roleDefinitionsRoutes, roleAssignmentsRoutes,
+  scheduleRequestsRoutes, schedulesRoutes, instancesRoutes, policiesRoutes, auditLogsRoutes,
+];
 
 export function registerRoutes(app: FastifyInstance, ctx: AppContext, version: GraphVersion): void {
   for (const m of MODULES) m(app, ctx, version);

@@ -1,10 +1,6 @@
-import { LIST_OPTIONS } from '../collection.js';
-import { graphErrors } from '../errors.js';
-import type { RouteModule } from './index.js';
-
 /**
- * The PIM collections. Every one is licence-gated (400 AadPremiumLicenseRequired without P2,
- * reference §4.1); their behaviour arrives with the PIM core, until then a Graph-shaped 501.
+ * The PIM collections. Every route under them is licence-gated: 400 AadPremiumLicenseRequired
+ * without Entra ID P2 (reference §4.1, §11.10). Routes declare it with `config: { pim: true }`.
  */
 export const PIM_COLLECTIONS = [
   '/roleManagement/directory/roleAssignmentScheduleRequests',
@@ -16,19 +12,3 @@ export const PIM_COLLECTIONS = [
   '/policies/roleManagementPolicies',
   '/policies/roleManagementPolicyAssignments',
 ] as const;
-
-export const pimRoutes: RouteModule = (app) => {
-  for (const path of PIM_COLLECTIONS) {
-    const segment = path.split('/').pop()!;
-    for (const url of [path, `${path}/*`]) {
-      app.route({
-        method: ['GET', 'POST', 'PATCH', 'DELETE'],
-        url,
-        config: { pim: true, query: LIST_OPTIONS },
-        handler: async () => {
-          throw graphErrors.notImplemented(`Microsoft Graph ${segment}`);
-        },
-      });
-    }
-  }
-};

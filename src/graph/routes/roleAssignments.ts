@@ -1,6 +1,7 @@
 import type { RoleAssignmentRecord } from '../../directory/model.js';
 import { findPrincipal, findRoleDefinition } from '../../directory/directory.js';
 import { roleAssignmentId } from '../../ids.js';
+import { effectiveRoleAssignments } from '../../pim/schedules.js';
 import { isoInstant } from '../../iso8601.js';
 import { ADMIN_ROLES, callerHoldsRole, requireDirectoryPermission, type Caller } from '../caller.js';
 import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
@@ -69,13 +70,13 @@ export const roleAssignmentsRoutes: RouteModule = (app, ctx, version) => {
   app.get('/roleManagement/directory/roleAssignments', { config: { query: LIST_OPTIONS } }, async (request) => {
     const caller = request.caller!;
     requireDirectoryPermission(caller, READ);
-    return listBody(request, version, caller.tenant.roleAssignments, spec(caller));
+    return listBody(request, version, effectiveRoleAssignments(caller.tenant, caller.nowMs), spec(caller));
   });
 
   app.get<{ Params: { id: string } }>('/roleManagement/directory/roleAssignments/:id', { config: { query: ENTITY_OPTIONS } }, async (request) => {
     const caller = request.caller!;
     requireDirectoryPermission(caller, READ);
-    const a = caller.tenant.roleAssignments.find((x) => x.id === request.params.id);
+    const a = effectiveRoleAssignments(caller.tenant, caller.nowMs).find((x) => x.id === request.params.id);
     if (!a) throw graphErrors.resourceNotFound(request.params.id);
     return entityBody(request, version, a, spec(caller));
   });
@@ -104,7 +105,7 @@ export const roleAssignmentsRoutes: RouteModule = (app, ctx, version) => {
     };
     await ctx.store.update(caller.tenant.tenant.id, (t) => {
       // Checked inside the update so two concurrent POSTs cannot both add it.
-      if (t.roleAssignments.some((a) => a.id === record.id)) throw graphErrors.conflictingObject();
+      if (effectiveRoleAssignments(t, caller.nowMs).some((a) => a.id === record.id)) throw graphErrors.conflictingObject();
       t.roleAssignments.push(record);
     });
     reply.status(201);
@@ -116,7 +117,12 @@ export const roleAssignmentsRoutes: RouteModule = (app, ctx, version) => {
     requireWrite(caller);
     const id = request.params.id;
     await ctx.store.update(caller.tenant.tenant.id, (t) => {
-      if (!t.roleAssignments.some((a) => a.id === id)) throw graphErrors.resourceNotFound(id);
+      if (!t.roleAssignments.some((a) => a.id === id)) {
+        if (effectiveRoleAssignments(t, caller.nowMs).some((a) => a.id === id)) {
+          throw graphErrors.badRequest('This role assignment is managed by PIM. End it with a roleAssignmentScheduleRequest: adminRemove, or selfDeactivate for an activation.');
+        }
+        throw graphErrors.resourceNotFound(id);
+      }
       t.roleAssignments = t.roleAssignments.filter((a) => a.id !== id);
     });
     return reply.status(204).send();

@@ -1,0 +1,133 @@
+import type { RoleAssignmentRecord, TenantData } from '../directory/model.js';
+import { eligibilityInstanceId, roleAssignmentId } from '../ids.js';
+import type { Kind, RequestRecord, ScheduleRecord } from '../pim/model.js';
+import { endMs, isLive } from '../pim/schedules.js';
+import { isoInstant } from '../iso8601.js';
+
+/** PIM records → Graph's JSON (reference §1.4, §1.5). Internal fields never leave. */
+export function requestToWire(r: RequestRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    status: r.status,
+    createdDateTime: r.createdDateTime,
+    completedDateTime: r.completedDateTime,
+    approvalId: r.approvalId,
+    customData: r.customData,
+    action: r.action,
+    principalId: r.principalId,
+    roleDefinitionId: r.roleDefinitionId,
+    directoryScopeId: r.directoryScopeId,
+    appScopeId: r.appScopeId,
+    isValidationOnly: r.isValidationOnly,
+    targetScheduleId: r.targetScheduleId,
+    justification: r.justification,
+    createdBy: r.createdBy,
+    scheduleInfo: r.scheduleInfo,
+    ticketInfo: r.ticketInfo,
+  };
+}
+
+export const REQUEST_PROPERTIES = Object.keys(requestToWire({ ticketInfo: {} } as RequestRecord));
+
+/** A schedule in force now is Provisioned; one that starts later is Granted. */
+function scheduleStatus(s: ScheduleRecord, nowMs: number): string {
+  return Date.parse(s.startDateTime) > nowMs ? 'Granted' : 'Provisioned';
+}
+
+export function scheduleToWire(s: ScheduleRecord, nowMs: number): Record<string, unknown> {
+  const end = endMs(s);
+  return {
+    id: s.id,
+    principalId: s.principalId,
+    roleDefinitionId: s.roleDefinitionId,
+    directoryScopeId: s.directoryScopeId,
+    appScopeId: s.appScopeId,
+    createdUsing: s.createdUsing,
+    createdDateTime: s.createdDateTime,
+    modifiedDateTime: s.modifiedDateTime,
+    status: scheduleStatus(s, nowMs),
+    ...(s.kind === 'assignment' ? { assignmentType: s.assignmentType } : {}),
+    memberType: s.memberType,
+    scheduleInfo: {
+      startDateTime: s.startDateTime,
+      recurrence: null,
+      expiration: s.revokedDateTime && end !== null && (s.endDateTime === null || end < Date.parse(s.endDateTime))
+        ? { type: 'afterDateTime', endDateTime: isoInstant(end), duration: null }
+        : s.expiration,
+    },
+  };
+}
+
+/** A direct (non-PIM) assignment seen as a PIM schedule: Assigned, no expiration, id = the assignment id (reference §1.5). */
+export function directScheduleToWire(a: RoleAssignmentRecord): Record<string, unknown> {
+  return {
+    id: a.id,
+    principalId: a.principalId,
+    roleDefinitionId: a.roleDefinitionId,
+    directoryScopeId: a.directoryScopeId,
+    appScopeId: a.appScopeId,
+    createdUsing: a.id,
+    createdDateTime: a.createdDateTime,
+    modifiedDateTime: null,
+    status: 'Provisioned',
+    assignmentType: 'Assigned',
+    memberType: 'Direct',
+    scheduleInfo: { startDateTime: a.createdDateTime, recurrence: null, expiration: { type: 'noExpiration', endDateTime: null, duration: null } },
+  };
+}
+
+/** Instances: what is in force right now, one per schedule (reference §1.5, §2.5 ids). */
+export function instanceToWire(s: ScheduleRecord): Record<string, unknown> {
+  const end = endMs(s);
+  const base = {
+    principalId: s.principalId,
+    roleDefinitionId: s.roleDefinitionId,
+    directoryScopeId: s.directoryScopeId,
+    appScopeId: s.appScopeId,
+    startDateTime: s.startDateTime,
+    endDateTime: end === null ? null : isoInstant(end),
+    memberType: s.memberType,
+  };
+  if (s.kind === 'eligibility') {
+    return { id: eligibilityInstanceId(s.roleDefinitionId, s.principalId), ...base, roleEligibilityScheduleId: s.id };
+  }
+  const raId = roleAssignmentId(s.roleDefinitionId, s.principalId);
+  return { id: raId, ...base, assignmentType: s.assignmentType, roleAssignmentOriginId: raId, roleAssignmentScheduleId: s.id };
+}
+
+export function directInstanceToWire(a: RoleAssignmentRecord): Record<string, unknown> {
+  return {
+    id: a.id,
+    principalId: a.principalId,
+    roleDefinitionId: a.roleDefinitionId,
+    directoryScopeId: a.directoryScopeId,
+    appScopeId: a.appScopeId,
+    startDateTime: null,
+    endDateTime: null,
+    memberType: 'Direct',
+    assignmentType: 'Assigned',
+    roleAssignmentOriginId: a.id,
+    roleAssignmentScheduleId: a.id,
+  };
+}
+
+/** Schedules Graph lists: in force now or later (expired and revoked ones drop out). */
+export function listedSchedules(t: TenantData, kind: Kind, nowMs: number): ScheduleRecord[] {
+  return t.pim.schedules.filter((s) => s.kind === kind && (endMs(s) === null || nowMs < endMs(s)!));
+}
+
+export function liveSchedules(t: TenantData, kind: Kind, nowMs: number): ScheduleRecord[] {
+  return t.pim.schedules.filter((s) => s.kind === kind && isLive(s, nowMs));
+}
+
+export const TYPE_NAMES = {
+  request: { assignment: 'unifiedRoleAssignmentScheduleRequest', eligibility: 'unifiedRoleEligibilityScheduleRequest' },
+  schedule: { assignment: 'unifiedRoleAssignmentSchedule', eligibility: 'unifiedRoleEligibilitySchedule' },
+  instance: { assignment: 'unifiedRoleAssignmentScheduleInstance', eligibility: 'unifiedRoleEligibilityScheduleInstance' },
+} as const;
+
+export const SEGMENTS = {
+  request: { assignment: 'roleAssignmentScheduleRequests', eligibility: 'roleEligibilityScheduleRequests' },
+  schedule: { assignment: 'roleAssignmentSchedules', eligibility: 'roleEligibilitySchedules' },
+  instance: { assignment: 'roleAssignmentScheduleInstances', eligibility: 'roleEligibilityScheduleInstances' },
+} as const;

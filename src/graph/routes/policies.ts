@@ -1,0 +1,264 @@
+import type { PolicyRecord, PolicyRule, TenantData } from '../../directory/model.js';
+import { findRoleDefinition } from '../../directory/directory.js';
+import { newGuid } from '../../ids.js';
+import { isoInstant } from '../../iso8601.js';
+import { policyUpdateAudit } from '../../pim/audit.js';
+import { policyAssignmentId } from '../../pim/policy-defaults.js';
+import { actorOf, type Caller } from '../caller.js';
+import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { GraphError, graphErrors } from '../errors.js';
+import { compileFilter, type FilterSpec } from '../odata/index.js';
+import { parseFilter, type FilterNode } from '../odata/parser.js';
+import { PERMISSIONS, requireAdmin, requireReader, requireScope } from '../pim-access.js';
+import { validateRulePatch } from '../rule-patch/index.js';
+import type { GraphVersion } from '../plugin.js';
+import type { RouteModule } from './index.js';
+
+/**
+ * Role settings: /policies/roleManagementPolicies (+ rules) and /policies/roleManagementPolicyAssignments
+ * (reference §1.6, §3). One policy per Entra role; the assignment is derived from it.
+ */
+const POLICY = 'microsoft.graph.unifiedRoleManagementPolicy';
+const RULE = 'microsoft.graph.unifiedRoleManagementPolicyRule';
+const ASSIGNMENT = 'microsoft.graph.unifiedRoleManagementPolicyAssignment';
+const POLICY_PROPERTIES = ['id', 'displayName', 'description', 'isOrganizationDefault', 'scopeId', 'scopeType', 'lastModifiedDateTime', 'lastModifiedBy'];
+const RULE_PROPERTIES = ['id', 'target'];
+const ASSIGNMENT_PROPERTIES = ['id', 'policyId', 'roleDefinitionId', 'scopeId', 'scopeType'];
+
+/** Wire shape of a policy; the internal roleDefinitionId and rules never leave this way. */
+function policyToWire(p: PolicyRecord): Record<string, unknown> {
+  return {
+    id: p.id,
+    displayName: p.displayName,
+    description: p.description,
+    isOrganizationDefault: p.isOrganizationDefault,
+    scopeId: p.scopeId,
+    scopeType: p.scopeType,
+    lastModifiedDateTime: p.lastModifiedDateTime,
+    lastModifiedBy: p.lastModifiedBy,
+  };
+}
+
+/** Rules as stored, each with its derived '@odata.type' (reference §3.2). */
+const ruleToWire = (r: PolicyRule): Record<string, unknown> => structuredClone(r);
+
+function assignmentToWire(p: PolicyRecord): Record<string, unknown> {
+  return { id: policyAssignmentId(p), policyId: p.id, roleDefinitionId: p.roleDefinitionId, scopeId: p.scopeId, scopeType: p.scopeType };
+}
+
+// ---- the required scope filter ----
+
+const SCOPE_PROPERTIES: FilterSpec['properties'] = {
+  scopeId: { type: 'string', ops: ['eq'] },
+  scopeType: { type: 'string', ops: ['eq'], caseInsensitive: true },
+};
+
+/**
+ * Both lists answer only for one scope: `$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'`
+ * (reference §1.1, §1.6). The first sentence is the service's text as a third-party client quotes
+ * it ("The required parameters ScopeId is missing"); the second says what to send.
+ */
+const scopeFilterRequired = (missing: string) =>
+  new GraphError(400, 'BadRequest', `The required parameters ${missing} is missing. A $filter on scopeId and scopeType is required, for example $filter=scopeId eq '/' and scopeType eq 'DirectoryRole'.`);
+
+function requireScopeFilter(filter: string | undefined, spec: FilterSpec): void {
+  if (filter !== undefined) compileFilter(filter, spec); // unsupported properties and syntax first
+  const terms = filter === undefined ? [] : conjuncts(parseFilter(filter));
+  for (const [path, name] of [['scopeId', 'ScopeId'], ['scopeType', 'ScopeType']] as const) {
+    if (!terms.some((n) => n.kind === 'compare' && n.op === 'eq' && n.path === path)) throw scopeFilterRequired(name);
+  }
+}
+
+function conjuncts(n: FilterNode): FilterNode[] {
+  return n.kind === 'and' ? [...conjuncts(n.left), ...conjuncts(n.right)] : [n];
+}
+
+// ---- nested $expand / $select: rules($select=id), policy($expand=rules) ----
+
+function nestedOptions(nested: string | undefined, where: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (nested ?? '').split(';').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\$[a-z]+)=(.*)$/i.exec(part);
+    const option = m?.[1]!.toLowerCase();
+    if (!m || (option !== '$select' && option !== '$expand')) {
+      throw graphErrors.badQuery('BadRequest', `Nested query option '${part}' in $expand=${where}(…) is not supported; use $select or $expand.`);
+    }
+    out.set(option, m[2]!);
+  }
+  return out;
+}
+
+function pick(wire: Record<string, unknown>, select: string | undefined, properties: readonly string[], type: string): Record<string, unknown> {
+  if (select === undefined) return wire;
+  const out: Record<string, unknown> = {};
+  if ('@odata.type' in wire) out['@odata.type'] = wire['@odata.type'];
+  for (const p of select.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!properties.includes(p)) throw graphErrors.selectExpand(p, type);
+    out[p] = wire[p] ?? null;
+  }
+  return out;
+}
+
+/** rules and effectiveRules are the same list: the emulator has no tenant-wide policy to inherit from. */
+const expandRules = (p: PolicyRecord, nested?: string) => {
+  const opts = nestedOptions(nested, 'rules');
+  if (opts.has('$expand')) throw graphErrors.selectExpand(opts.get('$expand')!, RULE);
+  return p.rules.map((r) => pick(ruleToWire(r), opts.get('$select'), RULE_PROPERTIES, RULE));
+};
+
+function expandPolicy(p: PolicyRecord, nested?: string): Record<string, unknown> {
+  const opts = nestedOptions(nested, 'policy');
+  const out = pick(policyToWire(p), opts.get('$select'), POLICY_PROPERTIES, POLICY);
+  for (const e of (opts.get('$expand') ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (e !== 'rules' && e !== 'effectiveRules') throw graphErrors.selectExpand(e, POLICY);
+    out[e] = expandRules(p);
+  }
+  return out;
+}
+
+// ---- specs ----
+
+const policySpec: CollectionSpec<PolicyRecord> = {
+  type: POLICY,
+  contextPath: 'policies/roleManagementPolicies',
+  toWire: policyToWire,
+  properties: POLICY_PROPERTIES,
+  filter: {
+    entitySet: 'roleManagementPolicies',
+    properties: {
+      ...SCOPE_PROPERTIES,
+      isOrganizationDefault: { type: 'boolean', ops: ['eq'] },
+      id: { type: 'string', ops: ['eq'] },
+    },
+  },
+  expand: { rules: expandRules, effectiveRules: expandRules },
+};
+
+const ruleSpec = (policyId: string): CollectionSpec<PolicyRule> => ({
+  type: RULE,
+  contextPath: `policies/roleManagementPolicies('${policyId}')/rules`,
+  toWire: ruleToWire,
+  properties: RULE_PROPERTIES,
+  filter: {
+    entitySet: 'rules',
+    properties: {
+      id: { type: 'string', ops: ['eq', 'ne'] },
+      'target/caller': { type: 'string', ops: ['eq', 'ne'], caseInsensitive: true },
+      'target/level': { type: 'string', ops: ['eq', 'ne'], caseInsensitive: true },
+    },
+  },
+});
+
+const assignmentSpec: CollectionSpec<PolicyRecord> = {
+  type: ASSIGNMENT,
+  contextPath: 'policies/roleManagementPolicyAssignments',
+  toWire: assignmentToWire,
+  properties: ASSIGNMENT_PROPERTIES,
+  filter: {
+    entitySet: 'roleManagementPolicyAssignments',
+    properties: {
+      ...SCOPE_PROPERTIES,
+      roleDefinitionId: { type: 'guid', ops: ['eq'] },
+      policyId: { type: 'string', ops: ['eq'] },
+      id: { type: 'string', ops: ['eq'] },
+    },
+  },
+  expand: { policy: expandPolicy },
+};
+
+// ---- lookups ----
+
+const findPolicy = (t: TenantData, id: string): PolicyRecord | undefined => t.policies.find((p) => p.id.toLowerCase() === id.toLowerCase());
+
+function policyOr404(t: TenantData, id: string): PolicyRecord {
+  const p = findPolicy(t, id);
+  if (!p) throw graphErrors.resourceNotFound(id);
+  return p;
+}
+
+/** The PIM service's text for a rule id the policy does not have (microsoft-graph-docs#16689). */
+function ruleOr400(p: PolicyRecord, ruleId: string): PolicyRule {
+  const r = p.rules.find((x) => x.id === ruleId);
+  if (!r) throw new GraphError(400, 'BadRequest', `The policy rule id ${ruleId} is invalid.`);
+  return r;
+}
+
+/** Reading role settings: a policy read permission and, for a signed-in user, a PIM reader role (reference §1.2). */
+function requireRead(caller: Caller): void {
+  requireScope(caller, PERMISSIONS.policyRead);
+  requireReader(caller);
+}
+
+export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => {
+  const policies = '/policies/roleManagementPolicies';
+  const assignments = '/policies/roleManagementPolicyAssignments';
+
+  app.get(policies, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
+    const caller = request.caller!;
+    requireRead(caller);
+    requireScopeFilter((request.query as { $filter?: string }).$filter, policySpec.filter!);
+    return listBody(request, version, caller.tenant.policies, policySpec);
+  });
+
+  app.get<{ Params: { id: string } }>(`${policies}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+    const caller = request.caller!;
+    requireRead(caller);
+    return entityBody(request, version, policyOr404(caller.tenant, request.params.id), policySpec);
+  });
+
+  app.get<{ Params: { id: string } }>(`${policies}/:id/rules`, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
+    const caller = request.caller!;
+    requireRead(caller);
+    const p = policyOr404(caller.tenant, request.params.id);
+    return listBody(request, version, p.rules, ruleSpec(p.id));
+  });
+
+  app.get<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/rules/:ruleId`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+    const caller = request.caller!;
+    requireRead(caller);
+    const p = policyOr404(caller.tenant, request.params.id);
+    return entityBody(request, version, ruleOr400(p, request.params.ruleId), ruleSpec(p.id));
+  });
+
+  // 204 No Content; the body must carry the rule's derived @odata.type (reference §3.4, §11.8).
+  app.patch<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/rules/:ruleId`, { config: { pim: true, query: [], graphType: RULE } }, async (request, reply) => {
+    const caller = request.caller!;
+    requireScope(caller, PERMISSIONS.policyWrite);
+    requireAdmin(caller);
+    const actor = actorOf(caller);
+    await ctx.store.update(caller.tenant.tenant.id, (t) => {
+      // Everything is checked before the first change: update() must not throw after mutating.
+      const policy = policyOr404(t, request.params.id);
+      const rule = ruleOr400(policy, request.params.ruleId);
+      const fields = validateRulePatch(t, rule, request.body);
+      const role = findRoleDefinition(ctx.store, policy.roleDefinitionId);
+      if (!role) throw new GraphError(500, 'InternalServerError', `The emulator has no role definition ${policy.roleDefinitionId} for policy ${policy.id}.`);
+      const json = (v: unknown) => JSON.stringify(v ?? null);
+      const modifiedProperties = Object.entries(fields)
+        .filter(([k, v]) => json(rule[k]) !== json(v))
+        .map(([k, v]) => ({ displayName: k, oldValue: json(rule[k]), newValue: json(v) }));
+      Object.assign(rule, fields);
+      policy.lastModifiedDateTime = isoInstant(caller.nowMs);
+      // Graph names the modifier but leaves its id null (reference §3.4).
+      policy.lastModifiedBy = { displayName: actor.displayName, id: null };
+      t.pim.audits.push(policyUpdateAudit(t, { actor, role, policy, ruleId: rule.id, modifiedProperties, nowMs: caller.nowMs, correlationId: newGuid() }));
+    });
+    return reply.status(204).send();
+  });
+
+  app.get(assignments, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
+    const caller = request.caller!;
+    requireRead(caller);
+    requireScopeFilter((request.query as { $filter?: string }).$filter, assignmentSpec.filter!);
+    return listBody(request, version, caller.tenant.policies, assignmentSpec);
+  });
+
+  app.get<{ Params: { id: string } }>(`${assignments}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+    const caller = request.caller!;
+    requireRead(caller);
+    const id = request.params.id.toLowerCase();
+    const p = caller.tenant.policies.find((x) => policyAssignmentId(x).toLowerCase() === id);
+    if (!p) throw graphErrors.resourceNotFound(request.params.id);
+    return entityBody(request, version, p, assignmentSpec);
+  });
+};

@@ -1,0 +1,449 @@
+import type { RoleDefinition, TenantData } from '../directory/model.js';
+import { findPrincipal, principalIdsOf } from '../directory/directory.js';
+import { newGuid } from '../ids.js';
+import { DurationError, formatDuration, isoInstant, parseDateTimeOffset, parseDuration } from '../iso8601.js';
+import { coreDirectoryAudit, pimAudit } from './audit.js';
+import { PimError, pimErrors } from './errors.js';
+import { ACTIONS, EXPIRATION_TYPES, type Action, type Actor, type AuditRecord, type Expiration, type Kind, type RequestRecord, type ScheduleRecord, type TicketInfo } from './model.js';
+import { approvalSetting, authenticationContext, expirationSetting, policyFor } from './policy.js';
+import { failedRules } from './rules/index.js';
+import { endMs, hasExpired, isCurrentOrFuture, isLive, liveEligibility, sameTarget } from './schedules.js';
+
+/** The body of POST …ScheduleRequests after schema validation (Graph's names, any enum casing). */
+export interface RequestInput {
+  action: string;
+  principalId?: string;
+  roleDefinitionId?: string;
+  directoryScopeId?: string | null;
+  appScopeId?: string | null;
+  justification?: string | null;
+  ticketInfo?: { ticketNumber?: string | null; ticketSystem?: string | null } | null;
+  scheduleInfo?: {
+    startDateTime?: string | null;
+    recurrence?: unknown;
+    expiration?: { type?: string | null; endDateTime?: string | null; duration?: string | null } | null;
+  } | null;
+  isValidationOnly?: boolean;
+  customData?: string | null;
+}
+
+export type DomainEvent =
+  | { type: 'assigned' | 'updated' | 'removed' | 'activated' | 'deactivated' | 'extended' | 'renewed'; kind: Kind; request: RequestRecord; schedule: ScheduleRecord | undefined };
+
+export interface Outcome {
+  request: RequestRecord;
+  events: DomainEvent[];
+}
+
+/** Graph accepts enum values in any case and answers in camelCase (reference §2.1). */
+function enumValue<T extends string>(values: readonly T[], raw: string): T {
+  const v = values.find((x) => x.toLowerCase() === raw.toLowerCase());
+  if (!v) throw pimErrors.unknownEnumValue(raw);
+  return v;
+}
+
+export const parseAction = (raw: string): Action => enumValue(ACTIONS, raw);
+
+interface Target {
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+  role: RoleDefinition;
+}
+
+function resolveTarget(t: TenantData, roles: RoleDefinition[], input: RequestInput, kind: Kind): Target {
+  if (!input.principalId || !input.roleDefinitionId) throw pimErrors.invalidRequest();
+  const principal = findPrincipal(t, input.principalId);
+  // Eligibility is for users and groups only; service principals can only get active assignments (reference §1.3).
+  if (!principal || (kind === 'eligibility' && principal.kind === 'servicePrincipal')) throw pimErrors.invalidRequest();
+  const role = roles.find((r) => r.id === input.roleDefinitionId!.toLowerCase() || r.templateId === input.roleDefinitionId!.toLowerCase());
+  if (!role) throw pimErrors.invalidRequest();
+  if (input.appScopeId) throw new PimError(400, 'InvalidRoleAssignmentRequest', "The role assignment request is invalid. appScopeId is not emulated; use directoryScopeId '/'.");
+  const scope = input.directoryScopeId ?? '/';
+  if (scope !== '/') throw new PimError(400, 'InvalidRoleAssignmentRequest', `The role assignment request is invalid. directoryScopeId '${scope}' is not emulated; the emulator supports the tenant scope '/'.`);
+  return { principalId: principal.record.id, roleDefinitionId: role.id, directoryScopeId: '/', role };
+}
+
+interface Schedule {
+  requestedStart: string | null;
+  startMs: number;
+  expiration: Expiration;
+  endMs: number | null;
+}
+
+/** scheduleInfo → effective start and end. A start in the past means now (reference §1.4). */
+function parseSchedule(input: RequestInput, nowMs: number): Schedule {
+  const info = input.scheduleInfo ?? {};
+  if (info.recurrence !== undefined && info.recurrence !== null) throw pimErrors.invalidRequest();
+  let startMs = nowMs;
+  if (info.startDateTime !== undefined && info.startDateTime !== null) {
+    const s = parseDateTimeOffset(info.startDateTime);
+    if (s === undefined) throw pimErrors.invalidRequest();
+    startMs = Math.max(s, nowMs);
+  }
+  const e = info.expiration ?? {};
+  const type = e.type ? enumValue(EXPIRATION_TYPES, e.type) : 'notSpecified';
+  let end: number | null = null;
+  let expiration: Expiration;
+  if (type === 'afterDateTime') {
+    const at = parseDateTimeOffset(e.endDateTime ?? undefined);
+    if (at === undefined || at <= startMs) throw pimErrors.invalidRequest();
+    end = at;
+    expiration = { type, endDateTime: isoInstant(at), duration: null };
+  } else if (type === 'afterDuration') {
+    let d: number;
+    try {
+      d = parseDuration(e.duration ?? '');
+    } catch (err) {
+      if (err instanceof DurationError) throw pimErrors.invalidRequest();
+      throw err;
+    }
+    if (d <= 0) throw pimErrors.invalidRequest();
+    end = startMs + d;
+    expiration = { type, endDateTime: null, duration: e.duration!.toUpperCase() };
+  } else {
+    expiration = { type, endDateTime: null, duration: null };
+  }
+  return { requestedStart: info.startDateTime ?? null, startMs, expiration, endMs: end };
+}
+
+function ticket(input: RequestInput): TicketInfo {
+  return { ticketNumber: input.ticketInfo?.ticketNumber ?? null, ticketSystem: input.ticketInfo?.ticketSystem ?? null };
+}
+
+function createdBy(actor: Actor): RequestRecord['createdBy'] {
+  // Graph returns displayName null here (reference §2.4).
+  return actor.kind === 'user'
+    ? { application: null, device: null, user: { displayName: null, id: actor.id } }
+    : { application: { displayName: null, id: actor.appId ?? actor.id }, device: null, user: null };
+}
+
+/** Everything a request needs to be decided against one tenant's state at one instant. */
+export interface Submission {
+  tenant: TenantData;
+  roles: RoleDefinition[];
+  kind: Kind;
+  input: RequestInput;
+  actor: Actor;
+  nowMs: number;
+  /** Apply the change (false for isValidationOnly). */
+  apply: boolean;
+}
+
+/**
+ * Decides a schedule request: resolves its target, evaluates every policy rule, and — when `apply`
+ * — mutates the tenant (request, schedules, audit). Throws PimError before mutating anything.
+ */
+export function submitRequest(sub: Submission): Outcome {
+  const action = parseAction(sub.input.action);
+  const handler = HANDLERS[sub.kind][action];
+  if (!handler) {
+    if (action === 'selfExtend' || action === 'selfRenew') throw pimErrors.notEmulated(`The ${action} action (extension and renewal requests that wait for an admin decision)`);
+    throw pimErrors.invalidRequest();
+  }
+  const target = resolveTarget(sub.tenant, sub.roles, sub.input, sub.kind);
+  return handler(sub, action, target);
+}
+
+type Handler = (sub: Submission, action: Action, target: Target) => Outcome;
+
+function baseRequest(sub: Submission, action: Action, target: Target, id: string): RequestRecord {
+  return {
+    kind: sub.kind,
+    id,
+    action,
+    status: 'Provisioned',
+    principalId: target.principalId,
+    roleDefinitionId: target.roleDefinitionId,
+    directoryScopeId: target.directoryScopeId,
+    appScopeId: null,
+    justification: sub.input.justification ?? null,
+    isValidationOnly: sub.input.isValidationOnly ?? false,
+    customData: sub.input.customData ?? null,
+    createdDateTime: isoInstant(sub.nowMs),
+    completedDateTime: isoInstant(sub.nowMs),
+    approvalId: null,
+    targetScheduleId: id,
+    createdBy: createdBy(sub.actor),
+    scheduleInfo: null,
+    ticketInfo: ticket(sub.input),
+  };
+}
+
+function newSchedule(sub: Submission, target: Target, id: string, sched: Schedule, extra: Partial<ScheduleRecord> = {}): ScheduleRecord {
+  return {
+    kind: sub.kind,
+    id,
+    principalId: target.principalId,
+    roleDefinitionId: target.roleDefinitionId,
+    directoryScopeId: target.directoryScopeId,
+    appScopeId: null,
+    ...(sub.kind === 'assignment' ? { assignmentType: 'Assigned' as const } : {}),
+    memberType: 'Direct',
+    createdUsing: id,
+    createdDateTime: isoInstant(sub.nowMs),
+    modifiedDateTime: null,
+    startDateTime: isoInstant(sched.startMs),
+    endDateTime: sched.endMs === null ? null : isoInstant(sched.endMs),
+    expiration: sched.expiration,
+    activatedUsing: null,
+    revokedDateTime: null,
+    revokedBy: null,
+    ...extra,
+  };
+}
+
+/** Future starts are Granted, immediate ones Provisioned; completedDateTime is the (scheduled) start (reference §2.2, §11.5–6). */
+function scheduled(request: RequestRecord, sched: Schedule, nowMs: number): void {
+  request.status = sched.startMs > nowMs ? 'Granted' : 'Provisioned';
+  request.completedDateTime = isoInstant(sched.startMs);
+  request.scheduleInfo = { startDateTime: isoInstant(sched.startMs), recurrence: null, expiration: sched.expiration };
+}
+
+function evaluate(sub: Submission, target: Target, caller: 'Admin' | 'EndUser', sched: Schedule, eligibility?: ScheduleRecord): void {
+  const policy = policyFor(sub.tenant, target.roleDefinitionId);
+  if (!policy) throw pimErrors.invalidRequest();
+  const failed = failedRules({
+    kind: sub.kind, caller, actor: sub.actor, policy, justification: sub.input.justification ?? null, ticketInfo: ticket(sub.input),
+    startMs: sched.startMs, expiration: sched.expiration, endMs: sched.endMs, eligibility, nowMs: sub.nowMs,
+  });
+  if (failed.length) throw pimErrors.policyValidationFailed(failed);
+}
+
+/** Schedules of this kind for the target that are in force now or later. */
+function currentSchedules(sub: Submission, target: Target): ScheduleRecord[] {
+  return sub.tenant.pim.schedules.filter((s) => sameTarget(s, sub.kind, target.principalId, target.roleDefinitionId, target.directoryScopeId) && isCurrentOrFuture(s, sub.nowMs));
+}
+
+function directAssignment(sub: Submission, target: Target) {
+  return sub.kind === 'assignment' ? sub.tenant.roleAssignments.find((a) => a.principalId === target.principalId && a.roleDefinitionId === target.roleDefinitionId && a.directoryScopeId === target.directoryScopeId) : undefined;
+}
+
+const permanence = (s: { endDateTime: string | null } | Schedule) => (('endMs' in s ? s.endMs : s.endDateTime) === null ? 'permanent' : 'timebound');
+const NOUN = { eligibility: 'eligible member', assignment: 'member' } as const;
+
+function audit(sub: Submission, records: AuditRecord[]): void {
+  sub.tenant.pim.audits.push(...records);
+}
+
+const adminAssign: Handler = (sub, action, target) => {
+  if (currentSchedules(sub, target).length || directAssignment(sub, target)) throw pimErrors.exists();
+  const sched = parseSchedule(sub.input, sub.nowMs);
+  evaluate(sub, target, 'Admin', sched);
+  const id = newGuid();
+  const request = baseRequest(sub, action, target, id);
+  scheduled(request, sched, sub.nowMs);
+  const schedule = newSchedule(sub, target, id, sched);
+  if (sub.apply) {
+    sub.tenant.pim.requests.push(request);
+    sub.tenant.pim.schedules.push(schedule);
+    const c = newGuid();
+    const base = { actor: sub.actor, role: target.role, principalId: target.principalId, request, schedule, nowMs: sub.nowMs, correlationId: c };
+    const which = sub.kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM';
+    const records = [pimAudit(sub.tenant, { ...base, activity: `${which} requested (${permanence(sched)})`, operationType: 'Add' })];
+    if (request.status === 'Provisioned') {
+      records.push(pimAudit(sub.tenant, { ...base, activity: `${which} completed (${permanence(sched)})`, operationType: 'Add' }));
+      if (sub.kind === 'assignment') records.push(coreDirectoryAudit(sub.tenant, true, target.role, target.principalId, sub.nowMs, c));
+    }
+    audit(sub, records);
+  }
+  return { request, events: [{ type: 'assigned', kind: sub.kind, request, schedule }] };
+};
+
+/** The schedule an admin update/extend/remove acts on: a current PIM schedule, or (assignments) a direct assignment. */
+function existing(sub: Submission, target: Target): { schedule?: ScheduleRecord; direct?: ReturnType<typeof directAssignment> } {
+  const schedule = currentSchedules(sub, target).find((s) => sub.kind === 'eligibility' || s.assignmentType === 'Assigned');
+  if (schedule) return { schedule };
+  const direct = directAssignment(sub, target);
+  if (direct) return { direct };
+  throw pimErrors.doesNotExist();
+}
+
+function endSchedule(sub: Submission, ex: ReturnType<typeof existing>, requestId: string): void {
+  if (ex.schedule) {
+    ex.schedule.revokedDateTime = isoInstant(sub.nowMs);
+    ex.schedule.revokedBy = requestId;
+    ex.schedule.modifiedDateTime = isoInstant(sub.nowMs);
+  }
+  if (ex.direct) sub.tenant.roleAssignments = sub.tenant.roleAssignments.filter((a) => a !== ex.direct);
+}
+
+const adminUpdate: Handler = (sub, action, target) => {
+  const ex = existing(sub, target);
+  const sched = parseSchedule(sub.input, sub.nowMs);
+  evaluate(sub, target, 'Admin', sched);
+  const id = newGuid();
+  const request = baseRequest(sub, action, target, id);
+  scheduled(request, sched, sub.nowMs);
+  const schedule = newSchedule(sub, target, id, sched);
+  if (sub.apply) {
+    endSchedule(sub, ex, id);
+    sub.tenant.pim.requests.push(request);
+    sub.tenant.pim.schedules.push(schedule);
+    audit(sub, [pimAudit(sub.tenant, { activity: 'Process role update request', operationType: 'Update', actor: sub.actor, role: target.role, principalId: target.principalId, request, schedule, nowMs: sub.nowMs, correlationId: newGuid() })]);
+  }
+  return { request, events: [{ type: 'updated', kind: sub.kind, request, schedule }] };
+};
+
+/** adminRemove answers Revoked with completedDateTime, targetScheduleId and scheduleInfo null (reference §2.2). */
+const adminRemove: Handler = (sub, action, target) => {
+  const ex = existing(sub, target);
+  const id = newGuid();
+  const request: RequestRecord = { ...baseRequest(sub, action, target, id), status: 'Revoked', completedDateTime: null, targetScheduleId: null, scheduleInfo: null };
+  if (sub.apply) {
+    endSchedule(sub, ex, id);
+    sub.tenant.pim.requests.push(request);
+    const c = newGuid();
+    const was = ex.schedule ? permanence(ex.schedule) : 'permanent';
+    const which = sub.kind === 'eligibility' ? 'Remove eligible member from role in PIM' : 'Remove member from role in PIM';
+    const base = { actor: sub.actor, role: target.role, principalId: target.principalId, request, schedule: ex.schedule, nowMs: sub.nowMs, correlationId: c };
+    const records = [
+      pimAudit(sub.tenant, { ...base, activity: `${which} requested (${was})`, operationType: 'Delete' }),
+      pimAudit(sub.tenant, { ...base, activity: `${which} completed (${was})`, operationType: 'Delete' }),
+    ];
+    if (sub.kind === 'assignment') records.push(coreDirectoryAudit(sub.tenant, false, target.role, target.principalId, sub.nowMs, c));
+    audit(sub, records);
+  }
+  return { request, events: [{ type: 'removed', kind: sub.kind, request, schedule: ex.schedule }] };
+};
+
+/** adminExtend: a new end for an assignment in force, directly (no approval; reference §2.1). */
+const adminExtend: Handler = (sub, action, target) => {
+  const ex = existing(sub, target);
+  const sched = parseSchedule(sub.input, sub.nowMs);
+  evaluate(sub, target, 'Admin', sched);
+  const id = newGuid();
+  const request = baseRequest(sub, action, target, id);
+  scheduled(request, sched, sub.nowMs);
+  const schedule = newSchedule(sub, target, id, sched);
+  if (sub.apply) {
+    endSchedule(sub, ex, id);
+    sub.tenant.pim.requests.push(request);
+    sub.tenant.pim.schedules.push(schedule);
+    const which = sub.kind === 'eligibility' ? 'Update eligible member in PIM' : 'Update member in PIM';
+    audit(sub, [pimAudit(sub.tenant, { activity: `${which} requested (extend)`, operationType: 'Update', actor: sub.actor, role: target.role, principalId: target.principalId, request, schedule, nowMs: sub.nowMs, correlationId: newGuid() })]);
+  }
+  return { request, events: [{ type: 'extended', kind: sub.kind, request, schedule }] };
+};
+
+/** adminRenew: a new schedule for one that has expired. */
+const adminRenew: Handler = (sub, action, target) => {
+  if (currentSchedules(sub, target).length || directAssignment(sub, target)) throw pimErrors.exists();
+  const expired = sub.tenant.pim.schedules.some((s) => sameTarget(s, sub.kind, target.principalId, target.roleDefinitionId, target.directoryScopeId) && s.assignmentType !== 'Activated' && hasExpired(s, sub.nowMs));
+  if (!expired) throw pimErrors.doesNotExist();
+  const sched = parseSchedule(sub.input, sub.nowMs);
+  evaluate(sub, target, 'Admin', sched);
+  const id = newGuid();
+  const request = baseRequest(sub, action, target, id);
+  scheduled(request, sched, sub.nowMs);
+  const schedule = newSchedule(sub, target, id, sched);
+  if (sub.apply) {
+    sub.tenant.pim.requests.push(request);
+    sub.tenant.pim.schedules.push(schedule);
+    const which = sub.kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM';
+    audit(sub, [pimAudit(sub.tenant, { activity: `${which} requested (renew)`, operationType: 'Add', actor: sub.actor, role: target.role, principalId: target.principalId, request, schedule, nowMs: sub.nowMs, correlationId: newGuid() })]);
+  }
+  return { request, events: [{ type: 'renewed', kind: sub.kind, request, schedule }] };
+};
+
+/** The active assignments (PIM or direct) a principal holds for the target now or later. */
+function activeFor(sub: Submission, target: Target): boolean {
+  return sub.tenant.pim.schedules.some((s) => sameTarget(s, 'assignment', target.principalId, target.roleDefinitionId, target.directoryScopeId) && isCurrentOrFuture(s, sub.nowMs)) || Boolean(directAssignment(sub, target));
+}
+
+const selfActivate: Handler = (sub, action, target) => {
+  if (activeFor(sub, target)) throw pimErrors.exists();
+  const policy = policyFor(sub.tenant, target.roleDefinitionId)!;
+  let sched = parseSchedule(sub.input, sub.nowMs);
+  if (sched.expiration.type === 'notSpecified') {
+    // No expiration given: the activation lasts the role's maximum.
+    const max = expirationSetting(policy, 'Expiration_EndUser_Assignment');
+    sched = { ...sched, endMs: sched.startMs + max.maximumMs, expiration: { type: 'afterDuration', endDateTime: null, duration: max.maximumDuration } };
+  }
+  const eligibility = liveEligibility(sub.tenant, target.principalId, target.roleDefinitionId, target.directoryScopeId, sub.nowMs);
+  evaluate(sub, target, 'EndUser', sched, eligibility);
+  if (approvalSetting(policy).isApprovalRequired) throw pimErrors.notEmulated('Activation that requires approval (Approval_EndUser_Assignment isApprovalRequired)');
+  if (authenticationContext(policy).isEnabled) throw pimErrors.notEmulated('Activation that requires an authentication context (AuthenticationContext_EndUser_Assignment)');
+  const id = newGuid();
+  const request = baseRequest(sub, action, target, id);
+  scheduled(request, sched, sub.nowMs);
+  request.activatedUsing = eligibility!.id;
+  const schedule = newSchedule(sub, target, id, sched, { assignmentType: 'Activated', activatedUsing: eligibility!.id });
+  if (sub.apply) {
+    sub.tenant.pim.requests.push(request);
+    sub.tenant.pim.schedules.push(schedule);
+    const c = newGuid();
+    const base = { actor: sub.actor, role: target.role, principalId: target.principalId, request, schedule, nowMs: sub.nowMs, correlationId: c };
+    const records = [pimAudit(sub.tenant, { ...base, activity: 'Add member to role requested (PIM activation)', operationType: 'Add' })];
+    if (request.status === 'Provisioned') {
+      records.push(pimAudit(sub.tenant, { ...base, activity: 'Add member to role completed (PIM activation)', operationType: 'Add' }));
+      records.push(coreDirectoryAudit(sub.tenant, true, target.role, target.principalId, sub.nowMs, c));
+    }
+    audit(sub, records);
+  }
+  return { request, events: [{ type: 'activated', kind: sub.kind, request, schedule }] };
+};
+
+const FIVE_MINUTES = 5 * 60_000;
+
+const selfDeactivate: Handler = (sub, action, target) => {
+  const activation = sub.tenant.pim.schedules.find(
+    (s) => sameTarget(s, 'assignment', target.principalId, target.roleDefinitionId, target.directoryScopeId) && s.assignmentType === 'Activated' && isCurrentOrFuture(s, sub.nowMs),
+  );
+  if (!activation) throw pimErrors.doesNotExist();
+  if (isLive(activation, sub.nowMs) && sub.nowMs - Date.parse(activation.startDateTime) < FIVE_MINUTES) throw pimErrors.activeDurationTooShort();
+  const id = newGuid();
+  const request: RequestRecord = { ...baseRequest(sub, action, target, id), status: 'Revoked', targetScheduleId: activation.id, scheduleInfo: null };
+  if (sub.apply) {
+    endSchedule(sub, { schedule: activation }, id);
+    sub.tenant.pim.requests.push(request);
+    const c = newGuid();
+    const base = { actor: sub.actor, role: target.role, principalId: target.principalId, request, schedule: activation, nowMs: sub.nowMs, correlationId: c };
+    audit(sub, [
+      pimAudit(sub.tenant, { ...base, activity: 'Remove member from role requested (PIM deactivate)', operationType: 'Delete' }),
+      pimAudit(sub.tenant, { ...base, activity: 'Remove member from role completed (PIM deactivate)', operationType: 'Delete' }),
+      coreDirectoryAudit(sub.tenant, false, target.role, target.principalId, sub.nowMs, c),
+    ]);
+  }
+  return { request, events: [{ type: 'deactivated', kind: sub.kind, request, schedule: activation }] };
+};
+
+/** Actions per collection, named with Graph's words. */
+const HANDLERS: Record<Kind, Partial<Record<Action, Handler>>> = {
+  eligibility: { adminAssign, adminUpdate, adminRemove, adminExtend, adminRenew },
+  assignment: { adminAssign, adminUpdate, adminRemove, adminExtend, adminRenew, selfActivate, selfDeactivate },
+};
+
+/** Admin actions need an admin; self actions are the principal's own. */
+export const isSelfAction = (a: Action): boolean => a.startsWith('self');
+
+/** True when `principalId` is the actor or a group the actor belongs to (group-based eligibility, reference §2.6). */
+export function actsForSelf(t: TenantData, actor: Actor, principalId: string | undefined): boolean {
+  if (!principalId) return false;
+  return principalIdsOf(t, actor.id).includes(principalId.toLowerCase());
+}
+
+/**
+ * POST …/{id}/cancel: only requests still waiting (a future start, or pending approval) can be
+ * canceled; anything else is a 400 (reference §2.2).
+ */
+export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind, id: string, actor: Actor, nowMs: number): RequestRecord {
+  const request = t.pim.requests.find((r) => r.kind === kind && r.id === id);
+  if (!request) throw pimErrors.requestNotFound(id);
+  const schedule = t.pim.schedules.find((s) => s.id === request.targetScheduleId);
+  const waiting = ['Granted', 'PendingApproval', 'PendingApprovalProvisioning'].includes(request.status) && (!schedule || Date.parse(schedule.startDateTime) > nowMs);
+  if (!waiting) throw pimErrors.cannotCancel(request.status === 'Granted' ? 'Provisioned' : request.status);
+  request.status = 'Canceled';
+  if (schedule) {
+    schedule.revokedDateTime = isoInstant(nowMs);
+    schedule.revokedBy = request.id;
+  }
+  const role = roles.find((r) => r.id === request.roleDefinitionId)!;
+  const activity = request.action === 'selfActivate'
+    ? 'Add member to role canceled (PIM activation)'
+    : `${kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM'} canceled (${schedule && schedule.endDateTime === null ? 'permanent' : 'timebound'})`;
+  t.pim.audits.push(pimAudit(t, { activity, operationType: 'Update', actor, role, principalId: request.principalId, request, schedule, nowMs, correlationId: newGuid() }));
+  return request;
+}
+
+export { endMs, formatDuration };
