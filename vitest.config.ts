@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Every Graph body a test receives is checked against openapi.yaml (test/support/conformance.ts).
+    setupFiles: ['test/support/conformance-setup.ts'],
   },
 });

@@ -77,8 +77,25 @@ cop('/tenants', 'get', 'Tenants with their users and applications');
 cop('/tenants/{tenant}/users/{user}/mfa-code', 'get', "A user's current authenticator (TOTP) code", { parameters: [param('tenant', 'tenant'), param('user', 'userPrincipalName or id')] });
 cop('/audit', 'get', 'Search the PIM audit records (justifications, activities, targets) of a tenant: ?tenant=contoso&search=…');
 cop('/tokens', 'post', 'Mint an access token for a user ({tenant, user, scopes?, mfa?, acrs?}) or an app ({tenant, clientId, roles?})');
+cop('/mail', 'get', 'Captured mail, newest first: ?to=&from=&subject=&q= (Mailpit search syntax)&limit=&start=&wait=5s (long-poll; 408 when nothing matches in time)');
+cop('/mail', 'delete', 'Delete every captured message');
+cop('/mail/latest', 'get', 'The newest message matching the same filters as the list; wait=5s long-polls');
+cop('/mail/{id}', 'get', 'One message: headers, text, HTML', { parameters: [param('id', 'message id')] });
+cop('/mail/{id}', 'delete', 'Delete one message', { parameters: [param('id', 'message id')] });
+cop('/mail/{id}/raw', 'get', 'The raw source of one message', { parameters: [param('id', 'message id')] });
 cop('/ca.pem', 'get', 'The CA certificate to trust (NODE_EXTRA_CA_CERTS)');
 cop('/openapi.yaml', 'get', 'This document');
+
+// The Mailpit API v1 subset, with Mailpit's field names (for Mailpit clients and habits).
+const mailpit = {};
+const mop = (p, method, summary, extra = {}) => ((mailpit[`/api/v1${p}`] ??= {})[method] = { tags: ['Mailpit API subset'], summary, responses: { 200: { description: 'OK (Mailpit JSON)' }, 404: { description: 'Not found (plain text)' } }, ...extra });
+mop('/messages', 'get', 'List messages (Mailpit: total, unread, count, messages_count, start, tags, messages[])');
+mop('/messages', 'delete', 'Delete messages by {"IDs":[…]}, or all');
+mop('/message/{id}', 'get', 'One message by ID or "latest"', { parameters: [param('id', 'message ID or latest')] });
+mop('/message/{id}/raw', 'get', 'Raw source', { parameters: [param('id', 'message ID or latest')] });
+mop('/message/{id}/headers', 'get', 'Headers as {"Name":["value"]}', { parameters: [param('id', 'message ID or latest')] });
+mop('/search', 'get', 'Search with Mailpit syntax: ?query=to:x subject:"y" -z');
+mop('/search', 'delete', 'Delete the messages a search matches');
 
 const doc = {
   openapi: '3.0.3',
@@ -88,8 +105,8 @@ const doc = {
     description: 'Microsoft Graph PIM for Microsoft Entra roles, an Entra-shaped token service, and the emulator control plane. Every /v1.0 path is also served under /beta. Schemas are Microsoft\'s (derived from the published Graph CSDL).',
   },
   servers: [{ url: 'https://localhost:8443' }, { url: 'http://127.0.0.1:8080' }],
-  tags: [{ name: 'Graph' }, { name: 'PIM' }, { name: 'Sign-in' }, { name: 'Control plane', description: 'Not part of Microsoft Graph: testing aids' }],
-  paths: { ...graph, ...signIn, ...control },
+  tags: [{ name: 'Graph' }, { name: 'PIM' }, { name: 'Sign-in' }, { name: 'Control plane', description: 'Not part of Microsoft Graph: testing aids' }, { name: 'Mailpit API subset', description: 'Captured mail, Mailpit-compatible' }],
+  paths: { ...graph, ...signIn, ...control, ...mailpit },
   components: {
     schemas: subset.components.schemas,
     responses: subset.components.responses,

@@ -15,7 +15,7 @@ export const REAL_TIME: ClockState = { offsetMs: 0, frozenAt: null };
 export class Clock {
   private state: ClockState;
 
-  constructor(state: ClockState = REAL_TIME, private readonly wall: () => number = () => Date.now()) {
+  constructor(state: ClockState = REAL_TIME, private readonly wall: () => number = wallClock) {
     this.state = { ...state };
   }
 
@@ -62,3 +62,9 @@ export class Clock {
     this.state = { ...state };
   }
 }
+
+/**
+ * Real time, for what is about the real world rather than emulated time: TLS certificate validity
+ * (clients check it against their own clocks), SMTP retry backoff, when mail was received.
+ */
+export const wallClock = (): number => Date.now();

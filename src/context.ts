@@ -3,6 +3,10 @@ import type { Clock } from './clock.js';
 import type { Store } from './store/store.js';
 import type { TokenService } from './auth/tokens.js';
 import type { TlsMaterial } from './tls.js';
+import type { TenantData } from './directory/model.js';
+import type { Inbox } from './mail/inbox.js';
+import type { Outbox } from './mail/outbox.js';
+import type { MailEvent } from './mail/notify.js';
 
 /** What the route plugins need; built once by createEmulator. */
 export interface AppContext {
@@ -18,4 +22,12 @@ export interface AppContext {
   reset(): Promise<void>;
   /** Run the scheduler now: apply whatever the clock has made due, durably. */
   tick(): Promise<void>;
+  mail: {
+    inbox: Inbox;
+    outbox: Outbox;
+    /** Queue the mails of these events in the tenant's outbox. Call inside store.update, with the change. */
+    queue(t: TenantData, events: readonly MailEvent[], nowMs: number): void;
+    /** After a committed change: send now, and wait (bounded) until the outbox is empty. */
+    settle(maxWaitMs?: number): Promise<void>;
+  };
 }

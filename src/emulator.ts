@@ -18,6 +18,10 @@ import { graphPlugin, sendGraphError } from './graph/plugin.js';
 import { graphErrors } from './graph/errors.js';
 import { controlPlanePlugin } from './emulator/routes.js';
 import { applyDue, dueWork } from './scheduler/tick.js';
+import { Inbox } from './mail/inbox.js';
+import { Outbox } from './mail/outbox.js';
+import { mailsFor } from './mail/notify.js';
+import { mailPlugin } from './emulator/mail.js';
 
 export interface EmulatorOptions {
   /** Fastify/pino logger options; false (the default) logs nothing. */
@@ -26,6 +30,8 @@ export interface EmulatorOptions {
   seed?: State;
   /** Use this TLS material instead of generating or loading one. */
   tls?: TlsMaterial;
+  /** Sees every response before it is sent (tests use it to validate bodies against openapi.yaml). */
+  observe?: (response: { method: string; url: string; routeUrl: string | undefined; status: number; contentType: string | undefined; body: string }) => void;
 }
 
 export interface Emulator {
@@ -78,6 +84,15 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
   };
 
+  const inbox = new Inbox({ now: () => clock.wallMs() });
+  const outbox = new Outbox(store, clock, {
+    // PIM_SMTP_URL sends to a relay (e.g. Mailpit); otherwise to the embedded SMTP server.
+    target: () => (config.smtpUrl ? { url: config.smtpUrl } : { host: loopback(config.host), port: smtpPort ?? config.smtpPort }),
+    log: { warn: (obj, msg) => app.log.warn(obj, msg) },
+  });
+  let smtpPort: number | undefined;
+  const portalBase = () => config.publicUrl ?? ctx.urls.https ?? `https://localhost:${config.httpsPort}`;
+
   const ctx: AppContext = {
     config,
     version: VERSION,
@@ -89,13 +104,36 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     async tick() {
       const now = clock.nowMs();
       const roles = store.system().roleDefinitions;
+      let queued = false;
       for (const t of store.tenants()) {
         if (dueWork(t, now).length === 0) continue;
-        await store.update(t.tenant.id, (data) => applyDue(data, roles, now));
+        await store.update(t.tenant.id, (data) => {
+          const events = applyDue(data, roles, now);
+          ctx.mail.queue(data, events, now);
+          queued ||= data.outbox.length > 0;
+        });
       }
+      if (queued) void outbox.kick();
+    },
+    mail: {
+      inbox,
+      outbox,
+      queue(t, events, nowMs) {
+        const roles = store.system().roleDefinitions;
+        for (const e of events) t.outbox.push(...mailsFor(e, t, roles, nowMs, { portalBase: portalBase(), newId: newGuid }));
+      },
+      async settle(maxWaitMs = 2000) {
+        if (!smtpPort && !config.smtpUrl) return; // not listening: mail stays queued
+        const until = clock.wallMs() + maxWaitMs;
+        while (outbox.pending() > 0 && clock.wallMs() < until) {
+          await outbox.kick();
+          if (outbox.pending() > 0) await new Promise((r) => setTimeout(r, 20));
+        }
+      },
     },
     async reset() {
       await store.replace(loadSeed());
+      inbox.clear();
       clock.restore(REAL_TIME);
       await store.updateSystem((s) => {
         s.clock = clock.snapshot();
@@ -103,6 +141,16 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
   };
 
+  if (options.observe) {
+    const observe = options.observe;
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (typeof payload === 'string') {
+        const type = reply.getHeader('content-type');
+        observe({ method: request.method, url: request.url, routeUrl: request.routeOptions.url, status: reply.statusCode, contentType: typeof type === 'string' ? type : undefined, body: payload });
+      }
+      return payload;
+    });
+  }
   const routes: Array<{ method: string; url: string }> = [];
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
@@ -117,6 +165,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   await app.register(graphPlugin, { ctx, version: 'v1.0', prefix: '/v1.0' });
   await app.register(graphPlugin, { ctx, version: 'beta', prefix: '/beta' });
   await app.register(controlPlanePlugin, { ctx, prefix: '/_emulator' });
+  await app.register(mailPlugin, { inbox });
 
   app.setNotFoundHandler((request, reply) => {
     const m = /^\/(v1\.0|beta)(\/[^?]*)?/.exec(request.url);
@@ -152,6 +201,9 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
         httpsServer!.listen(config.httpsPort, config.host, () => resolve());
       });
       const httpsPort = (httpsServer.address() as AddressInfo).port;
+      smtpPort = await inbox.start(config.smtpPort, config.host);
+      ctx.urls.smtp = `smtp://${urlHost(config.host)}:${smtpPort}`;
+      outbox.start();
       // The scheduler runs every second on the real clock (and inside POST /_emulator/clock).
       ticker = setInterval(() => {
         ctx.tick().catch((e) => app.log.error({ err: e }, 'scheduler tick failed'));
@@ -164,6 +216,10 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
     async close() {
       if (ticker) clearInterval(ticker);
+      await outbox.stop();
+      await inbox.stop();
+      smtpPort = undefined;
+      delete ctx.urls.smtp;
       if (httpsServer) {
         httpsServer.closeAllConnections();
         await new Promise<void>((resolve) => httpsServer!.close(() => resolve()));
@@ -175,6 +231,11 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
   };
   return emulator;
+}
+
+/** Where to reach our own listener: a wildcard bind is reached on loopback. */
+function loopback(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 }
 
 function urlHost(host: string): string {

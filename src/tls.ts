@@ -11,6 +11,7 @@
  * Everything here uses the real wall clock, never the emulator clock: clients
  * check certificate validity against real time.
  */
+import { wallClock } from './clock.js';
 import { X509Certificate as NodeX509, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -143,7 +144,7 @@ async function importSigningKey(keyPem: string): Promise<X509CryptoKey> {
 /** Generates a fresh local CA (10 years, ECDSA P-256). */
 export async function generateCa(): Promise<CaMaterial> {
   const x509 = await loadX509();
-  const now = Date.now();
+  const now = wallClock();
   const keys = (await webcrypto.subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as unknown as X509CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -167,7 +168,7 @@ export async function generateCa(): Promise<CaMaterial> {
  */
 export async function issueLeafCertificate(ca: CaMaterial, extraHosts: readonly string[] = []): Promise<LeafMaterial> {
   const x509 = await loadX509();
-  const now = Date.now();
+  const now = wallClock();
   const caCert = new x509.X509Certificate(ca.caCertPem);
   const caKey = await importSigningKey(ca.caKeyPem);
   const keys = (await webcrypto.subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as unknown as X509CryptoKeyPair;
@@ -259,7 +260,7 @@ export async function loadOrCreateTlsMaterial(dir: string, extraHosts: string[] 
       readOptional(join(dir, name)),
     ),
   );
-  const now = Date.now();
+  const now = wallClock();
   const hosts = requiredHosts(extraHosts);
 
   let ca: CaMaterial | undefined;

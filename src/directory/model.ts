@@ -1,4 +1,5 @@
 import type { PimData } from '../pim/model.js';
+import type { OutboxMessage } from '../mail/types.js';
 
 /**
  * The directory as the emulator stores it. Graph-visible names are Graph's, verbatim;
@@ -131,6 +132,8 @@ export interface TenantData {
   policies: PolicyRecord[];
   /** PIM requests, schedules and audit records. */
   pim: PimData;
+  /** Mail waiting for SMTP, written in the same update as the change that caused it. */
+  outbox: OutboxMessage[];
 }
 
 export const PIM_LICENSES = ['AAD_PREMIUM_P2', 'IDENTITY_GOVERNANCE'] as const;

@@ -41,7 +41,7 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
   });
 
   app.get('/health', async (_request, reply) => {
-    const up = Boolean(ctx.urls.http && ctx.urls.https);
+    const up = Boolean(ctx.urls.http && ctx.urls.https && ctx.urls.smtp);
     return reply.status(up ? 200 : 503).send({
       status: up ? 'ok' : 'starting',
       version: ctx.version,
@@ -92,8 +92,9 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
     await ctx.store.updateSystem((s) => {
       s.clock = ctx.clock.snapshot();
     });
-    // What the jump made due is applied before answering, so the caller sees it at once.
+    // What the jump made due is applied (and its mail sent) before answering, so the caller sees it at once.
     await ctx.tick();
+    await ctx.mail.settle();
     return clockBody();
   });
 

@@ -86,6 +86,8 @@ export interface ScheduleRecord {
   expiryProcessed?: boolean;
   /** The scheduler wrote the provisioning of a future start once. */
   startProcessed?: boolean;
+  /** Expiry reminders already queued ('reminder14d', 'reminder1d'). */
+  remindersSent?: string[];
 }
 
 export interface KeyValue {

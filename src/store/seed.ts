@@ -5,6 +5,7 @@ import * as OTPAuth from 'otpauth';
 import type { ApplicationRecord, GroupRecord, PolicyRecord, RoleAssignmentRecord, RoleDefinition, TenantData, UserRecord } from '../directory/model.js';
 import { defaultPolicy } from '../pim/policy-defaults.js';
 import type { PimData } from '../pim/model.js';
+import type { OutboxMessage } from '../mail/types.js';
 import { isGuid, roleAssignmentId } from '../ids.js';
 import type { State } from './store.js';
 
@@ -112,6 +113,7 @@ const schema = {
               properties: { id: str, principalId: guid, roleDefinitionId: guid, directoryScopeId: str, appScopeId: nstr, createdDateTime: nstr },
             },
           },
+          outbox: { type: 'array', items: { type: 'object', required: ['id', 'to', 'subject'] } },
           pim: {
             type: 'object',
             additionalProperties: false,
@@ -143,6 +145,7 @@ interface SeedTenant {
   roleAssignments?: Loose<RoleAssignmentRecord>[];
   policies?: PolicyRecord[];
   pim?: Partial<PimData>;
+  outbox?: OutboxMessage[];
 }
 interface SeedDocument {
   roleDefinitions: Loose<RoleDefinition>[];
@@ -315,6 +318,7 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
     roleAssignments,
     policies,
     pim: { requests: t.pim?.requests ?? [], schedules: t.pim?.schedules ?? [], audits: t.pim?.audits ?? [] },
+    outbox: t.outbox ?? [],
   };
 }
 

@@ -42,6 +42,13 @@ describe('configuring and activating Security Reader with PIM, phase by phase', 
     scheduleInfo: { startDateTime: new Date(emu.clock.nowMs()).toISOString(), expiration: { type: 'AfterDuration', duration } },
   });
 
+  /** Long-polls the captured inbox for the newest mail to `to` whose subject contains `subject`. */
+  const waitForMail = async (to: string, subject: string) => {
+    const res = await fetch(`${http}/_emulator/mail/latest?to=${encodeURIComponent(to)}&subject=${encodeURIComponent(subject)}&wait=10s`);
+    expect(res.status).toBe(200);
+    return res.json() as Promise<{ subject: string; text: string; from: { name: string; address: string }; to: Array<{ address: string }> }>;
+  };
+
   beforeAll(async () => {
     emu = await testEmulator();
     const urls = await emu.listen();
@@ -96,6 +103,11 @@ describe('configuring and activating Security Reader with PIM, phase by phase', 
     expect(res.json).toMatchObject({ action: 'adminAssign', status: 'Provisioned', principalId: USERS.pimuser.id, roleDefinitionId: SECURITY_READER });
     expect(res.json.targetScheduleId).toBe(res.json.id);
     expect(res.json.scheduleInfo.expiration).toEqual({ type: 'noExpiration', endDateTime: null, duration: null });
+    // "The first auto-email arrives in the Global Admin inbox" — through real SMTP into the capture inbox.
+    const mail = await waitForMail(USERS.admin.upn, 'permanently eligible');
+    expect(mail.subject).toBe('PIM: PIM User was made permanently eligible for the Security Reader role');
+    expect(mail.from).toMatchObject({ name: 'Microsoft Security', address: 'MSSecurity-noreply@microsoft.com' });
+    expect(mail.text).toContain(res.json.id);
   });
 
   it('phase 4: pimuser sees the eligibility, fails without MFA, reason or within 8 h, then activates', async () => {
@@ -119,6 +131,10 @@ describe('configuring and activating Security Reader with PIM, phase by phase', 
     const ok = await call('POST', `${graph}/roleAssignmentScheduleRequests`, strong, activation('Reviewing sign-in logs for compliance audit, ticket #INC1234', 'PT8H'));
     expect(ok.status).toBe(201);
     expect(ok.json).toMatchObject({ action: 'selfActivate', status: 'Provisioned', justification: 'Reviewing sign-in logs for compliance audit, ticket #INC1234' });
+    // "Second auto-email arrives in the Global Admin inbox: user has actively elevated."
+    const alert = await waitForMail(USERS.admin.upn, 'activated');
+    expect(alert.subject).toBe('PIM: PIM User has the Security Reader role activated');
+    expect(alert.text).toContain('Reviewing sign-in logs for compliance audit, ticket #INC1234');
 
     const fresh = await signIn(USERS.pimuser.upn, true);
     expect(claims(fresh).wids).toContain(SECURITY_READER);

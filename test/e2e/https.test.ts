@@ -23,11 +23,11 @@ describe('the emulator over real sockets', () => {
     tmp.cleanup();
   });
 
-  it('reports both listeners as healthy', async () => {
+  it('reports the HTTP, HTTPS and SMTP listeners as healthy', async () => {
     const res = await fetch(`${urls.http}/_emulator/health`);
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.listeners).toEqual({ http: urls.http, https: urls.https });
+    expect(body.listeners).toEqual({ http: urls.http, https: urls.https, smtp: expect.stringMatching(/^smtp:\/\/127\.0\.0\.1:\d+$/) });
   });
 
   it('signs pimuser in over HTTP with and without MFA, and the two tokens differ in amr', async () => {

@@ -6,6 +6,7 @@ import { defaultConfig, type Config } from '../../src/config.js';
 import { loadSeedFile } from '../../src/store/seed.js';
 import { generateTlsMaterial, type TlsMaterial } from '../../src/tls.js';
 import type { State } from '../../src/store/store.js';
+import { observeResponse } from './conformance.js';
 
 /** Personas of seed/default.json. */
 export const CONTOSO = { id: '6d272baa-e81f-4496-8d0a-a21fbc9a1817', name: 'contoso', domain: 'contoso.onmicrosoft.com' };
@@ -40,11 +41,15 @@ let tls: Promise<TlsMaterial> | undefined;
 export const defaultSeed = (): State => (seed ??= loadSeedFile(defaultConfig().seedPath));
 export const sharedTls = (): Promise<TlsMaterial> => (tls ??= generateTlsMaterial());
 
-/** A fresh in-memory emulator on free ports (not listening until you call listen()). */
+/**
+ * A fresh in-memory emulator on free ports (not listening until you call listen()). Every Graph
+ * body it sends is checked against openapi.yaml (support/conformance.ts); a mismatch fails the test
+ * that received it (support/conformance-setup.ts).
+ */
 export async function testEmulator(config: Partial<Config> = {}): Promise<Emulator> {
   return createEmulator(
     { ...defaultConfig(), storage: 'memory', httpPort: 0, httpsPort: 0, smtpPort: 0, logLevel: 'silent', ...config },
-    { seed: config.storage === 'file' ? undefined : defaultSeed(), tls: await sharedTls() },
+    { seed: config.storage === 'file' ? undefined : defaultSeed(), tls: await sharedTls(), observe: observeResponse },
   );
 }
 

@@ -84,7 +84,13 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
       const submission = { roles, kind, input: request.body, actor, nowMs: caller.nowMs };
       const outcome = request.body.isValidationOnly
         ? submitRequest({ ...submission, tenant: caller.tenant, apply: false })
-        : await ctx.store.update(caller.tenant.tenant.id, (t) => submitRequest({ ...submission, tenant: t, apply: true }));
+        : await ctx.store.update(caller.tenant.tenant.id, (t) => {
+            const o = submitRequest({ ...submission, tenant: t, apply: true });
+            // The notification mails go into the outbox in the same write as the change.
+            ctx.mail.queue(t, o.events, caller.nowMs);
+            return o;
+          });
+      if (!request.body.isValidationOnly) void ctx.mail.outbox.kick();
       reply.status(201);
       return entityBody(request, version, outcome.request, spec(caller));
     });

@@ -1,0 +1,338 @@
+import type { PolicyRule, RoleDefinition, TenantData, UserRecord } from '../directory/model.js';
+import { findPrincipal, ROLE } from '../directory/directory.js';
+import { parseDuration } from '../iso8601.js';
+import type { Kind, RequestRecord, ScheduleRecord } from '../pim/model.js';
+import { defaultRules } from '../pim/policy-defaults.js';
+import { policyFor } from '../pim/policy.js';
+import type { DomainEvent } from '../pim/requests.js';
+import { activeRoleTemplateIds } from '../pim/schedules.js';
+import {
+  activationApprovalRequestedMail, activationDecidedMail, activeAssignedMail, assignmentExtendedMail, assignmentRemovedMail,
+  assignmentRenewedMail, assignmentUpdatedMail, eligibleAssignedMail, expiryReminderMail, extensionDecidedMail,
+  extensionRequestedMail, roleActivatedMail, roleDeactivatedMail,
+  type Decision, type MailAudience, type MailFacts, type RenderedMail,
+} from './templates.js';
+import { PIM_SENDER, type OutboxMessage } from './types.js';
+
+/**
+ * Domain events → the mails PIM sends for them: which notification rule governs each audience
+ * (reference §3.3), whether its level lets the mail through (§8 "critical emails only"), who
+ * receives it, and the rendered message. Pure: the caller queues the result in the outbox in the
+ * same store write as the change.
+ */
+
+export type ReminderEvent = { type: 'reminder'; which: '14d' | '1d' | 'expired'; kind: Kind; schedule: ScheduleRecord };
+export type ApprovalEvent = {
+  type: 'approvalRequested' | 'approved' | 'denied' | 'extendRequested' | 'renewRequested' | 'extendDecided' | 'renewDecided';
+  kind: Kind;
+  request: RequestRecord;
+  schedule?: ScheduleRecord;
+  /** extendDecided / renewDecided: the outcome (approved/denied carry it in their type). */
+  decision?: Decision;
+};
+export type MailEvent = DomainEvent | ReminderEvent | ApprovalEvent;
+
+export interface NotifyOptions {
+  /** The emulator portal's base URL; mails link to `${portalBase}/#/roles/{roleId}`. */
+  portalBase: string;
+  newId: () => string;
+}
+
+/** Microsoft mails at most 1000 recipients per event (reference §8). */
+export const MAX_RECIPIENTS = 1000;
+
+const AUDIENCE_WORD: Record<MailAudience, 'Admin' | 'Requestor' | 'Approver'> = { admin: 'Admin', requestor: 'Requestor', approver: 'Approver' };
+
+/** The X-PIM-Event header: `{kind}.{type}`, reminders `{kind}.reminder.{14d|1d|expired}`. */
+export function mailEventName(e: MailEvent): string {
+  return e.type === 'reminder' ? `${e.kind}.reminder.${e.which}` : `${e.kind}.${e.type}`;
+}
+
+/** Who hears about an event. A role activated after approval is announced by its own 'activated' event. */
+export function audiencesFor(e: MailEvent): MailAudience[] {
+  switch (e.type) {
+    case 'assigned':
+    case 'updated':
+    case 'removed':
+    case 'extended':
+    case 'renewed':
+    case 'activated':
+      return ['admin', 'requestor'];
+    case 'deactivated':
+      return ['requestor'];
+    case 'reminder':
+      return ['requestor', 'admin'];
+    case 'approvalRequested':
+      return ['approver'];
+    case 'approved':
+    case 'denied':
+      return ['requestor'];
+    case 'extendRequested':
+    case 'renewRequested':
+      return ['admin', 'approver'];
+    case 'extendDecided':
+    case 'renewDecided':
+      return ['requestor'];
+  }
+}
+
+/**
+ * The `{Caller}_{Level}` half of the notification rule id (reference §3.3): admin actions on
+ * eligibilities and their reminders → Admin_Eligibility; on active assignments → Admin_Assignment;
+ * what eligible members do (activate, deactivate, approvals) → EndUser_Assignment.
+ */
+function ruleScope(e: MailEvent): 'Admin_Eligibility' | 'Admin_Assignment' | 'EndUser_Assignment' {
+  switch (e.type) {
+    case 'activated':
+    case 'deactivated':
+    case 'approvalRequested':
+    case 'approved':
+    case 'denied':
+      return 'EndUser_Assignment';
+    case 'reminder':
+      if (e.schedule.assignmentType === 'Activated') return 'EndUser_Assignment';
+      return e.kind === 'eligibility' ? 'Admin_Eligibility' : 'Admin_Assignment';
+    default:
+      return e.kind === 'eligibility' ? 'Admin_Eligibility' : 'Admin_Assignment';
+  }
+}
+
+export function notificationRuleId(e: MailEvent, audience: MailAudience): string {
+  return `Notification_${AUDIENCE_WORD[audience]}_${ruleScope(e)}`;
+}
+
+/**
+ * "Critical emails only" keeps the mails that ask someone to act — approving an activation, an
+ * extension or a renewal — and drops the informational ones: assignment and activation alerts,
+ * updates, removals, decisions and expiry reminders (reference §8; ED pim-how-to-change-default-settings.md:
+ * mails asking users to extend are not sent, mails asking admins to approve an extension are).
+ */
+export function isCritical(e: MailEvent, audience: MailAudience): boolean {
+  if (e.type === 'approvalRequested') return audience === 'approver';
+  if (e.type === 'extendRequested' || e.type === 'renewRequested') return audience === 'admin' || audience === 'approver';
+  return false;
+}
+
+interface NotificationSetting {
+  level: 'none' | 'critical' | 'all';
+  isDefaultRecipientsEnabled: boolean;
+  notificationRecipients: string[];
+}
+
+function notificationSetting(t: TenantData, roleDefinitionId: string, ruleId: string): NotificationSetting {
+  const r: PolicyRule | undefined = policyFor(t, roleDefinitionId)?.rules.find((x) => x.id === ruleId) ?? defaultRules().find((x) => x.id === ruleId);
+  const level = String(r?.notificationLevel ?? 'All').toLowerCase();
+  return {
+    level: level === 'none' || level === 'critical' ? level : 'all',
+    isDefaultRecipientsEnabled: r?.isDefaultRecipientsEnabled !== false,
+    notificationRecipients: Array.isArray(r?.notificationRecipients) ? (r.notificationRecipients as unknown[]).filter((x): x is string => typeof x === 'string') : [],
+  };
+}
+
+/** A user's address: its mail, else its UPN (every emulated mailbox is reachable by UPN). */
+const address = (u: UserRecord): string => u.mail ?? u.userPrincipalName;
+
+/** A user's address, or every member's for a group; service principals have no mailbox. */
+function principalAddresses(t: TenantData, principalId: string): string[] {
+  const p = findPrincipal(t, principalId);
+  if (!p) return [];
+  if (p.kind === 'user') return [address(p.record)];
+  if (p.kind === 'group') return p.record.members.flatMap((id) => t.users.filter((u) => u.id === id.toLowerCase())).map(address);
+  return [];
+}
+
+/** Users who hold Global Administrator or Privileged Role Administrator right now (directly, through PIM or through a group). */
+export function privilegedAdminAddresses(t: TenantData, nowMs: number): string[] {
+  return t.users
+    .filter((u) => {
+      const roles = activeRoleTemplateIds(t, u.id, nowMs);
+      return roles.includes(ROLE.globalAdministrator) || roles.includes(ROLE.privilegedRoleAdministrator);
+    })
+    .map(address);
+}
+
+/** The role's configured approvers (first stage), or — when none are set — the active PRA/GA (reference §3.1). */
+function approverAddresses(t: TenantData, roleDefinitionId: string, nowMs: number): string[] {
+  const rule = policyFor(t, roleDefinitionId)?.rules.find((r) => r.id === 'Approval_EndUser_Assignment');
+  const stages = (rule?.setting as { approvalStages?: Array<{ primaryApprovers?: Array<Record<string, unknown>> }> } | undefined)?.approvalStages;
+  const approvers = stages?.[0]?.primaryApprovers ?? [];
+  if (!approvers.length) return privilegedAdminAddresses(t, nowMs);
+  return approvers.flatMap((a) => {
+    if (typeof a.userId === 'string') return t.users.filter((u) => u.id === (a.userId as string).toLowerCase()).map(address);
+    if (typeof a.groupId === 'string') return principalAddresses(t, a.groupId);
+    return [];
+  });
+}
+
+/** De-duplicated case-insensitively, first spelling kept. */
+function unique(addresses: string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const a of addresses) {
+    const k = a.trim().toLowerCase();
+    if (k && !seen.has(k)) seen.set(k, a.trim());
+  }
+  return [...seen.values()];
+}
+
+function defaultRecipients(audience: MailAudience, t: TenantData, principalId: string, roleDefinitionId: string, nowMs: number): string[] {
+  switch (audience) {
+    case 'admin':
+      return privilegedAdminAddresses(t, nowMs);
+    case 'requestor':
+      return principalAddresses(t, principalId);
+    case 'approver':
+      return approverAddresses(t, roleDefinitionId, nowMs);
+  }
+}
+
+function requestOf(e: MailEvent, t: TenantData): RequestRecord | undefined {
+  if (e.type === 'reminder') return t.pim.requests.find((r) => r.id === e.schedule.createdUsing);
+  return e.request;
+}
+
+function scheduleOf(e: MailEvent): ScheduleRecord | undefined {
+  return e.schedule;
+}
+
+/** Start and end: the schedule's, else what the request asked for. */
+function period(request: RequestRecord | undefined, schedule: ScheduleRecord | undefined): { start: string | null; end: string | null } {
+  if (schedule) return { start: schedule.startDateTime, end: schedule.endDateTime };
+  const info = request?.scheduleInfo;
+  if (!info) return { start: null, end: null };
+  const start = info.startDateTime ?? request!.createdDateTime;
+  const x = info.expiration;
+  if (x.type === 'afterDateTime') return { start, end: x.endDateTime };
+  if (x.type === 'afterDuration' && x.duration) {
+    const endMs = Date.parse(start) + parseDuration(x.duration);
+    return { start, end: new Date(endMs).toISOString().replace('.000Z', 'Z') };
+  }
+  return { start, end: null };
+}
+
+function actorOf(t: TenantData, request: RequestRecord | undefined): { displayName: string } | null {
+  const by = request?.createdBy;
+  if (by?.user) {
+    const u = t.users.find((x) => x.id === by.user!.id.toLowerCase());
+    return { displayName: by.user.displayName ?? u?.displayName ?? by.user.id };
+  }
+  if (by?.application) {
+    const id = by.application.id.toLowerCase();
+    const a = t.applications.find((x) => x.appId.toLowerCase() === id || x.id === id);
+    return { displayName: by.application.displayName ?? a?.displayName ?? by.application.id };
+  }
+  return null;
+}
+
+function facts(e: MailEvent, audience: MailAudience, t: TenantData, roles: RoleDefinition[], opts: NotifyOptions): MailFacts {
+  const request = requestOf(e, t);
+  const schedule = scheduleOf(e);
+  const principalId = (request?.principalId ?? schedule?.principalId)!;
+  const roleDefinitionId = (request?.roleDefinitionId ?? schedule?.roleDefinitionId)!;
+  const role = roles.find((r) => r.id === roleDefinitionId || r.templateId === roleDefinitionId);
+  const p = findPrincipal(t, principalId);
+  const user = !p
+    ? { displayName: principalId, userPrincipalName: null }
+    : p.kind === 'user'
+      ? { displayName: p.record.displayName, userPrincipalName: p.record.userPrincipalName }
+      : p.kind === 'group'
+        ? { displayName: p.record.displayName, userPrincipalName: p.record.mail }
+        : { displayName: p.record.displayName, userPrincipalName: null };
+  return {
+    tenant: { name: t.tenant.name, displayName: t.tenant.displayName, domain: t.tenant.domain },
+    user,
+    role: { id: roleDefinitionId, displayName: role?.displayName ?? roleDefinitionId },
+    kind: e.kind,
+    ...period(request, schedule),
+    justification: request?.justification ?? null,
+    ticket: { ticketNumber: request?.ticketInfo.ticketNumber ?? null, ticketSystem: request?.ticketInfo.ticketSystem ?? null },
+    requestId: request?.id ?? null,
+    // A reminder is the service's own doing, not the request author's.
+    actor: e.type === 'reminder' ? null : actorOf(t, request),
+    portalUrl: `${opts.portalBase.replace(/\/+$/, '')}/#/roles/${roleDefinitionId}`,
+    audience,
+  };
+}
+
+function renderFor(e: MailEvent, f: MailFacts): RenderedMail {
+  switch (e.type) {
+    case 'assigned':
+      return e.kind === 'eligibility' ? eligibleAssignedMail(f) : activeAssignedMail(f);
+    case 'updated':
+      return assignmentUpdatedMail(f);
+    case 'extended':
+      return assignmentExtendedMail(f);
+    case 'renewed':
+      return assignmentRenewedMail(f);
+    case 'removed':
+      return assignmentRemovedMail(f);
+    case 'activated':
+      return roleActivatedMail(f);
+    case 'deactivated':
+      return roleDeactivatedMail(f);
+    case 'reminder':
+      return expiryReminderMail(f, e.which);
+    case 'approvalRequested':
+      return activationApprovalRequestedMail(f);
+    case 'approved':
+    case 'denied':
+      return activationDecidedMail(f, e.type);
+    case 'extendRequested':
+      return extensionRequestedMail(f, 'extend');
+    case 'renewRequested':
+      return extensionRequestedMail(f, 'renew');
+    case 'extendDecided':
+    case 'renewDecided':
+      return extensionDecidedMail(f, e.type === 'extendDecided' ? 'extend' : 'renew', e.decision ?? (e.request.status === 'Denied' ? 'denied' : 'approved'));
+  }
+}
+
+/**
+ * The outbox messages an event produces: at most one per audience, addressed to everyone the
+ * governing notification rule names. Nothing for an audience whose rule is at level None, whose
+ * level is Critical and the mail is informational, or that ends up with no recipient.
+ */
+export function mailsFor(event: MailEvent, t: TenantData, roles: RoleDefinition[], nowMs: number, opts: NotifyOptions): OutboxMessage[] {
+  // Reminders are about an end date; a permanent schedule has none.
+  if (event.type === 'reminder' && event.schedule.endDateTime === null) return [];
+  const request = requestOf(event, t);
+  const schedule = scheduleOf(event);
+  const principalId = request?.principalId ?? schedule?.principalId;
+  const roleDefinitionId = request?.roleDefinitionId ?? schedule?.roleDefinitionId;
+  if (!principalId || !roleDefinitionId) return [];
+
+  const out: OutboxMessage[] = [];
+  for (const audience of audiencesFor(event)) {
+    const ruleId = notificationRuleId(event, audience);
+    const setting = notificationSetting(t, roleDefinitionId, ruleId);
+    if (setting.level === 'none') continue;
+    if (setting.level === 'critical' && !isCritical(event, audience)) continue;
+    const to = unique([
+      ...(setting.isDefaultRecipientsEnabled ? defaultRecipients(audience, t, principalId, roleDefinitionId, nowMs) : []),
+      ...setting.notificationRecipients,
+    ]).slice(0, MAX_RECIPIENTS);
+    if (!to.length) continue;
+    const f = facts(event, audience, t, roles, opts);
+    const mail = renderFor(event, f);
+    out.push({
+      id: opts.newId(),
+      from: { name: PIM_SENDER.name, address: PIM_SENDER.address },
+      to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      headers: {
+        'X-PIM-Event': mailEventName(event),
+        'X-PIM-Audience': audience,
+        ...(f.requestId ? { 'X-PIM-Request-Id': f.requestId } : {}),
+        'X-PIM-Role-Id': roleDefinitionId,
+        'X-PIM-Tenant': t.tenant.id,
+        'X-PIM-Notification-Rule': ruleId,
+      },
+      createdDateTime: new Date(nowMs).toISOString(),
+      attempts: 0,
+      notBeforeMs: 0,
+      lastError: null,
+    });
+  }
+  return out;
+}
