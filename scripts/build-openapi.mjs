@@ -83,6 +83,12 @@ cop('/mail/latest', 'get', 'The newest message matching the same filters as the 
 cop('/mail/{id}', 'get', 'One message: headers, text, HTML', { parameters: [param('id', 'message id')] });
 cop('/mail/{id}', 'delete', 'Delete one message', { parameters: [param('id', 'message id')] });
 cop('/mail/{id}/raw', 'get', 'The raw source of one message', { parameters: [param('id', 'message id')] });
+cop('/faults', 'get', 'The active fault-injection rules');
+cop('/faults', 'post', 'Add a fault: {"method":"POST","path":"/v1.0/roleManagement/**","status":429,"retryAfter":2,"times":2} — or latencyMs, probability, error {code,message}, aad {error,aadsts,description} for the token endpoint', { responses: { 201: { description: 'The fault, with its id' }, '4XX': { description: '{"error":{"code","message"}}' } } });
+cop('/faults', 'delete', 'Remove every fault');
+cop('/faults/{id}', 'delete', 'Remove one fault', { parameters: [param('id', 'fault id')] });
+cop('/requests', 'get', 'The last requests served, newest first: ?method=&path=&status=&tenant=&caller=&limit=');
+cop('/requests', 'delete', 'Clear the request log');
 cop('/ca.pem', 'get', 'The CA certificate to trust (NODE_EXTRA_CA_CERTS)');
 cop('/openapi.yaml', 'get', 'This document');
 

@@ -7,6 +7,8 @@ import type { TenantData } from './directory/model.js';
 import type { Inbox } from './mail/inbox.js';
 import type { Outbox } from './mail/outbox.js';
 import type { MailEvent } from './mail/notify.js';
+import type { Faults } from './emulator/faults.js';
+import type { RequestLog } from './emulator/request-log.js';
 
 /** What the route plugins need; built once by createEmulator. */
 export interface AppContext {
@@ -22,6 +24,10 @@ export interface AppContext {
   reset(): Promise<void>;
   /** Run the scheduler now: apply whatever the clock has made due, durably. */
   tick(): Promise<void>;
+  /** Fault injection rules (/_emulator/faults). */
+  faults: Faults;
+  /** The last requests served (/_emulator/requests). */
+  requests: RequestLog;
   mail: {
     inbox: Inbox;
     outbox: Outbox;

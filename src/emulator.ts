@@ -22,6 +22,10 @@ import { Inbox } from './mail/inbox.js';
 import { Outbox } from './mail/outbox.js';
 import { mailsFor } from './mail/notify.js';
 import { mailPlugin } from './emulator/mail.js';
+import { Faults, defaultError } from './emulator/faults.js';
+import { RequestLog } from './emulator/request-log.js';
+import { AadError } from './auth/errors.js';
+import { GraphError } from './graph/errors.js';
 
 export interface EmulatorOptions {
   /** Fastify/pino logger options; false (the default) logs nothing. */
@@ -94,6 +98,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   const portalBase = () => config.publicUrl ?? ctx.urls.https ?? `https://localhost:${config.httpsPort}`;
 
   const ctx: AppContext = {
+    faults: new Faults(),
+    requests: new RequestLog(),
     config,
     version: VERSION,
     store,
@@ -108,8 +114,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       for (const t of store.tenants()) {
         if (dueWork(t, now).length === 0) continue;
         await store.update(t.tenant.id, (data) => {
-          const events = applyDue(data, roles, now);
-          ctx.mail.queue(data, events, now);
+          // Each reminder is dated when it was due, so a 30-day jump yields three mails in their real order.
+          for (const e of applyDue(data, roles, now)) ctx.mail.queue(data, [e], e.atMs);
           queued ||= data.outbox.length > 0;
         });
       }
@@ -134,6 +140,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     async reset() {
       await store.replace(loadSeed());
       inbox.clear();
+      ctx.faults.clear();
+      ctx.requests.clear();
       clock.restore(REAL_TIME);
       await store.updateSystem((s) => {
         s.clock = clock.snapshot();
@@ -154,6 +162,43 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   const routes: Array<{ method: string; url: string }> = [];
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
+
+  // Faults apply before anything else (authentication included); the control plane is never faulted.
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (path.startsWith('/_emulator')) return;
+    const fault = ctx.faults.match(request.method, path);
+    if (!fault) return;
+    if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+    if (fault.status === undefined && !fault.aad) return;
+    const status = fault.status ?? 400;
+    const retryAfter = fault.retryAfter ?? (status === 429 || status === 503 ? 1 : undefined);
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+    if (/\/oauth2\/v2\.0\/(token|devicecode)$/.test(path)) {
+      const e = fault.aad
+        ? new AadError(status, fault.aad.error, fault.aad.aadsts, fault.aad.description ?? 'The emulator injected this error (/_emulator/faults).')
+        : new AadError(status, status >= 500 ? 'temporarily_unavailable' : 'invalid_request', status >= 500 ? 90033 : 90000, 'The emulator injected this error (/_emulator/faults).');
+      return reply.status(status).send(e.body(clock.nowMs()));
+    }
+    const body = { ...defaultError(status), ...fault.error };
+    if (/^\/(v1\.0|beta)\//.test(path)) return sendGraphError(ctx, request, reply, new GraphError(status, body.code, body.message));
+    return reply.status(status).send({ error: body });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (path.startsWith('/_emulator/requests')) return;
+    const caller = request.caller;
+    ctx.requests.add({
+      time: new Date(clock.nowMs()).toISOString(),
+      method: request.method,
+      path: request.url,
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      tenant: caller?.tenant.tenant.name ?? null,
+      caller: caller ? (caller.kind === 'user' ? caller.user!.userPrincipalName : `app:${caller.app!.appId}`) : null,
+      requestId: request.id,
+    });
   });
 
   // Token requests are form posts.

@@ -11,6 +11,7 @@ import { auditsNewestFirst } from '../pim/audit.js';
 import type { AuditRecord } from '../pim/model.js';
 import { parseSeed, SeedError } from '../store/seed.js';
 import { baseUrl } from '../web.js';
+import { FaultError, type FaultSpec } from './faults.js';
 
 /**
  * The control plane under /_emulator: what Graph lacks for testing (health, reset, clock, seed,
@@ -215,6 +216,59 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
     const unknown = roles.filter((r) => !(APPLICATION_PERMISSIONS as readonly string[]).includes(r));
     if (unknown.length) throw new ControlError(400, 'UnknownRole', `Unknown application permission(s): ${unknown.join(', ')}. Known: ${APPLICATION_PERMISSIONS.join(', ')}.`);
     return ctx.tokens.appToken(t, app_, roles, GRAPH_RESOURCE, `${GRAPH_RESOURCE}/.default`, issuerBase);
+  });
+
+  // ---- fault injection ----
+  app.get('/faults', async () => ({ value: ctx.faults.list() }));
+  app.post<{ Body: FaultSpec }>('/faults', {
+    schema: {
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path'],
+        properties: {
+          method: { type: 'string' },
+          path: { type: 'string' },
+          status: { type: 'integer' },
+          retryAfter: { type: 'integer', minimum: 0 },
+          error: { type: 'object', additionalProperties: false, properties: { code: { type: 'string' }, message: { type: 'string' } } },
+          aad: { type: 'object', additionalProperties: false, required: ['error', 'aadsts'], properties: { error: { type: 'string' }, aadsts: { type: 'integer' }, description: { type: 'string' } } },
+          latencyMs: { type: 'number' },
+          times: { type: 'integer' },
+          probability: { type: 'number' },
+        },
+      },
+    },
+  }, async (request, reply) => {
+    try {
+      return reply.status(201).send(ctx.faults.add(request.body));
+    } catch (e) {
+      if (e instanceof FaultError) throw new ControlError(400, 'InvalidFault', e.message);
+      throw e;
+    }
+  });
+  app.delete('/faults', async (_request, reply) => {
+    ctx.faults.clear();
+    return reply.status(204).send();
+  });
+  app.delete<{ Params: { id: string } }>('/faults/:id', async (request, reply) => {
+    if (!ctx.faults.remove(request.params.id)) throw new ControlError(404, 'FaultNotFound', `No fault ${request.params.id}.`);
+    return reply.status(204).send();
+  });
+
+  // ---- request log ----
+  app.get<{ Querystring: { method?: string; path?: string; status?: string; tenant?: string; caller?: string; limit?: string } }>('/requests', async (request) => {
+    const q = request.query;
+    const status = q.status === undefined ? undefined : Number(q.status);
+    const limit = q.limit === undefined ? 100 : Number(q.limit);
+    if ((status !== undefined && !Number.isInteger(status)) || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new ControlError(400, 'InvalidRequest', 'status must be a whole number; limit from 1 to 1000');
+    }
+    return { value: ctx.requests.list({ method: q.method, path: q.path, status, tenant: q.tenant, caller: q.caller, limit }) };
+  });
+  app.delete('/requests', async (_request, reply) => {
+    ctx.requests.clear();
+    return reply.status(204).send();
   });
 
   // ---- TLS trust and the API description ----

@@ -15,7 +15,7 @@ export interface Due {
 }
 
 /** What tick hands to the mail path: reminders and expiries of assignments with an end date. */
-export type ScheduledEvent = { type: 'reminder'; which: '14d' | '1d' | 'expired'; kind: ScheduleRecord['kind']; schedule: ScheduleRecord };
+export type ScheduledEvent = { type: 'reminder'; which: '14d' | '1d' | 'expired'; kind: ScheduleRecord['kind']; schedule: ScheduleRecord; /** When it was due. */ atMs: number };
 
 const DAY = 86_400_000;
 /** Expiry reminders for eligible and active assignments: 14 days and 1 day before, and at the end (reference §8). */
@@ -59,7 +59,7 @@ export function applyDue(t: TenantData, roles: RoleDefinition[], nowMs: number):
     if (!role) continue;
     if (d.kind === 'reminder14d' || d.kind === 'reminder1d') {
       s.remindersSent = [...(s.remindersSent ?? []), d.kind];
-      events.push({ type: 'reminder', which: d.kind === 'reminder14d' ? '14d' : '1d', kind: s.kind, schedule: s });
+      events.push({ type: 'reminder', which: d.kind === 'reminder14d' ? '14d' : '1d', kind: s.kind, schedule: s, atMs: d.atMs });
       continue;
     }
     const c = newGuid();
@@ -86,7 +86,7 @@ export function applyDue(t: TenantData, roles: RoleDefinition[], nowMs: number):
       );
       t.pim.audits.push(record, coreDirectoryAudit(t, false, role, s.principalId, d.atMs, c));
     } else {
-      events.push({ type: 'reminder', which: 'expired', kind: s.kind, schedule: s });
+      events.push({ type: 'reminder', which: 'expired', kind: s.kind, schedule: s, atMs: d.atMs });
       const which = s.kind === 'eligibility' ? 'Remove eligible member from role in PIM' : 'Remove member from role in PIM';
       t.pim.audits.push(pimAudit(t, { ...base, activity: `${which} completed (timebound)`, operationType: 'Delete' }));
       if (s.kind === 'assignment') t.pim.audits.push(coreDirectoryAudit(t, false, role, s.principalId, d.atMs, c));
