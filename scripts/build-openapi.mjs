@@ -50,6 +50,28 @@ for (const [p, ops] of Object.entries(subset.paths)) {
   }
 }
 
+// Approvals exist only in beta (reference §5); v1.0 answers 400 for the segment. Their beta schemas are
+// kept apart (v1.0 has an unrelated microsoft.graph.approval of entitlement management).
+const betaSchemas = JSON.parse(JSON.stringify(subset['x-beta'].schemas).replaceAll('#/x-beta/schemas/microsoft.graph.', '#/components/schemas/beta.microsoft.graph.'));
+for (const k of Object.keys(betaSchemas)) { betaSchemas[`beta.${k}`] = betaSchemas[k]; delete betaSchemas[k]; }
+const betaRef = (name) => ({ $ref: `#/components/schemas/beta.microsoft.graph.${name}` });
+for (const [p, ops] of Object.entries(subset['x-beta'].paths)) {
+  for (const [method, operation] of Object.entries(ops)) {
+    const ok = p.endsWith('/steps')
+      ? { type: 'object', properties: { '@odata.context': { type: 'string' }, value: { type: 'array', items: betaRef('approvalStep') } } }
+      : p.endsWith('{approvalStep-id}') ? betaRef('approvalStep') : betaRef('approval');
+    const responses = method === 'patch'
+      ? { 204: { description: 'Decided' }, 403: { description: 'No permission, or the requestor approving its own request' }, 404: { description: 'No such approval' }, 409: { description: 'Already decided (or expired)' } }
+      : { 200: json(ok) };
+    (graph[`/beta${p}`] ??= {})[method] = { tags: ['PIM'], security: [{ bearer: [] }], summary: operation.summary, 'x-permissions': operation['x-permissions'], responses: { ...responses, ...graphErrors } };
+  }
+}
+for (const p of ['/v1.0/roleManagement/directory/roleAssignmentApprovals', '/v1.0/roleManagement/directory/roleAssignmentApprovals/{path}']) {
+  for (const method of ['get', 'patch', 'post']) {
+    (graph[p] ??= {})[method] = { tags: ['PIM'], summary: "Not in v1.0: 400 BadRequest \"Resource not found for the segment 'roleAssignmentApprovals'.\" (use /beta)", ...(p.endsWith('{path}') ? { parameters: [param('path', 'rest of the path')] } : {}), responses: graphErrors };
+  }
+}
+
 const signIn = {
   '/{tenant}/v2.0/.well-known/openid-configuration': { get: { tags: ['Sign-in'], summary: 'OpenID Connect discovery (v2.0)', parameters: [param('tenant', 'tenant GUID, domain, short name, common or organizations')], responses: { 200: { description: 'OIDC metadata' } } } },
   '/{tenant}/.well-known/openid-configuration': { get: { tags: ['Sign-in'], summary: 'OpenID Connect discovery (protocolMode OIDC)', parameters: [param('tenant', 'tenant')], responses: { 200: { description: 'OIDC metadata' } } } },
@@ -57,10 +79,62 @@ const signIn = {
   '/{tenant}/oauth2/v2.0/token': {
     post: {
       tags: ['Sign-in'],
-      summary: 'Token endpoint: client_credentials, password (with the emulator field mfa_code), refresh_token',
+      summary: 'Token endpoint: authorization_code (PKCE), client_credentials, device_code, password (with the emulator field mfa_code), refresh_token (rotating)',
       parameters: [param('tenant', 'tenant')],
-      requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['grant_type', 'client_id'], properties: { grant_type: { type: 'string', enum: ['client_credentials', 'password', 'refresh_token'] }, client_id: { type: 'string' }, client_secret: { type: 'string' }, scope: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' }, mfa_code: { type: 'string', description: "Emulator extension: the user's current TOTP code; adds mfa to amr" }, refresh_token: { type: 'string' } } } } } },
+      requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['grant_type', 'client_id'], properties: { grant_type: { type: 'string', enum: ['authorization_code', 'client_credentials', 'device_code', 'urn:ietf:params:oauth:grant-type:device_code', 'password', 'refresh_token'] }, client_id: { type: 'string' }, client_secret: { type: 'string' }, scope: { type: 'string' }, code: { type: 'string' }, redirect_uri: { type: 'string' }, code_verifier: { type: 'string' }, device_code: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' }, mfa_code: { type: 'string', description: "Emulator extension: the user's current TOTP code; adds mfa to amr" }, refresh_token: { type: 'string', description: 'Single use: every response carries a new one' } } } } } },
       responses: { 200: { description: 'Token response' }, 400: { description: 'AAD error {error, error_description, error_codes, timestamp, trace_id, correlation_id}' }, 401: { description: 'AAD error (invalid_client)' } },
+    },
+  },
+  '/{tenant}/oauth2/v2.0/authorize': {
+    get: {
+      tags: ['Sign-in'],
+      summary: 'Authorization endpoint (authorization code flow): the sign-in page, then MFA, then a redirect with code and state',
+      parameters: [param('tenant', 'tenant'), ...['client_id', 'response_type', 'redirect_uri', 'scope', 'response_mode', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'login_hint', 'claims', 'amr_values'].map((n) => param(n, n === 'response_type' ? 'code' : n === 'response_mode' ? 'query (default), fragment or form_post' : n === 'claims' ? 'JSON; access_token.acrs values require MFA and appear in acrs' : n, 'query'))],
+      responses: { 200: { description: 'Sign-in page (HTML), or the form_post page' }, 302: { description: 'Back to redirect_uri with code and state, or error and error_description' }, 400: { description: 'Error page (HTML): unknown tenant or client, redirect_uri not registered (AADSTS50011)' } },
+    },
+  },
+  '/{tenant}/oauth2/v2.0/devicecode': {
+    post: {
+      tags: ['Sign-in'],
+      summary: 'Device authorization: user_code, device_code, verification_uri ({base}/devicelogin), expires_in 900, interval 5, message',
+      parameters: [param('tenant', 'tenant')],
+      requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['client_id', 'scope'], properties: { client_id: { type: 'string' }, scope: { type: 'string' }, claims: { type: 'string' } } } } } },
+      responses: { 200: { description: 'Device code response' }, 400: { description: 'AAD error' } },
+    },
+  },
+  '/{tenant}/oauth2/v2.0/logout': {
+    get: {
+      tags: ['Sign-in'],
+      summary: 'Sign out: back to post_logout_redirect_uri (with state), or a signed-out page',
+      parameters: [param('tenant', 'tenant'), param('post_logout_redirect_uri', 'where to go afterwards', 'query'), param('state', 'echoed', 'query'), param('client_id', 'when given, post_logout_redirect_uri must be one of its redirect URIs', 'query')],
+      responses: { 200: { description: 'Signed-out page (HTML)' }, 302: { description: 'Redirect to post_logout_redirect_uri' } },
+    },
+  },
+  '/{tenant}/login': {
+    post: {
+      tags: ['Sign-in'],
+      summary: 'The sign-in form (username and password) of the sign-in page; answers with the MFA page or the sign-in page with an error',
+      parameters: [param('tenant', 'tenant')],
+      requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { flow: { type: 'string', description: 'signed state of the sign-in, from the page' }, login: { type: 'string' }, passwd: { type: 'string' }, action: { type: 'string', enum: ['cancel'] } } } } } },
+      responses: { 200: { description: 'HTML page' }, 400: { description: 'Error page (expired flow)' } },
+    },
+  },
+  '/{tenant}/login/mfa': {
+    post: {
+      tags: ['Sign-in'],
+      summary: 'The MFA form: the authenticator code (otc), or action=skip for password only; ends with the redirect to the app or the device sign-in confirmation',
+      parameters: [param('tenant', 'tenant')],
+      requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { flow: { type: 'string' }, otc: { type: 'string' }, action: { type: 'string', enum: ['verify', 'skip', 'cancel'] } } } } } },
+      responses: { 200: { description: 'HTML page' }, 302: { description: 'Back to the app with code and state' }, 400: { description: 'Error page' } },
+    },
+  },
+  '/devicelogin': {
+    get: { tags: ['Sign-in'], summary: 'Device code sign-in: the "Enter code" page (verification_uri)', responses: { 200: { description: 'HTML page' } } },
+    post: {
+      tags: ['Sign-in'],
+      summary: 'Device code sign-in: the code (otc) entered; answers with the sign-in page',
+      requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { otc: { type: 'string' } } } } } },
+      responses: { 200: { description: 'HTML page' } },
     },
   },
 };
@@ -76,6 +150,7 @@ cop('/seed', 'post', 'Import a seed document (validated; replaces every tenant)'
 cop('/tenants', 'get', 'Tenants with their users and applications');
 cop('/tenants/{tenant}/users/{user}/mfa-code', 'get', "A user's current authenticator (TOTP) code", { parameters: [param('tenant', 'tenant'), param('user', 'userPrincipalName or id')] });
 cop('/audit', 'get', 'Search the PIM audit records (justifications, activities, targets) of a tenant: ?tenant=contoso&search=…');
+cop('/devicelogin', 'post', 'Complete a pending device code sign-in without a browser: {"userCode" or "deviceCode", "user": upn, "mfa": true|false} or {…, "decline": true}; 404 unknown, 400 expired, 409 already completed');
 cop('/tokens', 'post', 'Mint an access token for a user ({tenant, user, scopes?, mfa?, acrs?}) or an app ({tenant, clientId, roles?})');
 cop('/mail', 'get', 'Captured mail, newest first: ?to=&from=&subject=&q= (Mailpit search syntax)&limit=&start=&wait=5s (long-poll; 408 when nothing matches in time)');
 cop('/mail', 'delete', 'Delete every captured message');
@@ -114,7 +189,7 @@ const doc = {
   tags: [{ name: 'Graph' }, { name: 'PIM' }, { name: 'Sign-in' }, { name: 'Control plane', description: 'Not part of Microsoft Graph: testing aids' }, { name: 'Mailpit API subset', description: 'Captured mail, Mailpit-compatible' }],
   paths: { ...graph, ...signIn, ...control, ...mailpit },
   components: {
-    schemas: subset.components.schemas,
+    schemas: { ...subset.components.schemas, ...betaSchemas },
     responses: subset.components.responses,
     parameters: { ...subset.components.parameters, skiptoken: { name: '$skiptoken', in: 'query', description: 'Paging token from @odata.nextLink', schema: { type: 'string' } } },
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },

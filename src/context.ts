@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import type { Clock } from './clock.js';
 import type { Store } from './store/store.js';
 import type { TokenService } from './auth/tokens.js';
+import type { AuthFlows } from './auth/flows.js';
 import type { TlsMaterial } from './tls.js';
 import type { TenantData } from './directory/model.js';
 import type { Inbox } from './mail/inbox.js';
@@ -17,6 +18,8 @@ export interface AppContext {
   store: Store;
   clock: Clock;
   tokens: TokenService;
+  /** In-memory state of the interactive sign-in flows: authorization codes, device codes, redeemed refresh tokens. */
+  authFlows: AuthFlows;
   tls: TlsMaterial;
   /** Listener URLs once listening (health, banner). */
   urls: { http?: string; https?: string; smtp?: string };

@@ -14,10 +14,12 @@ import type { State, Store } from './store/store.js';
 import { generateTlsMaterial, loadOrCreateTlsMaterial, type TlsMaterial } from './tls.js';
 import { TokenService, type JwtCodec } from './auth/tokens.js';
 import { authPlugin } from './auth/routes.js';
+import { AuthFlows } from './auth/flows.js';
 import { graphPlugin, sendGraphError } from './graph/plugin.js';
 import { graphErrors } from './graph/errors.js';
 import { controlPlanePlugin } from './emulator/routes.js';
 import { applyDue, dueWork } from './scheduler/tick.js';
+import { expireApprovals, hasExpiringApprovals } from './pim/requests.js';
 import { Inbox } from './mail/inbox.js';
 import { Outbox } from './mail/outbox.js';
 import { mailsFor } from './mail/notify.js';
@@ -105,6 +107,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     store,
     clock,
     tokens: new TokenService(store, clock, jwt),
+    authFlows: new AuthFlows(),
     tls,
     urls: {},
     async tick() {
@@ -112,8 +115,9 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       const roles = store.system().roleDefinitions;
       let queued = false;
       for (const t of store.tenants()) {
-        if (dueWork(t, now).length === 0) continue;
+        if (dueWork(t, now).length === 0 && !hasExpiringApprovals(t, now)) continue;
         await store.update(t.tenant.id, (data) => {
+          expireApprovals(data, roles, now);
           // Each reminder is dated when it was due, so a 30-day jump yields three mails in their real order.
           for (const e of applyDue(data, roles, now)) ctx.mail.queue(data, [e], e.atMs);
           queued ||= data.outbox.length > 0;
@@ -142,6 +146,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       inbox.clear();
       ctx.faults.clear();
       ctx.requests.clear();
+      ctx.authFlows.clear();
       clock.restore(REAL_TIME);
       await store.updateSystem((s) => {
         s.clock = clock.snapshot();

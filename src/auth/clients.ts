@@ -78,6 +78,38 @@ export function findClient(t: TenantData, clientId: string): Client | undefined 
   return known ? { clientId: id, displayName: known, publicClient: true, registration: undefined } : undefined;
 }
 
+/**
+ * A client for the `common` / `organizations` authorities, which name no tenant: the first tenant
+ * that registers the app, else a well-known public client. The user's tenant is checked at sign-in.
+ */
+export function findClientInAnyTenant(tenants: readonly TenantData[], clientId: string): Client | undefined {
+  for (const t of tenants) {
+    const c = findClient(t, clientId);
+    if (c?.registration) return c;
+  }
+  const first = tenants[0];
+  return first ? findClient(first, clientId) : undefined;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether a client may receive codes at this redirect URI: an exact match with its registration,
+ * or, for public clients (the well-known ones too), any port and path on the loopback, as Entra
+ * accepts for native apps (MSAL's loopback listener picks a free port).
+ */
+export function redirectUriAllowed(client: Client, uri: string): boolean {
+  if (client.registration?.redirectUris.includes(uri)) return true;
+  if (!client.publicClient) return false;
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    return false;
+  }
+  return (u.protocol === 'http:' || u.protocol === 'https:') && LOOPBACK_HOSTS.has(u.hostname) && u.hash === '';
+}
+
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 
 export interface RequestedScopes {

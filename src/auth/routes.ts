@@ -6,9 +6,14 @@ import { AadError, aad } from './errors.js';
 import { signingKey } from './keys.js';
 import { GRANTS } from './grants/index.js';
 import { issuerOf } from './tokens.js';
+import { delegatedScopesFor, findClient, findClientInAnyTenant, parseScopes } from './clients.js';
+import { requestedAcrs } from './authorize.js';
+import { DEVICE_CODE_SECONDS, DEVICE_POLL_SECONDS } from './flows.js';
+import { signInPlugin } from './signin.js';
 
 /** Authorities that name no tenant: the tenant comes from the user (or the refresh token). */
 const MULTI_TENANT = new Set(['common', 'organizations']);
+const SUPPORTED_GRANTS = Object.keys(GRANTS);
 
 /**
  * The Entra v2.0-shaped token service: OIDC discovery, JWKS and the token endpoint, for
@@ -77,10 +82,10 @@ export async function authPlugin(app: FastifyInstance, opts: { ctx: AppContext }
       const grantType = form.grant_type;
       if (!grantType) throw aad.missingParameter('grant_type');
       const grant = GRANTS[grantType];
-      if (!grant) throw aad.unsupportedGrantType(grantType);
+      if (!grant) throw aad.unsupportedGrantType(grantType, SUPPORTED_GRANTS);
       const response = await grant({
         form, tenant, tenantKey: key, issuerBase: baseUrl(request), clientSecret: form.client_secret ?? basicSecret(request),
-        store: ctx.store, clock: ctx.clock, tokens: ctx.tokens,
+        store: ctx.store, clock: ctx.clock, tokens: ctx.tokens, flows: ctx.authFlows,
       });
       return reply.header('cache-control', 'no-store, no-cache').header('pragma', 'no-cache').send(response);
     } catch (e) {
@@ -88,6 +93,45 @@ export async function authPlugin(app: FastifyInstance, opts: { ctx: AppContext }
       throw e;
     }
   });
+
+  // Device authorization (RFC 8628 §3.1). MSAL derives this URL from token_endpoint (clients.md §2).
+  app.post<{ Params: { tenant: string }; Body: Record<string, string> }>('/:tenant/oauth2/v2.0/devicecode', async (request, reply) => {
+    const key = request.params.tenant;
+    try {
+      const tenant = MULTI_TENANT.has(key.toLowerCase()) ? undefined : findTenant(ctx.store, key);
+      if (!tenant && !MULTI_TENANT.has(key.toLowerCase())) throw aad.tenantNotFound(key);
+      const form = (request.body ?? {}) as Record<string, string | undefined>;
+      const clientId = form.client_id;
+      if (!clientId) throw aad.missingParameter('client_id');
+      const scope = form.scope;
+      if (!scope) throw aad.missingParameter('scope');
+      const client = tenant ? findClient(tenant, clientId) : findClientInAnyTenant(ctx.store.tenants(), clientId);
+      if (!client) throw aad.unknownClient(clientId, tenant?.tenant.domain ?? key);
+      const { unknown } = delegatedScopesFor(client, parseScopes(scope));
+      if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in the README.');
+      const acrs = requestedAcrs(form.claims);
+      if (acrs instanceof AadError) throw acrs;
+      const device = ctx.authFlows.startDevice({
+        tenantId: tenant?.tenant.id, tenantKey: key, clientId: client.clientId, clientName: client.displayName, scope, acrs, mfaRequired: acrs.length > 0,
+      }, ctx.clock.nowMs());
+      const verificationUri = `${baseUrl(request)}/devicelogin`;
+      return reply.header('cache-control', 'no-store, no-cache').header('pragma', 'no-cache').send({
+        user_code: device.userCode,
+        device_code: device.deviceCode,
+        verification_uri: verificationUri,
+        expires_in: DEVICE_CODE_SECONDS,
+        interval: DEVICE_POLL_SECONDS,
+        // Entra's sentence, word for word: CLIs print it as it is.
+        message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${device.userCode} to authenticate.`,
+      });
+    } catch (e) {
+      if (e instanceof AadError) return sendAad(ctx, reply, e, header(request, 'client-request-id'));
+      throw e;
+    }
+  });
+
+  // The browser side: /authorize, the sign-in and MFA pages, logout, /devicelogin.
+  await app.register(signInPlugin, { ctx });
 }
 
 /** AAD errors are always JSON, and never carry Retry-After (MSAL would throttle itself; clients.md §2). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PACKAGE_ROOT } from '../config.js';
-import { findTenant, findUser } from '../directory/directory.js';
+import { findTenant, findUser, tenantOfUpn } from '../directory/directory.js';
 import { DEFAULT_DELEGATED, findClient, WELL_KNOWN_PUBLIC_CLIENTS, APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS, GRAPH_RESOURCE } from '../auth/clients.js';
 import { currentCode, otpauthUri, TOTP_DIGITS, TOTP_PERIOD } from '../auth/mfa.js';
 import { DurationError, isoInstant, parseDateTimeOffset, parseDuration } from '../iso8601.js';
@@ -269,6 +269,56 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
   app.delete('/requests', async (_request, reply) => {
     ctx.requests.clear();
     return reply.status(204).send();
+  });
+
+  // ---- device code sign-in without a browser ----
+  // What a person does at /devicelogin, in one call, for tests that drive a device code client
+  // (MSAL acquireTokenByDeviceCode, DeviceCodeCredential): the client's next poll gets the tokens.
+  interface DeviceLoginBody {
+    userCode?: string;
+    deviceCode?: string;
+    user?: string;
+    mfa?: boolean;
+    decline?: boolean;
+  }
+  app.post<{ Body: DeviceLoginBody }>('/devicelogin', {
+    schema: {
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { userCode: { type: 'string' }, deviceCode: { type: 'string' }, user: { type: 'string' }, mfa: { type: 'boolean' }, decline: { type: 'boolean' } },
+      },
+    },
+  }, async (request) => {
+    const b = request.body;
+    if ((b.userCode === undefined) === (b.deviceCode === undefined)) {
+      throw new ControlError(400, 'InvalidRequest', 'Give "userCode" (as shown to the user) or "deviceCode" (as the client polls with), and "user" (a UPN or id).');
+    }
+    const now = ctx.clock.nowMs();
+    const found = b.userCode !== undefined ? ctx.authFlows.pendingByUserCode(b.userCode, now) : ctx.authFlows.pendingByDeviceCode(b.deviceCode!, now);
+    const which = b.userCode !== undefined ? `user code '${b.userCode}'` : 'that device code';
+    if (!found.ok) {
+      if (found.reason === 'unknown') throw new ControlError(404, 'DeviceCodeNotFound', `No device authorization has ${which} (they are kept in memory, 15 minutes).`);
+      if (found.reason === 'expired') throw new ControlError(400, 'DeviceCodeExpired', `The device authorization with ${which} expired at ${isoInstant(found.device!.expiresAtMs)} (emulator clock).`);
+      throw new ControlError(409, 'DeviceCodeNotPending', `The device authorization with ${which} is already ${found.device!.status}.`);
+    }
+    const d = found.device;
+    if (b.decline) {
+      ctx.authFlows.declineDevice(d);
+      return { status: 'declined', userCode: d.userCode };
+    }
+    if (!b.user) throw new ControlError(400, 'InvalidRequest', 'Give "user" (a UPN or id) who signs in, or "decline": true.');
+    const t = d.tenantId ? ctx.store.tenant(d.tenantId) : tenantOfUpn(ctx.store, b.user);
+    const u = t && findUser(t, b.user);
+    if (!t || !u) throw new ControlError(404, 'UserNotFound', `No user '${b.user}' in ${t ? t.tenant.name : 'any tenant'}.`);
+    if (!u.accountEnabled) throw new ControlError(400, 'UserDisabled', `User '${u.userPrincipalName}' is disabled.`);
+    if (!findClient(t, d.clientId)) throw new ControlError(400, 'UnknownClient', `No application '${d.clientId}' in ${t.tenant.name}.`);
+    const mfa = b.mfa ?? false;
+    if (d.mfaRequired && !mfa) throw new ControlError(400, 'MfaRequired', `This device authorization asked for authentication context ${d.acrs.join(', ')}: complete it with "mfa": true.`);
+    const amr = mfa ? ['pwd', 'mfa'] : ['pwd'];
+    const acrs = mfa ? d.acrs : [];
+    ctx.authFlows.approveDevice(d, { tenantId: t.tenant.id, userId: u.id, amr, acrs });
+    return { status: 'approved', userCode: d.userCode, userPrincipalName: u.userPrincipalName, tenant: t.tenant.name, amr, acrs };
   });
 
   // ---- TLS trust and the API description ----

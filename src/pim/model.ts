@@ -55,6 +55,27 @@ export interface RequestRecord {
   ticketInfo: TicketInfo;
   /** Assignment requests made by selfActivate: the eligibility schedule used. */
   activatedUsing?: string | null;
+  /** Activation waiting for approval (Approval_EndUser_Assignment): who may decide, and the single step. */
+  approval?: ApprovalState;
+  /** What to provision once approved (or an admin decides a selfExtend/selfRenew). */
+  pending?: { startMs: number; endMs: number | null; expiration: Expiration; activatedUsing: string | null };
+}
+
+export interface ApprovalStep {
+  status: 'InProgress' | 'Completed' | 'Expired';
+  reviewResult: 'NotReviewed' | 'Approve' | 'Deny';
+  reviewedBy: { id: string; displayName: string | null; userPrincipalName: string | null; mail: string | null } | null;
+  reviewedDateTime: string | null;
+  justification: string | null;
+}
+
+export interface ApprovalState {
+  /** User ids who may approve (resolved when the request was made). */
+  approverIds: string[];
+  isApproverJustificationRequired: boolean;
+  /** When the single stage times out (approvalStageTimeOutInDays; 24 h by default). */
+  expiresDateTime: string;
+  step: ApprovalStep;
 }
 
 /** A schedule: an eligibility, or an active assignment (Assigned by an admin, or Activated). */

@@ -29,11 +29,28 @@ export function enabledRules(p: PolicyRecord, id: 'Enablement_Admin_Eligibility'
 
 export interface ApprovalSetting {
   isApprovalRequired: boolean;
+  /** The first (only emulated) stage. */
+  stage: {
+    timeoutDays: number;
+    isApproverJustificationRequired: boolean;
+    primaryApprovers: Array<{ userId?: string; groupId?: string }>;
+  };
 }
 
 export function approvalSetting(p: PolicyRecord): ApprovalSetting {
-  const setting = rule(p, 'Approval_EndUser_Assignment')?.setting as { isApprovalRequired?: boolean } | undefined;
-  return { isApprovalRequired: setting?.isApprovalRequired === true };
+  const setting = rule(p, 'Approval_EndUser_Assignment')?.setting as
+    | { isApprovalRequired?: boolean; approvalStages?: Array<{ approvalStageTimeOutInDays?: number; isApproverJustificationRequired?: boolean; primaryApprovers?: Array<{ userId?: string; groupId?: string }> }> }
+    | undefined;
+  const stage = setting?.approvalStages?.[0];
+  return {
+    isApprovalRequired: setting?.isApprovalRequired === true,
+    stage: {
+      // Approvers have 24 hours (reference §2.6).
+      timeoutDays: stage?.approvalStageTimeOutInDays ?? 1,
+      isApproverJustificationRequired: stage?.isApproverJustificationRequired ?? true,
+      primaryApprovers: stage?.primaryApprovers ?? [],
+    },
+  };
 }
 
 export function authenticationContext(p: PolicyRecord): { isEnabled: boolean; claimValue: string | null } {

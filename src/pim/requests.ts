@@ -6,6 +6,8 @@ import { coreDirectoryAudit, pimAudit } from './audit.js';
 import { PimError, pimErrors } from './errors.js';
 import { ACTIONS, EXPIRATION_TYPES, type Action, type Actor, type AuditRecord, type Expiration, type Kind, type RequestRecord, type ScheduleRecord, type TicketInfo } from './model.js';
 import { approvalSetting, authenticationContext, expirationSetting, policyFor } from './policy.js';
+import { activeRoleTemplateIds } from './schedules.js';
+import { ROLE } from '../directory/directory.js';
 import { failedRules } from './rules/index.js';
 import { endMs, hasExpired, isCurrentOrFuture, isLive, liveEligibility, sameTarget } from './schedules.js';
 
@@ -28,7 +30,14 @@ export interface RequestInput {
 }
 
 export type DomainEvent =
-  | { type: 'assigned' | 'updated' | 'removed' | 'activated' | 'deactivated' | 'extended' | 'renewed'; kind: Kind; request: RequestRecord; schedule: ScheduleRecord | undefined };
+  | { type: 'assigned' | 'updated' | 'removed' | 'activated' | 'deactivated' | 'extended' | 'renewed'; kind: Kind; request: RequestRecord; schedule: ScheduleRecord | undefined }
+  | {
+      type: 'approvalRequested' | 'approved' | 'denied' | 'extendRequested' | 'renewRequested' | 'extendDecided' | 'renewDecided';
+      kind: Kind;
+      request: RequestRecord;
+      schedule?: ScheduleRecord;
+      decision?: 'approved' | 'denied';
+    };
 
 export interface Outcome {
   request: RequestRecord;
@@ -137,10 +146,7 @@ export interface Submission {
 export function submitRequest(sub: Submission): Outcome {
   const action = parseAction(sub.input.action);
   const handler = HANDLERS[sub.kind][action];
-  if (!handler) {
-    if (action === 'selfExtend' || action === 'selfRenew') throw pimErrors.notEmulated(`The ${action} action (extension and renewal requests that wait for an admin decision)`);
-    throw pimErrors.invalidRequest();
-  }
+  if (!handler) throw pimErrors.invalidRequest();
   const target = resolveTarget(sub.tenant, sub.roles, sub.input, sub.kind);
   return handler(sub, action, target);
 }
@@ -360,14 +366,17 @@ const selfActivate: Handler = (sub, action, target) => {
     const max = expirationSetting(policy, 'Expiration_EndUser_Assignment');
     sched = { ...sched, endMs: sched.startMs + max.maximumMs, expiration: { type: 'afterDuration', endDateTime: null, duration: max.maximumDuration } };
   }
+  if (pendingFor(sub, target)) throw pimErrors.pendingRequest();
+  const context = authenticationContext(policy);
+  // The claims challenge comes first: a client that can handle it steps up and retries (reference §4.1).
+  if (context.isEnabled && context.claimValue && !sub.actor.acrs.includes(context.claimValue)) throw pimErrors.acrsValidationFailed(context.claimValue);
   const eligibility = liveEligibility(sub.tenant, target.principalId, target.roleDefinitionId, target.directoryScopeId, sub.nowMs);
   evaluate(sub, target, 'EndUser', sched, eligibility);
-  if (approvalSetting(policy).isApprovalRequired) throw pimErrors.notEmulated('Activation that requires approval (Approval_EndUser_Assignment isApprovalRequired)');
-  if (authenticationContext(policy).isEnabled) throw pimErrors.notEmulated('Activation that requires an authentication context (AuthenticationContext_EndUser_Assignment)');
   const id = newGuid();
   const request = baseRequest(sub, action, target, id);
   scheduled(request, sched, sub.nowMs);
   request.activatedUsing = eligibility!.id;
+  if (approvalSetting(policy).isApprovalRequired) return requestApproval(sub, target, request, sched, eligibility!.id);
   const schedule = newSchedule(sub, target, id, sched, { assignmentType: 'Activated', activatedUsing: eligibility!.id });
   if (sub.apply) {
     sub.tenant.pim.requests.push(request);
@@ -408,11 +417,204 @@ const selfDeactivate: Handler = (sub, action, target) => {
   return { request, events: [{ type: 'deactivated', kind: sub.kind, request, schedule: activation }] };
 };
 
+/**
+ * Approval required (reference §5): 201 PendingApproval (PendingApprovalProvisioning for a future
+ * start), approvalId = the request id, nothing provisioned until an approver decides.
+ */
+function requestApproval(sub: Submission, target: Target, request: RequestRecord, sched: Schedule, eligibilityId: string): Outcome {
+  const policy = policyFor(sub.tenant, target.roleDefinitionId)!;
+  const stage = approvalSetting(policy).stage;
+  request.status = sched.startMs > sub.nowMs ? 'PendingApprovalProvisioning' : 'PendingApproval';
+  request.approvalId = request.id;
+  request.approval = {
+    approverIds: approversOf(sub.tenant, policy, sub.nowMs).filter((id) => id !== sub.actor.id),
+    isApproverJustificationRequired: stage.isApproverJustificationRequired,
+    expiresDateTime: isoInstant(sub.nowMs + stage.timeoutDays * 86_400_000),
+    step: { status: 'InProgress', reviewResult: 'NotReviewed', reviewedBy: null, reviewedDateTime: null, justification: null },
+  };
+  request.pending = { startMs: sched.startMs, endMs: sched.endMs, expiration: sched.expiration, activatedUsing: eligibilityId };
+  if (sub.apply) {
+    sub.tenant.pim.requests.push(request);
+    const base = { actor: sub.actor, role: target.role, principalId: target.principalId, request, nowMs: sub.nowMs, correlationId: newGuid() };
+    audit(sub, [
+      pimAudit(sub.tenant, { ...base, activity: 'Add member to role requested (PIM activation)', operationType: 'Add' }),
+      pimAudit(sub.tenant, { ...base, activity: 'Add member to role approval requested (PIM activation)', operationType: 'Add' }),
+    ]);
+  }
+  return { request, events: [{ type: 'approvalRequested', kind: 'assignment', request }] };
+}
+
+/** A request of the same principal for the same role still waiting for a decision. */
+function pendingFor(sub: Submission, target: Target): RequestRecord | undefined {
+  return sub.tenant.pim.requests.find((r) => r.kind === sub.kind && r.principalId === target.principalId && r.roleDefinitionId === target.roleDefinitionId
+    && ['PendingApproval', 'PendingApprovalProvisioning', 'PendingAdminDecision'].includes(r.status) && !approvalTimedOut(r, sub.nowMs));
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * selfExtend: the principal asks to extend its own assignment, possible only within 14 days of its
+ * end; selfRenew: to renew one that expired within the last 30 days (reference §2.1). Both wait for
+ * an admin: PendingAdminDecision, decided by adminExtend/adminRenew or denied by an admin's cancel.
+ */
+const selfExtend: Handler = (sub, action, target) => {
+  const current = currentSchedules(sub, target).find((s) => s.assignmentType !== 'Activated');
+  if (!current) throw pimErrors.doesNotExist();
+  const end = current.endDateTime === null ? null : Date.parse(current.endDateTime);
+  if (end === null || end - sub.nowMs > 14 * DAY_MS) throw pimErrors.invalidRequestBecause('selfExtend is possible only within 14 days of the end of an assignment that has an end date.');
+  if (pendingFor(sub, target)) throw pimErrors.pendingRequest();
+  return selfDecisionRequest(sub, action, target, 'extend');
+};
+
+const selfRenew: Handler = (sub, action, target) => {
+  if (currentSchedules(sub, target).some((s) => s.assignmentType !== 'Activated') || directAssignment(sub, target)) throw pimErrors.exists();
+  const recent = sub.tenant.pim.schedules.some((s) => sameTarget(s, sub.kind, target.principalId, target.roleDefinitionId, target.directoryScopeId)
+    && s.assignmentType !== 'Activated' && hasExpired(s, sub.nowMs) && sub.nowMs - Date.parse(s.endDateTime!) <= 30 * DAY_MS);
+  if (!recent) throw pimErrors.invalidRequestBecause('selfRenew is possible only for an assignment that expired within the last 30 days.');
+  if (pendingFor(sub, target)) throw pimErrors.pendingRequest();
+  return selfDecisionRequest(sub, action, target, 'renew');
+};
+
+function selfDecisionRequest(sub: Submission, action: Action, target: Target, operation: 'extend' | 'renew'): Outcome {
+  const sched = parseSchedule(sub.input, sub.nowMs);
+  const id = newGuid();
+  const request = baseRequest(sub, action, target, id);
+  scheduled(request, sched, sub.nowMs);
+  request.status = 'PendingAdminDecision';
+  request.targetScheduleId = null;
+  request.pending = { startMs: sched.startMs, endMs: sched.endMs, expiration: sched.expiration, activatedUsing: null };
+  if (sub.apply) {
+    sub.tenant.pim.requests.push(request);
+    const activity = operation === 'extend'
+      ? `${sub.kind === 'eligibility' ? 'Update eligible member in PIM' : 'Update member in PIM'} requested (extend)`
+      : `${sub.kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM'} requested (renew)`;
+    audit(sub, [pimAudit(sub.tenant, { activity, operationType: 'Update', actor: sub.actor, role: target.role, principalId: target.principalId, request, nowMs: sub.nowMs, correlationId: newGuid() })]);
+  }
+  return { request, events: [{ type: operation === 'extend' ? 'extendRequested' : 'renewRequested', kind: sub.kind, request }] };
+}
+
+/** adminExtend/adminRenew also decide a pending selfExtend/selfRenew of the same assignment. */
+function approvePendingSelfRequest(sub: Submission, target: Target, operation: 'extend' | 'renew', outcome: Outcome): Outcome {
+  const wanted = operation === 'extend' ? 'selfExtend' : 'selfRenew';
+  const pending = sub.tenant.pim.requests.find((r) => r.kind === sub.kind && r.action === wanted && r.status === 'PendingAdminDecision'
+    && r.principalId === target.principalId && r.roleDefinitionId === target.roleDefinitionId);
+  if (!pending) return outcome;
+  if (sub.apply) {
+    pending.status = 'AdminApproved';
+    pending.targetScheduleId = outcome.request.targetScheduleId;
+    pending.completedDateTime = isoInstant(sub.nowMs);
+    audit(sub, [pimAudit(sub.tenant, { activity: 'Update member in PIM approved by admin (extend/renew)', operationType: 'Update', actor: sub.actor, role: target.role, principalId: target.principalId, request: pending, nowMs: sub.nowMs, correlationId: newGuid() })]);
+  }
+  return { ...outcome, events: [...outcome.events, { type: operation === 'extend' ? 'extendDecided' : 'renewDecided', kind: sub.kind, request: pending, decision: 'approved' }] };
+}
+
 /** Actions per collection, named with Graph's words. */
 const HANDLERS: Record<Kind, Partial<Record<Action, Handler>>> = {
-  eligibility: { adminAssign, adminUpdate, adminRemove, adminExtend, adminRenew },
-  assignment: { adminAssign, adminUpdate, adminRemove, adminExtend, adminRenew, selfActivate, selfDeactivate },
+  eligibility: {
+    adminAssign, adminUpdate, adminRemove, selfExtend, selfRenew,
+    adminExtend: (sub, a, t) => approvePendingSelfRequest(sub, t, 'extend', adminExtend(sub, a, t)),
+    adminRenew: (sub, a, t) => approvePendingSelfRequest(sub, t, 'renew', adminRenew(sub, a, t)),
+  },
+  assignment: {
+    adminAssign, adminUpdate, adminRemove, selfActivate, selfDeactivate, selfExtend, selfRenew,
+    adminExtend: (sub, a, t) => approvePendingSelfRequest(sub, t, 'extend', adminExtend(sub, a, t)),
+    adminRenew: (sub, a, t) => approvePendingSelfRequest(sub, t, 'renew', adminRenew(sub, a, t)),
+  },
 };
+
+/** The users who may approve an activation: the stage's approvers, else the active PRAs and GAs (reference §3.1). */
+export function approversOf(t: TenantData, policy: NonNullable<ReturnType<typeof policyFor>>, nowMs: number): string[] {
+  const configured = approvalSetting(policy).stage.primaryApprovers;
+  const ids = new Set<string>();
+  for (const a of configured) {
+    if (a.userId) ids.add(a.userId.toLowerCase());
+    if (a.groupId) for (const m of t.groups.find((g) => g.id === a.groupId!.toLowerCase())?.members ?? []) ids.add(m);
+  }
+  if (configured.length === 0) {
+    for (const u of t.users) {
+      const held = activeRoleTemplateIds(t, u.id, nowMs);
+      if (held.includes(ROLE.globalAdministrator) || held.includes(ROLE.privilegedRoleAdministrator)) ids.add(u.id);
+    }
+  }
+  return [...ids];
+}
+
+/** An undecided approval past its stage timeout has timed out (derived from the clock on read). */
+export function approvalTimedOut(r: RequestRecord, nowMs: number): boolean {
+  return Boolean(r.approval && r.approval.step.status === 'InProgress' && Date.parse(r.approval.expiresDateTime) <= nowMs);
+}
+
+/** Pending approvals whose 24 h (stage timeout) passed: TimedOut, once, with PIM's audit record. */
+export function expireApprovals(t: TenantData, roles: RoleDefinition[], nowMs: number): number {
+  let n = 0;
+  for (const r of t.pim.requests) {
+    if (!approvalTimedOut(r, nowMs) || !['PendingApproval', 'PendingApprovalProvisioning'].includes(r.status)) continue;
+    r.status = 'TimedOut';
+    r.approval!.step.status = 'Expired';
+    const role = roles.find((x) => x.id === r.roleDefinitionId);
+    if (role) t.pim.audits.push(pimAudit(t, { activity: 'PIM activation request expired', operationType: 'Update', actor: 'system', role, principalId: r.principalId, request: r, nowMs: Date.parse(r.approval!.expiresDateTime), correlationId: newGuid() }));
+    n++;
+  }
+  return n;
+}
+
+export const hasExpiringApprovals = (t: TenantData, nowMs: number): boolean =>
+  t.pim.requests.some((r) => approvalTimedOut(r, nowMs) && ['PendingApproval', 'PendingApprovalProvisioning'].includes(r.status));
+
+export interface Decision {
+  reviewResult: 'Approve' | 'Deny';
+  justification: string | null;
+}
+
+/**
+ * An approver decides (beta PATCH …/roleAssignmentApprovals/{id}/steps/{stepId}). The first decision
+ * resolves the request; the requestor cannot approve its own (reference §5).
+ */
+export function decideApproval(t: TenantData, roles: RoleDefinition[], approvalId: string, approver: Actor, decision: Decision, nowMs: number): Outcome {
+  const request = t.pim.requests.find((r) => r.kind === 'assignment' && r.approvalId === approvalId && r.approval);
+  if (!request || !request.approval) throw pimErrors.approvalNotFound(approvalId);
+  const approval = request.approval;
+  if (approver.id === request.principalId || approver.id === request.createdBy.user?.id) throw pimErrors.selfApproval();
+  if (!approval.approverIds.includes(approver.id)) throw pimErrors.notAnApprover();
+  if (approval.step.status !== 'InProgress' || approvalTimedOut(request, nowMs) || !['PendingApproval', 'PendingApprovalProvisioning'].includes(request.status)) throw pimErrors.alreadyDecided();
+  if (approval.isApproverJustificationRequired && !decision.justification?.trim()) throw pimErrors.approverJustificationRequired();
+  const role = roles.find((r) => r.id === request.roleDefinitionId)!;
+  approval.step = {
+    status: 'Completed',
+    reviewResult: decision.reviewResult,
+    reviewedBy: { id: approver.id, displayName: approver.displayName, userPrincipalName: approver.userPrincipalName, mail: approver.userPrincipalName },
+    reviewedDateTime: isoInstant(nowMs),
+    justification: decision.justification,
+  };
+  const c = newGuid();
+  const base = { actor: approver, role, principalId: request.principalId, request, nowMs, correlationId: c };
+  if (decision.reviewResult === 'Deny') {
+    request.status = 'Denied';
+    t.pim.audits.push(pimAudit(t, { ...base, activity: 'Add member to role request denied (PIM activation)', operationType: 'Update' }));
+    return { request, events: [{ type: 'denied', kind: 'assignment', request, decision: 'denied' }] };
+  }
+  // Approved: provisioned from the approval time for the requested duration (or from a later requested start).
+  const p = request.pending!;
+  const startMs = Math.max(nowMs, p.startMs);
+  const endMs = p.expiration.type === 'afterDuration' && p.endMs !== null ? startMs + (p.endMs - p.startMs) : p.endMs;
+  const schedule: ScheduleRecord = {
+    kind: 'assignment', id: request.id, principalId: request.principalId, roleDefinitionId: request.roleDefinitionId, directoryScopeId: request.directoryScopeId,
+    appScopeId: null, assignmentType: 'Activated', memberType: 'Direct', createdUsing: request.id, createdDateTime: isoInstant(nowMs), modifiedDateTime: null,
+    startDateTime: isoInstant(startMs), endDateTime: endMs === null ? null : isoInstant(endMs), expiration: p.expiration, activatedUsing: p.activatedUsing,
+    revokedDateTime: null, revokedBy: null,
+  };
+  t.pim.schedules.push(schedule);
+  request.status = startMs > nowMs ? 'Granted' : 'Provisioned';
+  request.completedDateTime = isoInstant(startMs);
+  request.scheduleInfo = { startDateTime: isoInstant(startMs), recurrence: null, expiration: p.expiration };
+  const records = [pimAudit(t, { ...base, schedule, activity: 'Add member to role request approved (PIM activation)', operationType: 'Update' })];
+  if (startMs <= nowMs) {
+    records.push(pimAudit(t, { ...base, schedule, activity: 'Add member to role completed (PIM activation)', operationType: 'Add' }));
+    records.push(coreDirectoryAudit(t, true, role, request.principalId, nowMs, c));
+  }
+  t.pim.audits.push(...records);
+  return { request, events: [{ type: 'approved', kind: 'assignment', request, schedule, decision: 'approved' }, { type: 'activated', kind: 'assignment', request, schedule }] };
+}
 
 /** Admin actions need an admin; self actions are the principal's own. */
 export const isSelfAction = (a: Action): boolean => a.startsWith('self');
@@ -430,6 +632,18 @@ export function actsForSelf(t: TenantData, actor: Actor, principalId: string | u
 export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind, id: string, actor: Actor, nowMs: number): RequestRecord {
   const request = t.pim.requests.find((r) => r.kind === kind && r.id === id);
   if (!request) throw pimErrors.requestNotFound(id);
+  if (request.status === 'PendingAdminDecision') {
+    const role = roles.find((r) => r.id === request.roleDefinitionId)!;
+    const byRequestor = actor.id === request.principalId || actor.id === request.createdBy.user?.id;
+    // The requestor withdraws it; an admin's cancel is the admin's denial (Graph offers no other way to decide it).
+    request.status = byRequestor ? 'Canceled' : 'AdminDenied';
+    const activity = byRequestor
+      ? `${kind === 'eligibility' ? 'Update eligible member in PIM' : 'Update member in PIM'} canceled (extend)`
+      : 'Update member in PIM denied by admin (extend/renew)';
+    t.pim.audits.push(pimAudit(t, { activity, operationType: 'Update', actor, role, principalId: request.principalId, request, nowMs, correlationId: newGuid() }));
+    return request;
+  }
+  if (approvalTimedOut(request, nowMs)) throw pimErrors.cannotCancel('TimedOut');
   const schedule = t.pim.schedules.find((s) => s.id === request.targetScheduleId);
   const waiting = ['Granted', 'PendingApproval', 'PendingApprovalProvisioning'].includes(request.status) && (!schedule || Date.parse(schedule.startDateTime) > nowMs);
   if (!waiting) throw pimErrors.cannotCancel(request.status === 'Granted' ? 'Provisioned' : request.status);

@@ -579,14 +579,22 @@ describe('PIM schedule requests', () => {
   });
 
   describe('actions and bodies the emulator refuses', () => {
-    it.each(['selfExtend', 'selfRenew'])('answers %s with a 501 in the Graph envelope', async (action) => {
+    it('refuses selfExtend of an activation: only assigned (not activated) assignments are extended', async () => {
       await makeEligible();
       await activate();
-      const res = await post(ASSIGNMENT_REQUESTS, await pimuser(), activationBody({ action }));
-      const e = graphError(res);
-      expect(e).toMatchObject({ status: 501, code: 'NotImplemented' });
-      expect(e.message).toContain(action);
-      expect(e.innerError['request-id']).toBe(res.headers['request-id']);
+      const res = await post(ASSIGNMENT_REQUESTS, await pimuser(), activationBody({ action: 'selfExtend' }));
+      expect(graphError(res)).toMatchObject({ status: 400, code: 'RoleAssignmentDoesNotExist', message: 'The Role assignment does not exist.' });
+    });
+
+    it('refuses selfRenew when nothing expired within the last 30 days', async () => {
+      await makeEligible();
+      await activate();
+      const res = await post(ASSIGNMENT_REQUESTS, await pimuser(), activationBody({ action: 'selfRenew' }));
+      expect(graphError(res)).toMatchObject({
+        status: 400,
+        code: 'InvalidRoleAssignmentRequest',
+        message: 'The role assignment request is invalid. selfRenew is possible only for an assignment that expired within the last 30 days.',
+      });
     });
 
     it("answers an unknown action with .NET's enum message", async () => {

@@ -4,6 +4,7 @@ import type { Store } from '../../store/store.js';
 import { aad } from '../errors.js';
 import { findClient, type Client } from '../clients.js';
 import type { TokenResponse, TokenService } from '../tokens.js';
+import type { AuthFlows } from '../flows.js';
 
 export interface GrantContext {
   form: Record<string, string | undefined>;
@@ -16,6 +17,8 @@ export interface GrantContext {
   store: Store;
   clock: Clock;
   tokens: TokenService;
+  /** Codes and device authorizations of the interactive flows, and the refresh tokens already redeemed. */
+  flows: AuthFlows;
 }
 
 export type GrantHandler = (ctx: GrantContext) => Promise<TokenResponse>;

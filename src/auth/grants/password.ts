@@ -24,10 +24,29 @@ export const password: GrantHandler = async (ctx) => {
     if (!verifyCode(user.mfaSecret, code, ctx.clock.nowMs())) throw aad.invalidMfaCode(tenant.tenant.name, user.userPrincipalName);
     amr.push('mfa');
   }
+  // A claims challenge asking for an authentication context (acrs) is satisfied only by a sign-in
+  // that also proved MFA; the issued token then carries the requested values (reference §4.1, §9).
+  const acrs = requestedAcrs(ctx.form.claims);
+  if (acrs.length && !amr.includes('mfa')) throw aad.stepUpRequired(tenant.tenant.name, user.userPrincipalName, acrs);
   const requested = parseScopes(ctx.form.scope);
   const { granted, unknown } = delegatedScopesFor(client, requested);
   if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in the README.');
   return ctx.tokens.userTokens({
-    tenant, user, client, scopes: granted, resource: requested.resource, scopeEcho: requested.echo, amr, acrs: [], issuerBase: ctx.issuerBase,
+    tenant, user, client, scopes: granted, resource: requested.resource, scopeEcho: requested.echo, amr, acrs, issuerBase: ctx.issuerBase,
   });
 };
+
+/** The acrs values an OIDC `claims` parameter requires: {"access_token":{"acrs":{"essential":true,"value":"c1"}}} (or "values"). */
+export function requestedAcrs(claims: string | undefined): string[] {
+  if (!claims) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(claims);
+  } catch {
+    return [];
+  }
+  const acrs = (parsed as { access_token?: { acrs?: { value?: unknown; values?: unknown } } })?.access_token?.acrs;
+  if (!acrs) return [];
+  const values = [acrs.value, ...(Array.isArray(acrs.values) ? acrs.values : [])].filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return [...new Set(values)];
+}

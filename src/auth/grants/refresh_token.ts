@@ -4,7 +4,7 @@ import { delegatedScopesFor, parseScopes } from '../clients.js';
 import { TokenInvalid } from '../tokens.js';
 import { authenticateClient, required, type GrantHandler } from './grant.js';
 
-/** refresh_token: a new token set for the same user, client and authentication methods. */
+/** refresh_token: a new token set (with a new refresh token) for the same user, client and authentication methods. */
 export const refreshToken: GrantHandler = async (ctx) => {
   const raw = required(ctx, 'refresh_token');
   let claims;
@@ -23,6 +23,10 @@ export const refreshToken: GrantHandler = async (ctx) => {
   const requested = parseScopes(ctx.form.scope ?? claims.scope);
   const { granted, unknown } = delegatedScopesFor(client, requested);
   if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in the README.');
+  // Refresh tokens rotate: each response carries a new one, and the one just used is spent.
+  if (typeof claims.jti !== 'string' || !ctx.flows.redeemRefreshToken(claims.jti, Number(claims.exp) * 1000, ctx.clock.nowMs())) {
+    throw aad.refreshTokenRedeemed();
+  }
   return ctx.tokens.userTokens({
     tenant, user, client, scopes: granted, resource: requested.resource, scopeEcho: requested.echo,
     amr: claims.amr, acrs: claims.acrs, issuerBase: ctx.issuerBase,

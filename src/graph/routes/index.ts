@@ -11,13 +11,14 @@ import { schedulesRoutes } from './schedules.js';
 import { instancesRoutes } from './instances.js';
 import { policiesRoutes } from './policies.js';
 import { auditLogsRoutes } from './auditLogs.js';
+import { roleAssignmentApprovalsRoutes } from './roleAssignmentApprovals.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext, version: GraphVersion) => void;
 
 /** One file per URL segment (the two PIM kinds share a file per segment). */
 const MODULES: RouteModule[] = [
   meRoutes, usersRoutes, groupsRoutes, roleDefinitionsRoutes, roleAssignmentsRoutes,
-  scheduleRequestsRoutes, schedulesRoutes, instancesRoutes, policiesRoutes, auditLogsRoutes,
+  scheduleRequestsRoutes, schedulesRoutes, instancesRoutes, policiesRoutes, auditLogsRoutes, roleAssignmentApprovalsRoutes,
 ];
 
 export function registerRoutes(app: FastifyInstance, ctx: AppContext, version: GraphVersion): void {

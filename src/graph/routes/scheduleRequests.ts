@@ -107,8 +107,8 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
         // Only the caller's own principal: assignments through groups are not returned (reference §2.6).
         return listBody(request, version, requestsOf(caller, kind).filter((r) => r.principalId === caller.id), functionSpec(caller));
       }
-      // Approvals arrive with the approval workflow; until then nobody has anything to approve.
-      return listBody(request, version, [], functionSpec(request.caller!));
+      // on='approver': the requests this caller may approve (reference §5; filter status eq 'PendingApproval' to see the open ones).
+      return listBody(request, version, requestsOf(caller, kind).filter((r) => r.approval?.approverIds.includes(caller.id)), functionSpec(caller));
     };
     const ons = kind === 'assignment' ? ['principal', 'approver'] : ['principal'];
     for (const on of ons) app.get(`${base}/filterByCurrentUser(on='${on}')`, { config: { pim: true, query: LIST_OPTIONS } }, byCurrentUser(on));

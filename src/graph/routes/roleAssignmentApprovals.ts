@@ -1,0 +1,110 @@
+import type { RequestRecord } from '../../pim/model.js';
+import { approvalTimedOut, decideApproval, type Decision } from '../../pim/requests.js';
+import { actorOf, hasPermission, type Caller } from '../caller.js';
+import { GraphError, graphErrors } from '../errors.js';
+import { baseUrl } from '../../web.js';
+import type { RouteModule } from './index.js';
+
+const BASE = '/roleManagement/directory/roleAssignmentApprovals';
+
+/**
+ * PIM approvals of role activations: beta only (reference §5). On v1.0 the segment does not exist
+ * and Graph answers 400 "Resource not found for the segment 'roleAssignmentApprovals'." (§4.3, §11.7).
+ */
+export const roleAssignmentApprovalsRoutes: RouteModule = (app, ctx, version) => {
+  if (version === 'v1.0') {
+    for (const url of [BASE, `${BASE}/*`]) {
+      app.route({ method: ['GET', 'PATCH', 'POST'], url, handler: async () => {
+        throw graphErrors.segmentNotFound('roleAssignmentApprovals');
+      } });
+    }
+    return;
+  }
+
+  const find = (caller: Caller, id: string): RequestRecord => {
+    const r = caller.tenant.pim.requests.find((x) => x.kind === 'assignment' && x.approvalId === id && x.approval);
+    // The requestor and the approvers can read an approval.
+    if (!r || !(r.approval!.approverIds.includes(caller.id) || r.principalId === caller.id)) throw new GraphError(404, 'NotFound', `The approval ${id} was not found.`);
+    return r;
+  };
+  const step = (caller: Caller, r: RequestRecord) => {
+    const s = r.approval!.step;
+    return {
+      id: r.id,
+      assignedToMe: r.approval!.approverIds.includes(caller.id),
+      displayName: null,
+      justification: s.justification,
+      reviewedBy: s.reviewedBy,
+      reviewedDateTime: s.reviewedDateTime,
+      reviewResult: s.reviewResult,
+      status: s.status === 'InProgress' && approvalTimedOut(r, caller.nowMs) ? 'Expired' : s.status,
+    };
+  };
+  const context = (request: Parameters<typeof baseUrl>[0], path: string) => `${baseUrl(request)}/beta/$metadata#${path}`;
+
+  app.get<{ Params: { id: string } }>(`${BASE}/:id`, { config: { pim: true, query: ['$expand', '$select'] } }, async (request) => {
+    const caller = request.caller!;
+    requireApprovalPermission(caller, false);
+    const r = find(caller, request.params.id);
+    const expand = (request.query as Record<string, string | undefined>).$expand;
+    if (expand !== undefined && expand !== 'steps') throw graphErrors.selectExpand(expand, 'microsoft.graph.approval');
+    return {
+      '@odata.context': context(request, `roleManagement/directory/roleAssignmentApprovals${expand ? '(steps())' : ''}/$entity`),
+      id: r.id,
+      ...(expand ? { steps: [step(caller, r)] } : {}),
+    };
+  });
+
+  app.get<{ Params: { id: string } }>(`${BASE}/:id/steps`, { config: { pim: true, query: [] } }, async (request) => {
+    const caller = request.caller!;
+    requireApprovalPermission(caller, false);
+    const r = find(caller, request.params.id);
+    return { '@odata.context': context(request, `roleManagement/directory/roleAssignmentApprovals('${r.id}')/steps`), value: [step(caller, r)] };
+  });
+
+  app.get<{ Params: { id: string; stepId: string } }>(`${BASE}/:id/steps/:stepId`, { config: { pim: true, query: [] } }, async (request) => {
+    const caller = request.caller!;
+    requireApprovalPermission(caller, false);
+    const r = find(caller, request.params.id);
+    if (request.params.stepId !== r.id) throw new GraphError(404, 'NotFound', `The approval step ${request.params.stepId} was not found.`);
+    return { '@odata.context': context(request, `roleManagement/directory/roleAssignmentApprovals('${r.id}')/steps/$entity`), ...step(caller, r) };
+  });
+
+  app.patch<{ Params: { id: string; stepId: string }; Body: { reviewResult: string; justification?: string | null } }>(`${BASE}/:id/steps/:stepId`, {
+    schema: {
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['reviewResult'],
+        properties: { '@odata.type': { type: 'string' }, reviewResult: { type: 'string' }, justification: { type: ['string', 'null'] } },
+      },
+    },
+    config: { pim: true, graphType: 'microsoft.graph.approvalStep' },
+  }, async (request, reply) => {
+    const caller = request.caller!;
+    requireApprovalPermission(caller, true);
+    if (caller.kind !== 'user') throw new GraphError(403, 'Forbidden', 'Approving requires a signed-in user (delegated token); application permissions are not supported.');
+    const result = ({ approve: 'Approve', approved: 'Approve', deny: 'Deny', denied: 'Deny' } as Record<string, Decision['reviewResult']>)[request.body.reviewResult.toLowerCase()];
+    if (!result) throw new GraphError(400, 'BadRequest', `reviewResult must be 'Approve' or 'Deny', not '${request.body.reviewResult}'.`);
+    const r = find(caller, request.params.id);
+    if (request.params.stepId !== r.id) throw new GraphError(404, 'NotFound', `The approval step ${request.params.stepId} was not found.`);
+    await ctx.store.update(caller.tenant.tenant.id, (t) => {
+      const outcome = decideApproval(t, ctx.store.system().roleDefinitions, request.params.id, actorOf(caller), { reviewResult: result, justification: request.body.justification ?? null }, caller.nowMs);
+      ctx.mail.queue(t, outcome.events, caller.nowMs);
+    });
+    void ctx.mail.outbox.kick();
+    return reply.status(204).send();
+  });
+};
+
+/**
+ * The service demanded PrivilegedAccess.*.AzureAD for these calls, with this error shape, empty code
+ * included (reference §4.2, LAB 67241082350).
+ */
+function requireApprovalPermission(caller: Caller, write: boolean): void {
+  const ok = hasPermission(caller, {
+    delegated: write ? ['PrivilegedAccess.ReadWrite.AzureAD', 'RoleAssignmentSchedule.ReadWrite.Directory'] : ['PrivilegedAccess.ReadWrite.AzureAD', 'PrivilegedAccess.Read.AzureAD', 'RoleAssignmentSchedule.ReadWrite.Directory'],
+    application: [],
+  });
+  if (!ok) throw new GraphError(403, '', 'Valid permissions not present. User needs one of the following permissions for this action : PrivilegedAccess.ReadWrite.AzureAD,PrivilegedAccess.Read.AzureAD');
+}
