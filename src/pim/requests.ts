@@ -627,21 +627,26 @@ export function actsForSelf(t: TenantData, actor: Actor, principalId: string | u
 
 /**
  * POST …/{id}/cancel: only requests still waiting (a future start, or pending approval) can be
- * canceled; anything else is a 400 (reference §2.2).
+ * canceled; anything else is a 400 (reference §2.2). An admin's cancel of a pending selfExtend/
+ * selfRenew is the admin's denial, which the requestor is told of (reference §8).
  */
-export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind, id: string, actor: Actor, nowMs: number): RequestRecord {
+export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind, id: string, actor: Actor, nowMs: number): Outcome {
   const request = t.pim.requests.find((r) => r.kind === kind && r.id === id);
   if (!request) throw pimErrors.requestNotFound(id);
   if (request.status === 'PendingAdminDecision') {
     const role = roles.find((r) => r.id === request.roleDefinitionId)!;
     const byRequestor = actor.id === request.principalId || actor.id === request.createdBy.user?.id;
+    const operation = request.action === 'selfRenew' ? 'renew' : 'extend';
     // The requestor withdraws it; an admin's cancel is the admin's denial (Graph offers no other way to decide it).
     request.status = byRequestor ? 'Canceled' : 'AdminDenied';
-    const activity = byRequestor
-      ? `${kind === 'eligibility' ? 'Update eligible member in PIM' : 'Update member in PIM'} canceled (extend)`
-      : 'Update member in PIM denied by admin (extend/renew)';
+    // Reference §7: a withdrawn renewal is "Add (eligible) member to role in PIM canceled (renew)".
+    const withdrawn = operation === 'renew'
+      ? `${kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM'} canceled (renew)`
+      : `${kind === 'eligibility' ? 'Update eligible member in PIM' : 'Update member in PIM'} canceled (extend)`;
+    const activity = byRequestor ? withdrawn : 'Update member in PIM denied by admin (extend/renew)';
     t.pim.audits.push(pimAudit(t, { activity, operationType: 'Update', actor, role, principalId: request.principalId, request, nowMs, correlationId: newGuid() }));
-    return request;
+    const events: DomainEvent[] = byRequestor ? [] : [{ type: operation === 'renew' ? 'renewDecided' : 'extendDecided', kind, request, decision: 'denied' }];
+    return { request, events };
   }
   if (approvalTimedOut(request, nowMs)) throw pimErrors.cannotCancel('TimedOut');
   const schedule = t.pim.schedules.find((s) => s.id === request.targetScheduleId);
@@ -657,7 +662,7 @@ export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind
     ? 'Add member to role canceled (PIM activation)'
     : `${kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM'} canceled (${schedule && schedule.endDateTime === null ? 'permanent' : 'timebound'})`;
   t.pim.audits.push(pimAudit(t, { activity, operationType: 'Update', actor, role, principalId: request.principalId, request, schedule, nowMs, correlationId: newGuid() }));
-  return request;
+  return { request, events: [] };
 }
 
 export { endMs, formatDuration };

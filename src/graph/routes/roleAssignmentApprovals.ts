@@ -14,9 +14,11 @@ const BASE = '/roleManagement/directory/roleAssignmentApprovals';
 export const roleAssignmentApprovalsRoutes: RouteModule = (app, ctx, version) => {
   if (version === 'v1.0') {
     for (const url of [BASE, `${BASE}/*`]) {
-      app.route({ method: ['GET', 'PATCH', 'POST'], url, handler: async () => {
+      const notFound = async () => {
         throw graphErrors.segmentNotFound('roleAssignmentApprovals');
-      } });
+      };
+      // The path is resolved before any query option or body is looked at, so ?$expand=steps gets the same answer.
+      app.route({ method: ['GET', 'PATCH', 'POST'], url, onRequest: notFound, handler: notFound });
     }
     return;
   }

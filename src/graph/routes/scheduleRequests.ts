@@ -137,7 +137,12 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
       // is not enough, and a user must not match a user-made request through two missing app ids.
       const own = caller.kind === 'user' ? r.createdBy.user?.id === caller.id : Boolean(r.createdBy.application) && r.createdBy.application!.id === caller.app?.appId;
       if (!own) requireAdmin(caller);
-      await ctx.store.update(caller.tenant.tenant.id, (t) => cancelRequest(t, ctx.store.system().roleDefinitions, kind, request.params.id, actorOf(caller), caller.nowMs));
+      const outcome = await ctx.store.update(caller.tenant.tenant.id, (t) => {
+        const o = cancelRequest(t, ctx.store.system().roleDefinitions, kind, request.params.id, actorOf(caller), caller.nowMs);
+        ctx.mail.queue(t, o.events, caller.nowMs);
+        return o;
+      });
+      if (outcome.events.length) void ctx.mail.outbox.kick();
       return reply.status(204).send();
     });
   }
