@@ -148,6 +148,14 @@ cop('/clock', 'post', 'Move the clock: {"advance":"PT8H"} (prefix - to go back),
 cop('/seed', 'get', 'Export the current state as a seed document');
 cop('/seed', 'post', 'Import a seed document (validated; replaces every tenant)');
 cop('/tenants', 'get', 'Tenants with their users and applications');
+cop('/tenants', 'post', 'Tenants on demand: clone a tenant, {"name":"team07","from":"contoso"} (from defaults to the first tenant). The clone has new ids, the same personas under name.onmicrosoft.com (same password, new MFA secrets), the same direct role assignments and licences, default role settings, no PIM state. 400 InvalidTenantName, 404 unknown from, 409 TenantExists', {
+  requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }, from: { type: 'string', description: 'name, domain or id of the tenant to copy' }, displayName: { type: 'string' } } } } } },
+  responses: { 201: { description: 'The new tenant: {id, name, displayName, domain, licenses, users:[{id,userPrincipalName,displayName}], applications:[{appId,displayName,publicClient}], clonedFrom}' }, '4XX': { description: '{"error":{"code","message"}}' } },
+});
+cop('/tenants/{tenant}', 'delete', 'Remove a tenant (name, domain or id): its data, signing key and tokens; 404 unknown, 400 LastTenant for the only one', {
+  parameters: [param('tenant', 'tenant name, domain or id')],
+  responses: { 204: { description: 'Removed' }, '4XX': { description: '{"error":{"code","message"}}' } },
+});
 cop('/tenants/{tenant}/users/{user}/mfa-code', 'get', "A user's current authenticator (TOTP) code", { parameters: [param('tenant', 'tenant'), param('user', 'userPrincipalName or id')] });
 cop('/audit', 'get', 'Search the PIM audit records (justifications, activities, targets) of a tenant: ?tenant=contoso&search=…');
 cop('/devicelogin', 'post', 'Complete a pending device code sign-in without a browser: {"userCode" or "deviceCode", "user": upn, "mfa": true|false} or {…, "decline": true}; 404 unknown, 400 expired, 409 already completed');

@@ -5,9 +5,19 @@ import { createEmulator, VERSION, type Emulator } from './emulator.js';
 import { SeedError } from './store/seed.js';
 import { loadOrCreateTlsMaterial } from './tls.js';
 import { ROLE } from './directory/directory.js';
+import { walkthroughCommand } from './walkthrough.js';
 
 /** The process: configuration, the emulator, signals, the banner. Nothing else lives here. */
 async function main(argv: string[]): Promise<number> {
+  // A client of a running emulator, not the emulator: its own flags (--url, --tenant, --yes).
+  if (argv[0] === 'walkthrough') {
+    return walkthroughCommand(argv.slice(1), {
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+      stdin: process.stdin,
+      color: Boolean(process.stdout.isTTY),
+    });
+  }
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(helpText());
     return 0;

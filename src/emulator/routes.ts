@@ -12,6 +12,7 @@ import type { AuditRecord } from '../pim/model.js';
 import { parseSeed, SeedError } from '../store/seed.js';
 import { baseUrl } from '../web.js';
 import { FaultError, type FaultSpec } from './faults.js';
+import { tenantRoutes, tenantSummary } from './tenants.js';
 
 /**
  * The control plane under /_emulator: what Graph lacks for testing (health, reset, clock, seed,
@@ -117,16 +118,8 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
   });
 
   // ---- tenants and personas ----
-  app.get('/tenants', async () =>
-    ctx.store.tenants().map((t) => ({
-      id: t.tenant.id,
-      name: t.tenant.name,
-      domain: t.tenant.domain,
-      licenses: t.tenant.licenses,
-      users: t.users.map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName })),
-      applications: t.applications.map((a) => ({ appId: a.appId, displayName: a.displayName, publicClient: a.publicClient })),
-    })),
-  );
+  app.get('/tenants', async () => ctx.store.tenants().map(tenantSummary));
+  tenantRoutes(app, ctx);
 
   app.get<{ Params: { tenant: string; upn: string } }>('/tenants/:tenant/users/:upn/mfa-code', async (request) => {
     const t = findTenant(ctx.store, request.params.tenant);

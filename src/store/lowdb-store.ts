@@ -25,11 +25,13 @@ function db<T>(adapter: Adapter<T>, data: T): Db<T> {
  *   system.json                  clock, role definitions, tenant list, signing keys, generation
  *   gen-<n>/<tenantId>.json      one file per tenant, so a write costs the same however many tenants exist
  * replace() writes a whole new generation folder, then flips system.json to it in one rename.
+ * addTenant() writes the tenant's file, then system.json; removeTenant() the reverse. Either costs
+ * one tenant file and system.json, however many tenants there are.
  */
 export class LowdbStore implements Store {
   private systemDb!: Db<SystemData>;
   private tenantDbs = new Map<string, Db<TenantData>>();
-  /** Writes wait behind a replace() in progress. */
+  /** Writes wait behind a replace(), addTenant() or removeTenant() in progress. */
   private barrier: Promise<void> = Promise.resolve();
 
   private constructor(readonly kind: 'file' | 'memory', private readonly dir: string | undefined) {}
@@ -87,11 +89,60 @@ export class LowdbStore implements Store {
     return result;
   }
 
+  async addTenant(data: TenantData): Promise<void> {
+    await this.exclusive(async () => {
+      const id = data.tenant.id;
+      if (this.tenantDbs.has(id)) throw new StoreError(`tenant ${id} exists`);
+      const sys = this.system();
+      if (this.kind === 'memory' || !this.dir) {
+        sys.tenantIds.push(id);
+        this.tenantDbs.set(id, db(new Memory<TenantData>(), data));
+        return;
+      }
+      // The tenant's file first, then system.json lists it: a crash between the two leaves an
+      // unlisted file (ignored, and swept by the next replace), never a listed tenant without data.
+      const file = this.tenantFile(sys.generation, id);
+      const d = db(new AtomicJsonFile<TenantData>(file), data);
+      await d.low.write();
+      sys.tenantIds.push(id);
+      try {
+        await this.systemDb.commit.commit();
+      } catch (e) {
+        sys.tenantIds = sys.tenantIds.filter((x) => x !== id);
+        await fs.rm(file, { force: true }).catch(() => undefined);
+        throw e;
+      }
+      this.tenantDbs.set(id, d);
+    });
+  }
+
+  async removeTenant(id: string): Promise<void> {
+    await this.exclusive(async () => {
+      const d = this.tenantDbs.get(id);
+      if (!d) throw new StoreError(`no tenant ${id}`);
+      const sys = this.system();
+      const before = { tenantIds: sys.tenantIds, key: sys.signingKeys[id] };
+      sys.tenantIds = sys.tenantIds.filter((x) => x !== id);
+      // Its tokens must stop verifying: the key goes with the tenant.
+      delete sys.signingKeys[id];
+      this.tenantDbs.delete(id);
+      if (this.kind === 'memory' || !this.dir) return;
+      // system.json first (the commit point), then the file: a crash between leaves an unlisted file.
+      try {
+        await this.systemDb.commit.commit();
+      } catch (e) {
+        sys.tenantIds = before.tenantIds;
+        if (before.key) sys.signingKeys[id] = before.key;
+        this.tenantDbs.set(id, d);
+        throw e;
+      }
+      await d.commit.idle();
+      await fs.rm(this.tenantFile(sys.generation, id), { force: true });
+    });
+  }
+
   async replace(state: State): Promise<void> {
-    const previous = this.barrier;
-    const run = (async () => {
-      await previous;
-      await this.idle();
+    await this.exclusive(async () => {
       const sys = this.system();
       const keys = Object.fromEntries(
         Object.entries(sys.signingKeys).filter(([id]) => state.tenants.some((t) => t.tenant.id === id)),
@@ -105,9 +156,19 @@ export class LowdbStore implements Store {
       const oldGen = sys.generation;
       await this.writeGeneration(state, oldGen + 1, keys, sys.clock);
       await fs.rm(path.join(this.dir, `gen-${oldGen}`), { recursive: true, force: true });
+    });
+  }
+
+  /** Runs `fn` alone: after every earlier exclusive operation and in-flight write; later writes wait for it. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.barrier;
+    const run = (async () => {
+      await previous;
+      await this.idle();
+      return fn();
     })();
-    this.barrier = run.catch(() => undefined);
-    await run;
+    this.barrier = run.then(() => undefined, () => undefined);
+    return run;
   }
 
   async close(): Promise<void> {

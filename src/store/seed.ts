@@ -16,6 +16,9 @@ import type { State } from './store.js';
  */
 export class SeedError extends Error {}
 
+/** A tenant's short name, as it appears in URLs (/contoso/oauth2/v2.0/token) and domains. */
+export const TENANT_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+
 const guid = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' };
 const str = { type: 'string', minLength: 1 };
 const nstr = { type: ['string', 'null'] };
@@ -60,7 +63,7 @@ const schema = {
             additionalProperties: false,
             properties: {
               id: guid,
-              name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
+              name: { type: 'string', pattern: TENANT_NAME_PATTERN },
               displayName: str,
               domain: { type: 'string', pattern: '^[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$' },
               licenses: strs,

@@ -36,6 +36,17 @@ export interface Store {
   /** Mutate one tenant's data; resolves after the change is on disk. `fn` must not throw after mutating. */
   update<T>(tenantId: string, fn: (data: TenantData) => T): Promise<T>;
   updateSystem<T>(fn: (data: SystemData) => T): Promise<T>;
+  /**
+   * Add one tenant, durably: its file is written first, then system.json lists it (the commit point),
+   * so a crash in between leaves an unlisted file, never a listed tenant without data.
+   * Throws StoreError when a tenant with that id exists.
+   */
+  addTenant(data: TenantData): Promise<void>;
+  /**
+   * Remove one tenant and its signing key, durably: system.json stops listing it first (the commit
+   * point), then its file is deleted. Throws StoreError when there is no such tenant.
+   */
+  removeTenant(id: string): Promise<void>;
   /** Replace all tenants and role definitions at once (reset, seed import). Signing keys and the clock stay. */
   replace(state: State): Promise<void>;
   close(): Promise<void>;

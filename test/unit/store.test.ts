@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -220,6 +220,87 @@ describe('LowdbStore with file storage', () => {
       expect(store.tenant(CONTOSO)?.tenant.displayName).toBe('Written after reset');
       expect((await readJson<TenantData>(path.join(dir, 'gen-2', `${CONTOSO}.json`))).tenant.displayName).toBe('Written after reset');
     });
+  });
+});
+
+describe('LowdbStore: adding and removing one tenant', () => {
+  const northwind = () => state([NORTHWIND, 'northwind']).tenants[0]!;
+
+  it('writes the new tenant file, then lists it in system.json, leaving the other tenant files alone', async () => {
+    const dir = await tempDir();
+    const store = await open('file', dir);
+    const before = await readFile(path.join(dir, 'gen-1', `${CONTOSO}.json`), 'utf8');
+    await store.addTenant(northwind());
+    expect((await readJson<SystemData>(path.join(dir, 'system.json'))).tenantIds).toEqual([CONTOSO, FABRIKAM, NORTHWIND]);
+    expect((await readJson<TenantData>(path.join(dir, 'gen-1', `${NORTHWIND}.json`))).tenant.name).toBe('northwind');
+    expect(await readFile(path.join(dir, 'gen-1', `${CONTOSO}.json`), 'utf8')).toBe(before);
+    expect(store.tenants().map((t) => t.tenant.name)).toEqual(['contoso', 'fabrikam', 'northwind']);
+    await store.update(NORTHWIND, (t) => void (t.tenant.displayName = 'Northwind Traders'));
+    await store.close();
+
+    const reopened = await open('file', dir);
+    expect(reopened.tenant(NORTHWIND)?.tenant.displayName).toBe('Northwind Traders');
+  });
+
+  it('removes a tenant from system.json, deletes its file and drops its signing key', async () => {
+    const dir = await tempDir();
+    const store = await open('file', dir);
+    await store.updateSystem((s) => {
+      s.signingKeys[CONTOSO] = signingKey('contoso-key');
+      s.signingKeys[FABRIKAM] = signingKey('fabrikam-key');
+    });
+    await store.removeTenant(FABRIKAM);
+    const system = await readJson<SystemData>(path.join(dir, 'system.json'));
+    expect(system.tenantIds).toEqual([CONTOSO]);
+    expect(Object.keys(system.signingKeys)).toEqual([CONTOSO]);
+    expect(await readdir(path.join(dir, 'gen-1'))).toEqual([`${CONTOSO}.json`]);
+    expect(store.tenant(FABRIKAM)).toBeUndefined();
+    await expect(store.update(FABRIKAM, () => undefined)).rejects.toThrow(/no tenant/);
+    await store.close();
+    expect((await open('file', dir)).tenants().map((t) => t.tenant.id)).toEqual([CONTOSO]);
+  });
+
+  it('ignores a tenant file system.json does not list (a crash between the two writes)', async () => {
+    const dir = await tempDir();
+    const store = await open('file', dir);
+    await store.close();
+    await writeFile(path.join(dir, 'gen-1', `${NORTHWIND}.json`), JSON.stringify(northwind()));
+    const reopened = await open('file', dir);
+    expect(reopened.tenants().map((t) => t.tenant.id)).toEqual([CONTOSO, FABRIKAM]);
+    await reopened.addTenant(northwind());
+    expect(reopened.tenant(NORTHWIND)).toBeDefined();
+  });
+
+  it('refuses a duplicate id and an unknown one', async () => {
+    const store = await open('file', await tempDir());
+    await expect(store.addTenant(state([CONTOSO, 'other']).tenants[0]!)).rejects.toThrow(/exists/);
+    await expect(store.removeTenant(NORTHWIND)).rejects.toThrow(/no tenant/);
+    // A failed operation does not block the ones after it.
+    await store.update(CONTOSO, (t) => void (t.tenant.displayName = 'Still writable'));
+    expect(store.tenant(CONTOSO)?.tenant.displayName).toBe('Still writable');
+  });
+
+  it('keeps updates to other tenants that run alongside', async () => {
+    const dir = await tempDir();
+    const store = await open('file', dir);
+    await Promise.all([
+      store.addTenant(northwind()),
+      ...Array.from({ length: 20 }, (_, i) => store.update(CONTOSO, (t) => void t.tenant.licenses.push(`L${i}`))),
+      store.removeTenant(FABRIKAM),
+    ]);
+    expect(store.tenant(CONTOSO)?.tenant.licenses).toHaveLength(20);
+    expect((await readJson<TenantData>(path.join(dir, 'gen-1', `${CONTOSO}.json`))).tenant.licenses).toHaveLength(20);
+    expect((await readJson<SystemData>(path.join(dir, 'system.json'))).tenantIds).toEqual([CONTOSO, NORTHWIND]);
+  });
+
+  it('works the same in memory, and replace() forgets added tenants', async () => {
+    const store = await open('memory', undefined);
+    await store.addTenant(northwind());
+    expect(store.system().tenantIds).toEqual([CONTOSO, FABRIKAM, NORTHWIND]);
+    await store.removeTenant(CONTOSO);
+    expect(store.tenants().map((t) => t.tenant.name)).toEqual(['fabrikam', 'northwind']);
+    await store.replace(twoTenants());
+    expect(store.tenants().map((t) => t.tenant.name)).toEqual(['contoso', 'fabrikam']);
   });
 });
 
