@@ -274,8 +274,14 @@ function endSchedule(sub: Submission, ex: ReturnType<typeof existing>, requestId
   if (ex.direct) sub.tenant.roleAssignments = sub.tenant.roleAssignments.filter((a) => a !== ex.direct);
 }
 
-const adminUpdate: Handler = (sub, action, target) => {
-  const ex = existing(sub, target);
+/**
+ * The admin actions that put a new schedule in place of (or after) an old one: evaluate the admin
+ * rules, then — when applying — end what it replaces, store the request and schedule, audit it.
+ */
+function provision(
+  sub: Submission, action: Action, target: Target,
+  opts: { replaces?: ReturnType<typeof existing>; activity: string; operationType: string; event: 'updated' | 'extended' | 'renewed' },
+): Outcome {
   const sched = parseSchedule(sub.input, sub.nowMs);
   evaluate(sub, target, 'Admin', sched);
   const id = newGuid();
@@ -283,13 +289,16 @@ const adminUpdate: Handler = (sub, action, target) => {
   scheduled(request, sched, sub.nowMs);
   const schedule = newSchedule(sub, target, id, sched);
   if (sub.apply) {
-    endSchedule(sub, ex, id);
+    if (opts.replaces) endSchedule(sub, opts.replaces, id);
     sub.tenant.pim.requests.push(request);
     sub.tenant.pim.schedules.push(schedule);
-    audit(sub, [pimAudit(sub.tenant, { activity: 'Process role update request', operationType: 'Update', actor: sub.actor, role: target.role, principalId: target.principalId, request, schedule, nowMs: sub.nowMs, correlationId: newGuid() })]);
+    audit(sub, [pimAudit(sub.tenant, { activity: opts.activity, operationType: opts.operationType, actor: sub.actor, role: target.role, principalId: target.principalId, request, schedule, nowMs: sub.nowMs, correlationId: newGuid() })]);
   }
-  return { request, events: [{ type: 'updated', kind: sub.kind, request, schedule }] };
-};
+  return { request, events: [{ type: opts.event, kind: sub.kind, request, schedule }] };
+}
+
+const adminUpdate: Handler = (sub, action, target) =>
+  provision(sub, action, target, { replaces: existing(sub, target), activity: 'Process role update request', operationType: 'Update', event: 'updated' });
 
 /** adminRemove answers Revoked with completedDateTime, targetScheduleId and scheduleInfo null (reference §2.2). */
 const adminRemove: Handler = (sub, action, target) => {
@@ -314,42 +323,24 @@ const adminRemove: Handler = (sub, action, target) => {
 };
 
 /** adminExtend: a new end for an assignment in force, directly (no approval; reference §2.1). */
-const adminExtend: Handler = (sub, action, target) => {
-  const ex = existing(sub, target);
-  const sched = parseSchedule(sub.input, sub.nowMs);
-  evaluate(sub, target, 'Admin', sched);
-  const id = newGuid();
-  const request = baseRequest(sub, action, target, id);
-  scheduled(request, sched, sub.nowMs);
-  const schedule = newSchedule(sub, target, id, sched);
-  if (sub.apply) {
-    endSchedule(sub, ex, id);
-    sub.tenant.pim.requests.push(request);
-    sub.tenant.pim.schedules.push(schedule);
-    const which = sub.kind === 'eligibility' ? 'Update eligible member in PIM' : 'Update member in PIM';
-    audit(sub, [pimAudit(sub.tenant, { activity: `${which} requested (extend)`, operationType: 'Update', actor: sub.actor, role: target.role, principalId: target.principalId, request, schedule, nowMs: sub.nowMs, correlationId: newGuid() })]);
-  }
-  return { request, events: [{ type: 'extended', kind: sub.kind, request, schedule }] };
-};
+const adminExtend: Handler = (sub, action, target) =>
+  provision(sub, action, target, {
+    replaces: existing(sub, target),
+    activity: `${sub.kind === 'eligibility' ? 'Update eligible member in PIM' : 'Update member in PIM'} requested (extend)`,
+    operationType: 'Update',
+    event: 'extended',
+  });
 
 /** adminRenew: a new schedule for one that has expired. */
 const adminRenew: Handler = (sub, action, target) => {
   if (currentSchedules(sub, target).length || directAssignment(sub, target)) throw pimErrors.exists();
   const expired = sub.tenant.pim.schedules.some((s) => sameTarget(s, sub.kind, target.principalId, target.roleDefinitionId, target.directoryScopeId) && s.assignmentType !== 'Activated' && hasExpired(s, sub.nowMs));
   if (!expired) throw pimErrors.doesNotExist();
-  const sched = parseSchedule(sub.input, sub.nowMs);
-  evaluate(sub, target, 'Admin', sched);
-  const id = newGuid();
-  const request = baseRequest(sub, action, target, id);
-  scheduled(request, sched, sub.nowMs);
-  const schedule = newSchedule(sub, target, id, sched);
-  if (sub.apply) {
-    sub.tenant.pim.requests.push(request);
-    sub.tenant.pim.schedules.push(schedule);
-    const which = sub.kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM';
-    audit(sub, [pimAudit(sub.tenant, { activity: `${which} requested (renew)`, operationType: 'Add', actor: sub.actor, role: target.role, principalId: target.principalId, request, schedule, nowMs: sub.nowMs, correlationId: newGuid() })]);
-  }
-  return { request, events: [{ type: 'renewed', kind: sub.kind, request, schedule }] };
+  return provision(sub, action, target, {
+    activity: `${sub.kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM'} requested (renew)`,
+    operationType: 'Add',
+    event: 'renewed',
+  });
 };
 
 /** The active assignments (PIM or direct) a principal holds for the target now or later. */
