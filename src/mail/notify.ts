@@ -174,7 +174,14 @@ function unique(addresses: string[]): string[] {
   return [...seen.values()];
 }
 
-function defaultRecipients(audience: MailAudience, t: TenantData, principalId: string, roleDefinitionId: string, nowMs: number): string[] {
+function defaultRecipients(audience: MailAudience, t: TenantData, principalId: string, roleDefinitionId: string, nowMs: number, request?: RequestRecord): string[] {
+  // An activation awaiting approval names its approvers (never the requestor itself: reference §5).
+  if (audience === 'approver' && request?.approval) {
+    return request.approval.approverIds.flatMap((id) => {
+      const u = t.users.find((x) => x.id === id);
+      return u ? [u.mail ?? u.userPrincipalName] : [];
+    });
+  }
   switch (audience) {
     case 'admin':
       return privilegedAdminAddresses(t, nowMs);
@@ -307,7 +314,7 @@ export function mailsFor(event: MailEvent, t: TenantData, roles: RoleDefinition[
     if (setting.level === 'none') continue;
     if (setting.level === 'critical' && !isCritical(event, audience)) continue;
     const to = unique([
-      ...(setting.isDefaultRecipientsEnabled ? defaultRecipients(audience, t, principalId, roleDefinitionId, nowMs) : []),
+      ...(setting.isDefaultRecipientsEnabled ? defaultRecipients(audience, t, principalId, roleDefinitionId, nowMs, request) : []),
       ...setting.notificationRecipients,
     ]).slice(0, MAX_RECIPIENTS);
     if (!to.length) continue;
