@@ -186,6 +186,16 @@ mop('/message/{id}/headers', 'get', 'Headers as {"Name":["value"]}', { parameter
 mop('/search', 'get', 'Search with Mailpit syntax: ?query=to:x subject:"y" -z');
 mop('/search', 'delete', 'Delete the messages a search matches');
 
+// The workshop portal (src/portal): a static single-page app, an OAuth client of the emulator itself.
+const portal = {};
+const pop = (p, summary, extra) => ((portal[p] ??= {}).get = { tags: ['Portal'], summary, ...extra });
+pop('/', 'Redirects to /portal/ (the fragment, e.g. #/roles/{id} from a PIM mail, is kept)', { responses: { 302: { description: 'Location: /portal/' } } });
+pop('/portal', 'Redirects to /portal/', { responses: { 302: { description: 'Location: /portal/' } } });
+pop('/portal/{path}', 'The workshop portal: index.html (empty path), portal.js, portal.css; anything else is a JSON 404', {
+  parameters: [{ name: 'path', in: 'path', required: true, description: "'' (index.html), portal.js or portal.css", schema: { type: 'string' } }],
+  responses: { 200: { description: 'HTML, JavaScript or CSS (no-cache)' }, 404: { description: '{"error":{"code","message"}}' } },
+});
+
 const doc = {
   openapi: '3.0.3',
   info: {
@@ -194,8 +204,8 @@ const doc = {
     description: 'Microsoft Graph PIM for Microsoft Entra roles, an Entra-shaped token service, and the emulator control plane. Every /v1.0 path is also served under /beta. Schemas are Microsoft\'s (derived from the published Graph CSDL).',
   },
   servers: [{ url: 'https://localhost:8443' }, { url: 'http://127.0.0.1:8080' }],
-  tags: [{ name: 'Graph' }, { name: 'PIM' }, { name: 'Sign-in' }, { name: 'Control plane', description: 'Not part of Microsoft Graph: testing aids' }, { name: 'Mailpit API subset', description: 'Captured mail, Mailpit-compatible' }],
-  paths: { ...graph, ...signIn, ...control, ...mailpit },
+  tags: [{ name: 'Graph' }, { name: 'PIM' }, { name: 'Sign-in' }, { name: 'Control plane', description: 'Not part of Microsoft Graph: testing aids' }, { name: 'Mailpit API subset', description: 'Captured mail, Mailpit-compatible' }, { name: 'Portal', description: 'The workshop portal: a browser UI over Graph and the control plane (not part of Microsoft Graph)' }],
+  paths: { ...graph, ...signIn, ...control, ...mailpit, ...portal },
   components: {
     schemas: { ...subset.components.schemas, ...betaSchemas },
     responses: subset.components.responses,

@@ -24,6 +24,7 @@ import { Inbox } from './mail/inbox.js';
 import { Outbox } from './mail/outbox.js';
 import { mailsFor } from './mail/notify.js';
 import { mailPlugin } from './emulator/mail.js';
+import { portalPlugin } from './portal/plugin.js';
 import { Faults, defaultError } from './emulator/faults.js';
 import { RequestLog } from './emulator/request-log.js';
 import { AadError } from './auth/errors.js';
@@ -216,6 +217,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   await app.register(graphPlugin, { ctx, version: 'beta', prefix: '/beta' });
   await app.register(controlPlanePlugin, { ctx, prefix: '/_emulator' });
   await app.register(mailPlugin, { inbox });
+  await app.register(portalPlugin);
 
   app.setNotFoundHandler((request, reply) => {
     const m = /^\/(v1\.0|beta)(\/[^?]*)?/.exec(request.url);
@@ -226,7 +228,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     return reply.status(404).send({
       error: {
         code: 'NotFound',
-        message: `No route ${request.method} ${request.url.split('?')[0]}. The emulator serves Microsoft Graph under /v1.0 and /beta, sign-in under /{tenant}/oauth2/v2.0 and /{tenant}/v2.0/.well-known/openid-configuration, and its control plane under /_emulator (see /_emulator/openapi.yaml).`,
+        message: `No route ${request.method} ${request.url.split('?')[0]}. The emulator serves Microsoft Graph under /v1.0 and /beta, sign-in under /{tenant}/oauth2/v2.0 and /{tenant}/v2.0/.well-known/openid-configuration, its control plane under /_emulator (see /_emulator/openapi.yaml), and the workshop portal at /portal/.`,
       },
     });
   });

@@ -38,14 +38,15 @@ const PROMPTS = new Set(['login', 'none', 'consent', 'select_account']);
 const CODE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
 
 /** The parameters in Entra's order of checks: tenant (by the caller), client, redirect URI, then the rest. */
-export function validateAuthorize(q: Record<string, string | undefined>, tenant: TenantData | undefined, tenantKey: string, allTenants: readonly TenantData[]): AuthorizeOutcome {
+/** `ownOrigin` is the emulator's scheme://host:port as the browser called it (for the workshop portal's redirect URI). */
+export function validateAuthorize(q: Record<string, string | undefined>, tenant: TenantData | undefined, tenantKey: string, allTenants: readonly TenantData[], ownOrigin?: string): AuthorizeOutcome {
   const clientId = q.client_id;
   if (!clientId) return { kind: 'page', error: aad.missingParameter('client_id') };
   const client = tenant ? findClient(tenant, clientId) : findClientInAnyTenant(allTenants, clientId);
   if (!client) return { kind: 'page', error: aad.unknownClient(clientId, tenant?.tenant.domain ?? tenantKey) };
   const redirectUri = q.redirect_uri;
   if (!redirectUri) return { kind: 'page', error: aad.missingParameter('redirect_uri'), client };
-  if (!redirectUriAllowed(client, redirectUri)) return { kind: 'page', error: aad.redirectUriMismatch(redirectUri, client.clientId), client };
+  if (!redirectUriAllowed(client, redirectUri, ownOrigin)) return { kind: 'page', error: aad.redirectUriMismatch(redirectUri, client.clientId), client };
 
   const state = q.state;
   const mode = q.response_mode ?? 'query';

@@ -1,10 +1,17 @@
 import type { ApplicationRecord, TenantData } from '../directory/model.js';
 
+/** The client id of the workshop portal the emulator serves at /portal/ (src/portal/portal.js uses the same). */
+export const PORTAL_CLIENT_ID = 'a7e3c1d2-5b4f-4e86-9d0a-3f2b1c6e8d47';
+/** Where the portal receives its authorization code, on the emulator's own origin. */
+export const PORTAL_REDIRECT_PATH = '/portal/';
+
 /** Microsoft's first-party public clients that every tenant accepts without registration. */
 export const WELL_KNOWN_PUBLIC_CLIENTS: Record<string, string> = {
   '04b07795-8ddb-461a-bbee-02f9e1bf7b46': 'Microsoft Azure CLI',
   '14d82eec-204b-4c2f-b7e8-296a70dab67e': 'Microsoft Graph Command Line Tools',
   '1950a258-227b-4e31-a9cf-717495945fc2': 'Microsoft Azure PowerShell',
+  // Not Microsoft's: the emulator's own workshop portal (src/portal), a browser app signing in with PKCE.
+  [PORTAL_CLIENT_ID]: 'PIM Workshop Portal',
 };
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
@@ -98,8 +105,11 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * or, for public clients (the well-known ones too), any port and path on the loopback, as Entra
  * accepts for native apps (MSAL's loopback listener picks a free port).
  */
-export function redirectUriAllowed(client: Client, uri: string): boolean {
+export function redirectUriAllowed(client: Client, uri: string, ownOrigin?: string): boolean {
   if (client.registration?.redirectUris.includes(uri)) return true;
+  // The workshop portal is served by the emulator itself, so its redirect URI is on whatever origin
+  // the browser reached the emulator by (a facilitator's LAN address, PIM_PUBLIC_URL), not only loopback.
+  if (client.clientId === PORTAL_CLIENT_ID && ownOrigin !== undefined && uri === `${ownOrigin}${PORTAL_REDIRECT_PATH}`) return true;
   if (!client.publicClient) return false;
   let u: URL;
   try {

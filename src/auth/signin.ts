@@ -9,6 +9,7 @@ import { validateAuthorize, type AuthorizeRequest } from './authorize.js';
 import { findClient, findClientInAnyTenant, redirectUriAllowed } from './clients.js';
 import type { DeviceLookup, ResponseMode } from './flows.js';
 import { verifyCode } from './mfa.js';
+import { baseUrl } from '../web.js';
 import { deviceCodePage, deviceDeclinedPage, deviceDonePage, errorPage, formPostPage, mfaPage, pageHeaders, signedOutPage, signInPage } from './pages.js';
 
 /** Authorities that name no tenant: the user's UPN decides. */
@@ -139,7 +140,7 @@ export async function signInPlugin(app: FastifyInstance, opts: { ctx: AppContext
     const key = request.params.tenant;
     const tenant = urlTenant(key);
     if (tenant === null) return problem(reply, aad.tenantNotFound(key));
-    const outcome = validateAuthorize(request.query, tenant, key, ctx.store.tenants());
+    const outcome = validateAuthorize(request.query, tenant, key, ctx.store.tenants(), baseUrl(request));
     if (outcome.kind === 'page') {
       const registered = outcome.client?.registration?.redirectUris ?? [];
       const notes = outcome.error.aadsts === 50011
@@ -221,7 +222,7 @@ export async function signInPlugin(app: FastifyInstance, opts: { ctx: AppContext
     if (clientId) {
       // Entra only returns to a URI registered for the app it knows.
       const client = tenant ? findClient(tenant, clientId) : findClientInAnyTenant(ctx.store.tenants(), clientId);
-      if (!client || !redirectUriAllowed(client, target)) {
+      if (!client || !redirectUriAllowed(client, target, baseUrl(request))) {
         return page(reply, 200, signedOutPage(`Emulator: not redirected to ${target}, which is not a redirect URI of application ${clientId}.`));
       }
     }

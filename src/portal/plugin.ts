@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { PACKAGE_ROOT } from '../config.js';
+
+/**
+ * The workshop portal: a static single-page app (index.html, portal.js, portal.css beside this
+ * file, no build step) served at /portal/ on both listeners. It is an OAuth client of the emulator
+ * like any other (authorization code + PKCE, then Graph with a bearer token); nothing here knows
+ * about PIM. `/` sends the browser to the portal (mails link to `{base}/#/roles/{id}`; a redirect
+ * keeps the fragment).
+ */
+const FILES: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'portal.js': 'text/javascript; charset=utf-8',
+  'portal.css': 'text/css; charset=utf-8',
+};
+
+/**
+ * Everything comes from this origin (the portal works offline). Mail bodies are shown in a sandboxed
+ * srcdoc frame, whose inline styles need 'unsafe-inline' for styles only; scripts never run there.
+ */
+const HEADERS = {
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+  // The authorization code arrives in the query string: never send it on as a referrer.
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+};
+
+/** The assets sit beside plugin.ts in src/portal; the compiled plugin (dist/portal) finds them there too. */
+function assetDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return existsSync(path.join(here, 'index.html')) ? here : path.join(PACKAGE_ROOT, 'src', 'portal');
+}
+
+export async function portalPlugin(app: FastifyInstance): Promise<void> {
+  const dir = assetDir();
+  const toPortal = async (_request: unknown, reply: FastifyReply) => reply.redirect('/portal/', 302);
+  app.get('/', toPortal);
+  app.get('/portal', toPortal);
+  app.get<{ Params: { '*': string } }>('/portal/*', async (request, reply) => {
+    const name = request.params['*'] || 'index.html';
+    const type = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
+    // Anything else is the emulator's JSON 404, as for every unknown path.
+    if (!type) return reply.callNotFound();
+    // Read on every request: small files, and an edited portal shows on reload.
+    let body: Buffer;
+    try {
+      body = await readFile(path.join(dir, name));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      return reply.status(404).send({ error: { code: 'PortalNotInstalled', message: `The workshop portal's files are not installed: ${path.join(dir, name)} is missing (they ship in src/portal).` } });
+    }
+    return reply.headers({ ...HEADERS, 'content-type': type }).send(body);
+  });
+}
