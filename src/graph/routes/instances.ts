@@ -1,22 +1,14 @@
-import type { FastifyRequest } from 'fastify';
-import type { RoleAssignmentRecord } from '../../directory/model.js';
 import { findPrincipal, findRoleDefinition } from '../../directory/directory.js';
-import type { Kind, ScheduleRecord } from '../../pim/model.js';
-import { pimErrors } from '../../pim/errors.js';
+import type { Kind } from '../../pim/model.js';
 import { isLive } from '../../pim/schedules.js';
 import type { AppContext } from '../../context.js';
-import { GraphError } from '../errors.js';
 import type { Caller } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
-import { PERMISSIONS, requireReader, requireScope } from '../pim-access.js';
+import type { CollectionSpec } from '../collection.js';
 import { directInstanceToWire, instanceToWire, liveSchedules, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
 import type { GraphVersion } from '../plugin.js';
 import { principalToWire, roleDefinitionToWire } from '../wire.js';
 import type { RouteModule } from './index.js';
-
-type Row = { pim: ScheduleRecord } | { direct: RoleAssignmentRecord };
-
-const FILTER_ON = /^filterByCurrentUser\(on='([^']*)'\)$/;
+import { principalOf, registerPimReadRoutes, type Row } from './pim-read.js';
 
 /**
  * roleAssignmentScheduleInstances and roleEligibilityScheduleInstances: what is in force right now,
@@ -25,40 +17,15 @@ const FILTER_ON = /^filterByCurrentUser\(on='([^']*)'\)$/;
  */
 export const instancesRoutes: RouteModule = (app, ctx, version) => {
   for (const kind of ['assignment', 'eligibility'] as const) {
-    const segment = SEGMENTS.instance[kind];
-    const base = `/roleManagement/directory/${segment}`;
-    const typeName = TYPE_NAMES.instance[kind];
-
-    app.get(base, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
-      const caller = request.caller!;
-      requireScope(caller, PERMISSIONS.read[kind]);
-      requireReader(caller);
-      return listBody(request, version, rows(caller, kind), spec(ctx, version, kind, `roleManagement/directory/${segment}`, caller));
-    });
-
-    app.get(`${base}/filterByCurrentUser(on='principal')`, { config: { pim: true, query: LIST_OPTIONS } }, async (request: FastifyRequest) => {
-      const caller = request.caller!;
-      requireScope(caller, PERMISSIONS.read[kind]);
-      const mine = rows(caller, kind).filter((r) => principalOf(r) === caller.id);
-      const s = spec(ctx, version, kind, `Collection(${typeName})`, caller);
-      return listBody(request, version, mine, { ...s, toWire: (r) => ({ '@odata.type': `#microsoft.graph.${typeName}`, ...s.toWire(r) }) });
-    });
-
-    app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
-      const caller = request.caller!;
-      const fn = FILTER_ON.exec(request.params.id);
-      if (fn) throw new GraphError(400, 'BadRequest', `filterByCurrentUser(on='${fn[1]}') is not supported. Supported: on='principal'.`);
-      requireScope(caller, PERMISSIONS.read[kind]);
-      const s = spec(ctx, version, kind, `roleManagement/directory/${segment}`, caller);
-      const row = rows(caller, kind).find((r) => s.toWire(r).id === request.params.id);
-      if (!row) throw pimErrors.scheduleNotFound(request.params.id);
-      if (principalOf(row) !== caller.id) requireReader(caller);
-      return entityBody(request, version, row, s);
+    registerPimReadRoutes(app, version, {
+      kind,
+      segment: SEGMENTS.instance[kind],
+      typeName: TYPE_NAMES.instance[kind],
+      rows: (caller) => rows(caller, kind),
+      spec: (caller, contextPath) => spec(ctx, version, kind, contextPath, caller),
     });
   }
 };
-
-const principalOf = (r: Row) => ('pim' in r ? r.pim.principalId : r.direct.principalId);
 
 function rows(caller: Caller, kind: Kind): Row[] {
   const pim: Row[] = liveSchedules(caller.tenant, kind, caller.nowMs).map((s) => ({ pim: s }));

@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RoleAssignmentRecord } from '../../directory/model.js';
+import type { Kind, ScheduleRecord } from '../../pim/model.js';
+import { pimErrors } from '../../pim/errors.js';
+import { GraphError } from '../errors.js';
+import type { Caller } from '../caller.js';
+import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { PERMISSIONS, requireReader, requireScope } from '../pim-access.js';
+import type { GraphVersion } from '../plugin.js';
+
+/** A row of a schedule or instance collection: a PIM schedule, or a direct assignment seen as Assigned. */
+export type Row = { pim: ScheduleRecord } | { direct: RoleAssignmentRecord };
+
+export const principalOf = (r: Row): string => ('pim' in r ? r.pim.principalId : r.direct.principalId);
+export const roleOf = (r: Row): string => ('pim' in r ? r.pim.roleDefinitionId : r.direct.roleDefinitionId);
+
+const FILTER_ON = /^filterByCurrentUser\(on='([^']*)'\)$/;
+
+/**
+ * The read-only PIM collections (schedules and instances, both kinds) share their routes: list
+ * (reader role), filterByCurrentUser(on='principal') (own only, items with @odata.type), get by id.
+ */
+export function registerPimReadRoutes(
+  app: FastifyInstance,
+  version: GraphVersion,
+  opts: {
+    kind: Kind;
+    segment: string;
+    typeName: string;
+    rows: (caller: Caller) => Row[];
+    spec: (caller: Caller, contextPath: string) => CollectionSpec<Row>;
+  },
+): void {
+  const { kind, segment, typeName } = opts;
+  const base = `/roleManagement/directory/${segment}`;
+  const contextPath = `roleManagement/directory/${segment}`;
+
+  app.get(base, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
+    const caller = request.caller!;
+    requireScope(caller, PERMISSIONS.read[kind]);
+    requireReader(caller);
+    return listBody(request, version, opts.rows(caller), opts.spec(caller, contextPath));
+  });
+
+  app.get(`${base}/filterByCurrentUser(on='principal')`, { config: { pim: true, query: LIST_OPTIONS } }, async (request: FastifyRequest) => {
+    const caller = request.caller!;
+    requireScope(caller, PERMISSIONS.read[kind]);
+    // Only the caller's own principal: assignments through groups are not returned (reference §2.6).
+    const mine = opts.rows(caller).filter((r) => principalOf(r) === caller.id);
+    const s = opts.spec(caller, `Collection(${typeName})`);
+    return listBody(request, version, mine, { ...s, toWire: (r) => ({ '@odata.type': `#microsoft.graph.${typeName}`, ...s.toWire(r) }) });
+  });
+
+  app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+    const caller = request.caller!;
+    const fn = FILTER_ON.exec(request.params.id);
+    if (fn) throw new GraphError(400, 'BadRequest', `filterByCurrentUser(on='${fn[1]}') is not supported. Supported: on='principal'.`);
+    requireScope(caller, PERMISSIONS.read[kind]);
+    const s = opts.spec(caller, contextPath);
+    const row = opts.rows(caller).find((r) => s.toWire(r).id === request.params.id);
+    if (!row) throw pimErrors.scheduleNotFound(request.params.id);
+    if (principalOf(row) !== caller.id) requireReader(caller);
+    return entityBody(request, version, row, s);
+  });
+}
