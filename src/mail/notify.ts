@@ -141,13 +141,18 @@ function principalAddresses(t: TenantData, principalId: string): string[] {
   return [];
 }
 
-/** Users who hold Global Administrator or Privileged Role Administrator right now (directly, through PIM or through a group). */
-export function privilegedAdminAddresses(t: TenantData, nowMs: number): string[] {
+/** Security Administrator: also told when a role is activated (reference §8). */
+const SECURITY_ADMINISTRATOR = '194ae4cb-b126-40b2-bd5b-6091b380977d';
+
+/**
+ * Users who hold Global Administrator or Privileged Role Administrator right now (directly, through
+ * PIM or through a group) — and, for activation alerts, Security Administrator too (reference §8:
+ * "Security Administrator and Global Administrator (activated) get completion").
+ */
+export function privilegedAdminAddresses(t: TenantData, nowMs: number, opts: { securityAdmins?: boolean } = {}): string[] {
+  const wanted: string[] = [ROLE.globalAdministrator, ROLE.privilegedRoleAdministrator, ...(opts.securityAdmins ? [SECURITY_ADMINISTRATOR] : [])];
   return t.users
-    .filter((u) => {
-      const roles = activeRoleTemplateIds(t, u.id, nowMs);
-      return roles.includes(ROLE.globalAdministrator) || roles.includes(ROLE.privilegedRoleAdministrator);
-    })
+    .filter((u) => activeRoleTemplateIds(t, u.id, nowMs).some((r) => wanted.includes(r)))
     .map(address);
 }
 
@@ -174,7 +179,7 @@ function unique(addresses: string[]): string[] {
   return [...seen.values()];
 }
 
-function defaultRecipients(audience: MailAudience, t: TenantData, principalId: string, roleDefinitionId: string, nowMs: number, request?: RequestRecord): string[] {
+function defaultRecipients(audience: MailAudience, t: TenantData, principalId: string, roleDefinitionId: string, nowMs: number, request?: RequestRecord, eventType?: MailEvent['type']): string[] {
   // An activation awaiting approval names its approvers (never the requestor itself: reference §5).
   if (audience === 'approver' && request?.approval) {
     return request.approval.approverIds.flatMap((id) => {
@@ -184,7 +189,7 @@ function defaultRecipients(audience: MailAudience, t: TenantData, principalId: s
   }
   switch (audience) {
     case 'admin':
-      return privilegedAdminAddresses(t, nowMs);
+      return privilegedAdminAddresses(t, nowMs, { securityAdmins: eventType === 'activated' });
     case 'requestor':
       return principalAddresses(t, principalId);
     case 'approver':
@@ -314,7 +319,7 @@ export function mailsFor(event: MailEvent, t: TenantData, roles: RoleDefinition[
     if (setting.level === 'none') continue;
     if (setting.level === 'critical' && !isCritical(event, audience)) continue;
     const to = unique([
-      ...(setting.isDefaultRecipientsEnabled ? defaultRecipients(audience, t, principalId, roleDefinitionId, nowMs, request) : []),
+      ...(setting.isDefaultRecipientsEnabled ? defaultRecipients(audience, t, principalId, roleDefinitionId, nowMs, request, event.type) : []),
       ...setting.notificationRecipients,
     ]).slice(0, MAX_RECIPIENTS);
     if (!to.length) continue;

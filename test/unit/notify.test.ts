@@ -359,3 +359,12 @@ describe('routing', () => {
     expect(mails(event('assigned', 'eligibility')).map((m) => m.id)).toEqual(['mail-1', 'mail-2']);
   });
 });
+
+describe('a Security Administrator', () => {
+  it('hears about activations (reference §8) but not about assignments', () => {
+    // analyst@ holds Security Administrator directly.
+    t.roleAssignments.push({ id: 'secadmin-analyst', principalId: ANALYST, roleDefinitionId: '194ae4cb-b126-40b2-bd5b-6091b380977d', directoryScopeId: '/', appScopeId: null, createdDateTime: null });
+    expect(byAudience(activation()).admin!.to).toEqual([...ADMINS, 'analyst@contoso.onmicrosoft.com']);
+    expect(byAudience(event('assigned', 'eligibility')).admin!.to).toEqual(ADMINS);
+  });
+});
