@@ -457,6 +457,7 @@ const redirect = (hash) => {
 
 const NAV = [
   { label: 'Home', href: '#/', match: (p) => p.length === 0 },
+  { label: 'Workshop guide', href: '#/guide', match: (p) => p[0] === 'guide' },
   { label: 'Privileged Identity Management', href: '#/pim', match: (p) => p[0] === 'pim' && p.length === 1, signedIn: true },
   { group: 'Tasks', signedIn: true },
   { label: 'My roles', href: '#/pim/my-roles', match: (p) => p[1] === 'my-roles', sub: true, signedIn: true },
@@ -499,6 +500,7 @@ function renderAccount() {
 }
 
 const SERVICES = [
+  ['Workshop guide', '#/guide'],
   ['Privileged Identity Management', '#/pim'],
   ['My roles', '#/pim/my-roles'],
   ['My requests', '#/pim/my-requests'],
@@ -582,6 +584,7 @@ function pickView(route) {
   const [a, b, c] = route.parts;
   if (!a) return session() ? homeView : landingView;
   if (a === 'emulator') return emulatorView;
+  if (a === 'guide') return guideView;
   if (a === 'inbox') return inboxView;
   if (a === 'roles' && b) {
     // Links in PIM's mails: {portal}/#/roles/{roleId}
@@ -755,12 +758,25 @@ async function landingView(view) {
     store.set(KEY.skipMfa, skip.checked);
     void startSignIn({ tenant: select.value, loginHint, mfa: !skip.checked, returnTo: '#/pim' });
   };
-  select.addEventListener('change', paintPersonas);
+  select.addEventListener('change', () => {
+    store.set(KEY.tenant, select.value);
+    paintPersonas();
+  });
   paintPersonas();
+  const choose = (t) => {
+    if (!tenants.some((x) => x.name === t.name)) {
+      tenants.push(t);
+      select.append(h('option', { value: t.name, text: `${t.name} (${t.domain})${(t.licenses ?? []).length ? '' : ' \u2014 no P2 licence'}` }));
+    }
+    select.value = t.name;
+    store.set(KEY.tenant, t.name);
+    paintPersonas();
+  };
   put(view, h('div', { class: 'landing' },
     h('section', { class: 'blade', 'aria-labelledby': 'signin-h' },
       h('h2', { id: 'signin-h', text: 'Sign in' }),
       h('label', { for: 'tenant', text: 'Tenant' }), select,
+      createTenantForm(tenants, choose),
       h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'primary', id: 'sign-in', onclick: () => go2(undefined) }, 'Sign in')),
       personas,
       h('div', { class: 'banner emu' },
@@ -774,7 +790,82 @@ async function landingView(view) {
         h('li', { text: 'admin: Manage \u203a Settings \u203a Security Reader \u203a Edit: 8 hours, MFA and justification on activation, no permanent active assignment.' }),
         h('li', { text: 'admin: Manage \u203a Roles \u203a Security Reader \u203a + Add assignments: pimuser, Eligible, permanently. A mail arrives in the admin\u2019s Inbox.' }),
         h('li', { text: 'pimuser: My roles \u203a Activate, with a reason and MFA. A second mail arrives.' }),
-        h('li', { text: 'admin: Manage \u203a Assignments \u203a pimuser \u203a Remove (or Update) when the project ends.' })))));
+        h('li', { text: 'admin: Manage \u203a Assignments \u203a pimuser \u203a Remove (or Update) when the project ends.' })),
+      h('p', {}, 'The ', h('a', { href: '#/guide', text: 'Workshop guide' }), ' tells the same story and ticks each phase as your tenant reaches it.'))));
+}
+
+/** What the tenant API's refusals mean, for people. */
+const TENANT_WORDS = {
+  InvalidTenantName: (name) => `\u201c${name}\u201d cannot be a tenant name. Use lowercase letters, digits and hyphens only (no spaces, no capitals), up to 63 characters, not starting with a hyphen: for example team07.`,
+  TenantExists: (name) => `A tenant named \u201c${name}\u201d exists already. If it is your team\u2019s, choose it in the Tenant list above; otherwise pick another name.`,
+  TenantNotFound: () => 'The tenant to copy does not exist any more (was the emulator reset or reseeded?). Reload this page.',
+  InvalidRequest: () => 'The emulator did not accept the request.',
+};
+
+/**
+ * "Create my tenant": a team's own copy of contoso (POST /_emulator/tenants {"name","from"}), with
+ * the same personas under {name}.onmicrosoft.com. On success the new tenant is selected (`choose`).
+ */
+function createTenantForm(tenants, choose) {
+  const from = tenants.some((t) => t.name === 'contoso') ? 'contoso' : tenants[0]?.name;
+  // "Team name", not "Tenant name": the Tenant picker keeps the only label that says Tenant.
+  const name = h('input', { type: 'text', id: 'new-tenant', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', placeholder: 'team07', 'aria-describedby': 'new-tenant-hint' });
+  const button = h('button', { type: 'submit', id: 'create-tenant' }, 'Create my tenant');
+  const hint = h('p', { class: 'hint', id: 'new-tenant-hint' });
+  const result = h('div', { id: 'create-tenant-result' });
+  const paintHint = () => {
+    const v = name.value.trim();
+    const domain = /^[a-z0-9][a-z0-9-]{0,62}$/.test(v || 'team07') ? `Your tenant will be ${v || 'team07'}.onmicrosoft.com.` : 'Use lowercase letters, digits and hyphens.';
+    hint.textContent = `Your team\u2019s own copy of ${from ?? 'the first tenant'}: the same personas and passwords, default role settings, no history. ${domain}`;
+  };
+  name.addEventListener('input', paintHint);
+  paintHint();
+  // Not labelled by its heading: a form named "…tenant" would be one more match for the label Tenant.
+  const form = h('form', { class: 'create-tenant', id: 'create-tenant-form', novalidate: true },
+    h('h3', { id: 'create-tenant-h', text: 'Create my tenant' }),
+    h('label', { for: 'new-tenant', text: 'Team name' }),
+    h('div', { class: 'filterbar' }, name, button),
+    hint,
+    result);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const wanted = name.value.trim();
+    if (!wanted) {
+      fill(result, h('div', { class: 'banner error', role: 'alert' }, h('p', { text: 'Type a name for your tenant first, such as team07.' })));
+      name.focus();
+      return;
+    }
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    try {
+      const t = await emu('/tenants', { method: 'POST', body: { name: wanted, ...(from ? { from } : {}) } });
+      choose(t);
+      name.value = '';
+      paintHint();
+      const text = `Created ${t.name}: ${t.domain}, a copy of ${t.clonedFrom}. It is selected in the Tenant list.`;
+      fill(result, h('div', { class: 'banner ok', role: 'status', id: 'created-tenant' },
+        h('p', {}, h('strong', { text: `Created ${t.name}.` }), ' Domain: ', h('span', { class: 'code', id: 'created-domain', text: t.domain }), `, a copy of ${t.clonedFrom}. It is selected in the Tenant list above.`),
+        h('p', {}, 'Its personas (password ', h('span', { class: 'code', text: 'Passw0rd!' }), '):'),
+        h('ul', { id: 'created-personas' }, t.users.map((u) => h('li', {}, `${u.displayName} \u2014 `, h('span', { class: 'code', text: u.userPrincipalName }))))));
+      announce(text);
+    } catch (e) {
+      const code = e instanceof GraphFailure ? e.code : '';
+      const words = TENANT_WORDS[code]?.(wanted) ?? 'The emulator could not create the tenant.';
+      const existing = code === 'TenantExists' ? tenants.find((t) => t.name === wanted) : undefined;
+      fill(result, h('div', { class: 'banner error', role: 'alert', id: 'create-tenant-error' },
+        h('p', {}, h('strong', { text: 'Your tenant was not created. ' }), words),
+        existing ? h('p', {}, h('button', { type: 'button', id: 'use-existing-tenant', onclick: () => {
+          choose(existing);
+          fill(result, h('p', { class: 'hint', role: 'status', text: `${existing.name} (${existing.domain}) is selected.` }));
+        } }, `Use ${existing.name}`)) : null,
+        h('p', { class: 'hint' }, 'The emulator said: ', h('span', { class: 'code', text: e instanceof GraphFailure ? `${e.status} ${code || 'Error'}: ${e.message}` : String(e?.message ?? e) }))));
+      name.focus();
+    } finally {
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+    }
+  });
+  return form;
 }
 
 async function homeView(view) {
@@ -783,6 +874,7 @@ async function homeView(view) {
   put(view, h('div', { class: 'tiles' },
     tile('#/pim', 'Privileged Identity Management', 'Just-in-time access to Microsoft Entra roles.'),
     tile('#/pim/my-roles', 'My roles', 'Activate the roles you are eligible for.'),
+    tile('#/guide', 'Workshop guide', 'The five phases, ticked as your tenant reaches each one.'),
     tile('#/inbox', 'Inbox', 'The mail PIM sends, as each recipient sees it.'),
     tile('#/emulator', 'Emulator', 'Clock, MFA codes, reset, switch user (not part of Entra).')));
 }
@@ -1864,6 +1956,314 @@ async function auditView(view, route, stale) {
     [q ? `No audit records match \u201c${q}\u201d` : 'No audit records yet'])));
 }
 
+// ------------------------------------------------------------------ Workshop guide
+
+/** Security Reader's id: built-in role definitions are the same in every tenant (clones share them). */
+const SECURITY_READER = '5d6b6bb7-de71-4623-b4af-96380a352509';
+const ASK_ADMIN = 'Sign in as the admin to check this step.';
+const NOT_READABLE = 'Your roles cannot read this.';
+const NOBODY = 'Sign in to check this.';
+const GUIDE_POLL_MS = 3000;
+
+/** A promise's outcome as a value: { ok, value } or { ok: false, error }. */
+const settle = (p) => p.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
+/** True when a read failed because of who is signed in (or nobody is), not because something broke. */
+const notAllowed = (e) => e instanceof SignedOut || (e instanceof GraphFailure && (e.status === 401 || e.status === 403));
+const auditDetail = (a, key) => a.additionalDetails?.find((d) => d.key === key)?.value;
+const targets = (a, id) => (a.targetResources ?? []).some((t) => t.id?.toLowerCase() === id.toLowerCase());
+const byTime = (x, y) => Date.parse(x.activityDateTime ?? x.createdDateTime) - Date.parse(y.activityDateTime ?? y.createdDateTime);
+const whoDid = (a) => a.initiatedBy?.user?.userPrincipalName ?? a.initiatedBy?.user?.displayName ?? a.initiatedBy?.app?.displayName ?? 'someone';
+
+/**
+ * Everything the guide looks at, read as the signed-in user: the audit log (history, preferred),
+ * Security Reader's role settings, pimuser's roles and requests (pimuser reads its own through
+ * filterByCurrentUser; others need a PIM reader role), and the admin's inbox (the emulator's capture,
+ * readable by anyone). A read that fails is kept as the failure: the steps say what it means.
+ */
+async function guideFacts(tenant) {
+  const persona = (local) => tenant.users.find((u) => u.userPrincipalName.toLowerCase().startsWith(`${local}@`));
+  const pim = persona('pimuser');
+  const admin = persona('admin');
+  const c = session() ? me() : null;
+  const asPimuser = Boolean(c && pim && c.oid === pim.id);
+  const signedOut = { ok: false, error: new SignedOut('Nobody is signed in in this window.') };
+  const read = (fn) => (c ? settle(fn()) : Promise.resolve(signedOut));
+  const byPrincipal = (segment) => `${RM}/${segment}?$filter=${encodeURIComponent(`principalId eq '${pim.id}'`)}`;
+  const own = (segment) => `${RM}/${segment}/filterByCurrentUser(on='principal')`;
+  const [audits, policy, roles, eligibilityRequests, assignmentRequests, mail] = await Promise.all([
+    read(() => list(`/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent("loggedByService eq 'PIM'")}&$top=999`)),
+    read(() => policyRules(SECURITY_READER)),
+    pim
+      ? read(async () => (await Promise.all(asPimuser
+        ? [list(own('roleEligibilityScheduleInstances')), list(own('roleAssignmentScheduleInstances'))]
+        : [list(byPrincipal('roleEligibilitySchedules')), list(byPrincipal('roleAssignmentSchedules'))])).flat())
+      : Promise.resolve(signedOut),
+    pim ? read(() => list(asPimuser ? own('roleEligibilityScheduleRequests') : byPrincipal('roleEligibilityScheduleRequests'))) : Promise.resolve(signedOut),
+    pim ? read(() => list(asPimuser ? own('roleAssignmentScheduleRequests') : byPrincipal('roleAssignmentScheduleRequests'))) : Promise.resolve(signedOut),
+    admin ? settle(emu(`/mail?to=${encodeURIComponent(admin.userPrincipalName)}&limit=500`)) : Promise.resolve({ ok: false, error: new Error('This tenant has no admin@ persona.') }),
+  ]);
+  return { tenant, pim, admin, audits, policy, roles, eligibilityRequests, assignmentRequests, mail };
+}
+
+/** An item of a step: done, todo or unknown (unknown says why: the user's permissions, or an error). */
+const item = (text, state, note) => ({ text, state, note });
+function unknownItem(text, error) {
+  if (!notAllowed(error)) return item(text, 'unknown', `It could not be read: ${error?.message ?? error}.`);
+  return item(text, 'unknown', session() ? NOT_READABLE : NOBODY);
+}
+
+/** The five phases with their checks, from the facts (pure: same facts, same answer). */
+function guideSteps(f) {
+  const pimName = f.pim?.displayName ?? 'PIM User';
+  const srAudits = (pattern) => (f.audits.ok ? f.audits.value.filter((a) => pattern.test(a.activityDisplayName) && targets(a, SECURITY_READER) && f.pim && targets(a, f.pim.id)).sort(byTime) : []);
+  const srRequests = (r, action) => (r.ok ? r.value.filter((x) => x.roleDefinitionId === SECURITY_READER && String(x.action).toLowerCase() === action.toLowerCase()).sort(byTime) : []);
+  const ok = (s) => ['provisioned', 'granted', 'schedulecreated'].includes(String(s).toLowerCase());
+  const subjects = f.mail.ok ? f.mail.value.messages.map((m) => m.subject ?? '') : [];
+  const mailItem = (label, pattern) => (f.mail.ok
+    ? subjects.some((s) => pattern.test(s)) ? item(label, 'done') : item(label, 'todo', 'Not in the inbox yet (it refreshes by itself).')
+    : unknownItem(label, f.mail.error));
+  const inbox = f.admin?.userPrincipalName ?? 'the admin';
+  const policy = f.policy.ok ? f.policy.value : null;
+  const rule = (id) => policy?.rules.find((r) => r.id === id);
+  const policyItem = (text, test, now) => (policy ? item(text, test() ? 'done' : 'todo', test() ? undefined : now()) : unknownItem(text, f.policy.error));
+
+  // Phase 3's evidence first: Phases 1, 4 and 5 refer to it.
+  const eligibleAdds = srAudits(/^Add eligible member to role in PIM completed \((permanent|timebound)\)$/);
+  const eligibleRemoves = srAudits(/^Remove eligible member from role in PIM completed \((permanent|timebound)\)$/);
+  const assigns = srRequests(f.eligibilityRequests, 'adminAssign').filter((r) => ok(r.status));
+  const removes = srRequests(f.eligibilityRequests, 'adminRemove');
+  const permanent = (r) => String(r.scheduleInfo?.expiration?.type ?? '').toLowerCase() === 'noexpiration';
+  let assigned;
+  const assignedText = `${pimName} is eligible for Security Reader, permanently`;
+  if (f.audits.ok) {
+    const perm = eligibleAdds.find((a) => a.activityDisplayName.endsWith('(permanent)'));
+    assigned = perm
+      ? item(assignedText, 'done', `Audit log: \u201c${perm.activityDisplayName}\u201d, ${fmt(perm.activityDateTime)}, by ${whoDid(perm)}.`)
+      : item(assignedText, 'todo', eligibleAdds.length ? 'Eligible with an end date (timebound): the article ticks Permanently eligible.' : 'No \u201cAdd eligible member to role in PIM completed\u201d record in the audit log yet.');
+  } else if (f.eligibilityRequests.ok) {
+    const perm = assigns.find(permanent);
+    assigned = perm
+      ? item(assignedText, 'done', `Eligibility request ${perm.status}, ${fmt(perm.createdDateTime)} (roleEligibilityScheduleRequests).`)
+      : item(assignedText, 'todo', assigns.length ? 'Eligible with an end date: the article ticks Permanently eligible.' : 'No eligible assignment to Security Reader yet.');
+  } else {
+    assigned = unknownItem(assignedText, f.audits.error);
+  }
+
+  // Phase 1: the baseline. pimuser holds no role — Security Reader from Phase 3 on aside.
+  const baselineText = `${pimName} holds no Microsoft Entra role`;
+  let baseline;
+  if (f.roles.ok) {
+    const others = [...new Set(f.roles.value.map((r) => r.roleDefinitionId).filter((id) => id !== SECURITY_READER))];
+    const holdsSr = f.roles.value.some((r) => r.roleDefinitionId === SECURITY_READER);
+    baseline = others.length
+      ? item(baselineText, 'todo', `${pimName} holds ${others.length} other role(s) (${others.join(', ')}): not the clean baseline the article starts from.`)
+      : item(baselineText, 'done', holdsSr ? 'Apart from Security Reader, which Phase 3 gives.' : 'My roles \u203a Eligible assignments: No eligible assignments found.');
+  } else {
+    baseline = unknownItem(baselineText, f.roles.error);
+  }
+
+  // Phase 2: Security Reader's role settings as the article sets them.
+  const maxMs = durationMs(rule('Expiration_EndUser_Assignment')?.maximumDuration);
+  const enabled = rule('Enablement_EndUser_Assignment')?.enabledRules ?? [];
+  const settingsItems = [
+    policyItem('Activation maximum duration: 8 hours', () => maxMs === 8 * HOUR, () => `Now ${describeDuration(rule('Expiration_EndUser_Assignment')?.maximumDuration)}.`),
+    policyItem('Require Azure MFA on activation', () => enabled.includes('MultiFactorAuthentication'), () => 'Not ticked.'),
+    policyItem('Require justification on activation', () => enabled.includes('Justification'), () => 'Not ticked.'),
+    policyItem('Allow permanent eligible assignment', () => rule('Expiration_Admin_Eligibility')?.isExpirationRequired === false, () => 'Not ticked: eligible assignments need an end date.'),
+    policyItem('Allow permanent active assignment: unticked', () => rule('Expiration_Admin_Assignment')?.isExpirationRequired === true, () => 'Still ticked: the load-bearing change of this phase.'),
+  ];
+  const settingUpdates = f.audits.ok ? f.audits.value.filter((a) => a.activityDisplayName === 'Update role setting in PIM' && targets(a, SECURITY_READER)).sort(byTime) : [];
+  let settingsNote;
+  if (settingUpdates.length) {
+    const last = settingUpdates.at(-1);
+    settingsNote = `Audit log: \u201cUpdate role setting in PIM\u201d ${settingUpdates.length} time(s), last ${fmt(last.activityDateTime)} by ${whoDid(last)}.`;
+    if (eligibleAdds.length && byTime(settingUpdates[0], eligibleAdds[0]) > 0) settingsNote += ` The settings changed after ${pimName} was assigned: configure first, then assign, or existing assignments inherit the change.`;
+  }
+
+  // Phase 4: the activation, its reason, MFA (the role setting), the second mail.
+  const activatedText = `${pimName} activated Security Reader`;
+  let activation; // { justification, when, source } or null
+  let activated;
+  if (f.audits.ok) {
+    const a = srAudits(/^Add member to role completed \(PIM activation\)$/).at(-1);
+    const waiting = srAudits(/^Add member to role approval requested \(PIM activation\)$/).length > srAudits(/^Add member to role request (approved|denied) \(PIM activation\)$/).length;
+    activation = a ? { justification: auditDetail(a, 'Justification'), note: `Audit log: \u201c${a.activityDisplayName}\u201d, ${fmt(a.activityDateTime)}.` } : null;
+    activated = a ? item(activatedText, 'done', activation.note) : item(activatedText, 'todo', waiting ? 'The request is waiting for approval.' : 'No \u201cAdd member to role completed (PIM activation)\u201d record yet.');
+  } else if (f.assignmentRequests.ok) {
+    const all = srRequests(f.assignmentRequests, 'selfActivate');
+    const r = all.filter((x) => ok(x.status)).at(-1);
+    activation = r ? { justification: r.justification, note: `Activation request ${r.status}, ${fmt(r.createdDateTime)} (roleAssignmentScheduleRequests).` } : null;
+    const pending = all.some((x) => /^PendingApproval/.test(x.status));
+    activated = r ? item(activatedText, 'done', activation.note) : item(activatedText, 'todo', pending ? 'The request is waiting for approval.' : 'No activation yet.');
+  } else {
+    activated = unknownItem(activatedText, f.audits.error);
+  }
+  const reasonText = 'With a reason (it goes into the audit log)';
+  const reason = activated.state === 'unknown'
+    ? unknownItem(reasonText, f.audits.error)
+    : activation?.justification ? item(reasonText, 'done', `\u201c${activation.justification}\u201d`) : item(reasonText, 'todo', activation ? 'The activation has no justification.' : undefined);
+  const mfaText = 'With multi-factor authentication';
+  const mfa = !activation
+    ? (activated.state === 'unknown' ? unknownItem(mfaText, f.audits.error) : item(mfaText, 'todo'))
+    : policy ? (enabled.includes('MultiFactorAuthentication') ? item(mfaText, 'done', 'The role setting requires it on activation, so PIM verified it.') : item(mfaText, 'todo', 'Security Reader does not require MFA on activation (Phase 2).')) : unknownItem(mfaText, f.policy.error);
+
+  // Phase 5: the eligible assignment removed after it was made.
+  const removedText = `${pimName}\u2019s eligible assignment is removed`;
+  let removed;
+  if (f.audits.ok) {
+    const lastAdd = eligibleAdds.at(-1);
+    const lastRemove = eligibleRemoves.at(-1);
+    removed = lastRemove && (!lastAdd || byTime(lastRemove, lastAdd) >= 0)
+      ? item(removedText, 'done', `Audit log: \u201c${lastRemove.activityDisplayName}\u201d, ${fmt(lastRemove.activityDateTime)}, by ${whoDid(lastRemove)}.`)
+      : item(removedText, 'todo', lastRemove ? `${pimName} was made eligible again after the last removal.` : undefined);
+  } else if (f.eligibilityRequests.ok) {
+    const lastAdd = assigns.at(-1);
+    const lastRemove = removes.at(-1);
+    removed = lastRemove && (!lastAdd || byTime(lastRemove, lastAdd) >= 0)
+      ? item(removedText, 'done', `Removal request ${lastRemove.status}, ${fmt(lastRemove.createdDateTime)} (roleEligibilityScheduleRequests).`)
+      : item(removedText, 'todo');
+  } else {
+    removed = unknownItem(removedText, f.audits.error);
+  }
+
+  return [
+    {
+      n: 1, who: 'pimuser', title: 'verify you have no roles',
+      text: 'Sign in as pimuser. Search Privileged Identity Management, then My roles \u203a Microsoft Entra roles: Eligible assignments says \u201cNo eligible assignments found\u201d. No admin powers: that is the baseline.',
+      links: [['#/pim/my-roles', 'Open My roles']],
+      items: [baseline],
+    },
+    {
+      n: 2, who: 'admin', title: 'configure Security Reader before anyone is assigned',
+      text: 'In a second window, as the admin: Manage \u203a Settings \u203a Security Reader \u203a Edit. Activation: maximum 8 hours, require Azure MFA and justification on activation. Assignment: allow permanent eligible assignment, untick allow permanent active assignment. Notification: keep the defaults, Update.',
+      links: [[`#/pim/settings/${SECURITY_READER}`, 'Open Security Reader\u2019s settings']],
+      items: settingsItems,
+      note: settingsNote,
+    },
+    {
+      n: 3, who: 'admin', title: 'make pimuser eligible, permanently',
+      text: 'Manage \u203a Roles \u203a Security Reader \u203a + Add assignments: select PIM User, Next, assignment type Eligible, tick Permanently eligible, Assign. PIM mails the admins at once: the first mail.',
+      links: [[`#/pim/roles/${SECURITY_READER}`, 'Open Security Reader\u2019s assignments'], [`#/inbox?to=${encodeURIComponent(inbox)}`, 'Open the admin\u2019s Inbox']],
+      items: [assigned, mailItem(`First mail in ${inbox}: \u201c${pimName} was made permanently eligible for the Security Reader role\u201d`, new RegExp(`${escapeRe(pimName)} was made (permanently )?eligible for the Security Reader role`))],
+    },
+    {
+      n: 4, who: 'pimuser', title: 'activate with MFA and a reason',
+      text: 'Back as pimuser: My roles \u203a Refresh \u203a Activate on Security Reader. At most 8 hours; type a specific reason such as \u201cReviewing sign-in logs for compliance audit, ticket #INC1234\u201d; verify with MFA when asked. Validating \u2192 Activating \u2192 Refreshing. The second mail reaches the admin.',
+      links: [['#/pim/my-roles', 'Open My roles'], [`#/inbox?to=${encodeURIComponent(inbox)}`, 'Open the admin\u2019s Inbox']],
+      items: [activated, reason, mfa, mailItem(`Second mail in ${inbox}: \u201c${pimName} has the Security Reader role activated\u201d`, new RegExp(`${escapeRe(pimName)} has the Security Reader role activated`))],
+    },
+    {
+      n: 5, who: 'admin', title: 'remove the assignment when the project is done',
+      text: 'As the admin: Manage \u203a Assignments, search pimuser, Remove (Update changes the type or the end date instead). A dormant eligible assignment is still attack surface. Audit history shows everything that happened.',
+      links: [['#/pim/assignments', 'Open Assignments'], ['#/pim/audit', 'Open Audit history']],
+      items: [removed],
+    },
+  ].map((step) => {
+    const states = step.items.map((i) => i.state);
+    const state = states.every((x) => x === 'done') ? 'done' : states.includes('todo') ? 'todo' : 'unknown';
+    const askAdmin = step.items.some((i) => i.state === 'unknown' && (i.note === NOT_READABLE || i.note === NOBODY));
+    return { ...step, state, status: state === 'done' ? 'Done' : state === 'todo' ? 'Not yet' : askAdmin ? ASK_ADMIN : 'This step could not be checked.' };
+  });
+}
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const MARK = { done: '\u2713', todo: '\u25cb', unknown: '?' };
+const STATE_WORDS = { done: 'Done', todo: 'Not yet', unknown: 'Unknown' };
+
+function guideStepEl(step, current) {
+  return h('li', { class: 'guide-step', id: `guide-phase-${step.n}`, 'data-state': step.state, 'aria-current': current ? 'step' : undefined, 'aria-labelledby': `guide-phase-${step.n}-h` },
+    h('span', { class: 'guide-mark', 'aria-hidden': 'true', text: MARK[step.state] }),
+    h('div', { class: 'guide-body' },
+      h('h2', { id: `guide-phase-${step.n}-h`, text: `Phase ${step.n} \u2014 ${step.who}: ${step.title}` }),
+      h('p', { class: 'guide-status', id: `guide-phase-${step.n}-status`, text: step.status }),
+      h('p', { text: step.text }),
+      h('ul', { class: 'guide-items' }, step.items.map((i) => h('li', { 'data-state': i.state },
+        h('span', { class: 'guide-mark', 'aria-hidden': 'true', text: MARK[i.state] }),
+        h('span', { class: 'sr-only', text: `${STATE_WORDS[i.state]}: ` }),
+        h('span', { text: i.text }),
+        i.note ? h('span', { class: 'hint guide-note', text: ` \u2014 ${i.note}` }) : null))),
+      step.note ? h('p', { class: 'hint', text: step.note }) : null,
+      h('p', { class: 'guide-links' }, step.links.map(([href, label], i) => [i ? ' \u00b7 ' : '', h('a', { href, text: label })]))));
+}
+
+/**
+ * The workshop guide: the article's five phases, each ticked from the participant's tenant as the
+ * signed-in user can read it, re-checked every few seconds. What this user may not read is not
+ * guessed: the step says to sign in as the admin.
+ */
+async function guideView(view, route, stale) {
+  let tenant;
+  try {
+    tenant = await guideTenant();
+  } catch (e) {
+    header(view, { title: 'Workshop guide' });
+    put(view, errorBanner(e, 'The tenants could not be read'));
+    return;
+  }
+  const c = session() ? me() : null;
+  header(view, {
+    crumbs: [['Workshop guide', '#/guide']],
+    title: 'Workshop guide',
+    subtitle: `The article\u2019s five phases in your tenant ${tenant.name} (${tenant.domain}). Each one ticks when the tenant reaches it, checked every few seconds ${c ? `with what ${c.upn} may read` : 'with what anyone may read (nobody is signed in in this window)'}.`,
+  });
+  const progress = h('p', { class: 'guide-progress', id: 'guide-progress', role: 'status' });
+  const checked = h('p', { class: 'hint', id: 'guide-checked' });
+  const steps = h('ol', { class: 'guide', id: 'guide-steps', 'aria-label': 'The five phases' });
+  const warn = h('div', { id: 'guide-warning' });
+  put(view,
+    h('div', { class: 'commandbar' }, h('button', { type: 'button', class: 'command', id: 'refresh', onclick: () => void check() }, '\u21bb Refresh')),
+    c ? null : h('div', { class: 'banner warn' }, h('p', {}, 'Nobody is signed in in this window: only the inbox can be checked. ', h('a', { href: '#/', text: 'Sign in' }), ' (as the admin to check every step).')),
+    warn, progress, checked, steps,
+    h('p', { class: 'hint', text: 'The checks prefer the audit log (Graph /v1.0/auditLogs/directoryAudits: it keeps the history), then the role settings, pimuser\u2019s roles and requests, and the captured inbox (Emulator). pimuser may read its own roles and requests only, and everything else only while a reader role such as Security Reader is active.' }));
+
+  let painted = '';
+  let busy = false;
+  let again = false;
+  const check = async () => {
+    // One check at a time; a Refresh during a check runs another right after (the first may predate a change).
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    try {
+      const f = await guideFacts(tenant);
+      if (stale()) return;
+      fill(warn, f.pim ? null : h('div', { class: 'banner warn' }, h('p', { text: `${tenant.name} has no pimuser@ persona: the guide follows pimuser, as the article does.` })));
+      const model = guideSteps(f);
+      const key = JSON.stringify(model);
+      checked.textContent = `Last checked ${fmt(emuNow())} (emulator clock)${c ? ` as ${c.upn}` : ''}.`;
+      if (key === painted) return;
+      painted = key;
+      const current = model.find((s) => s.state !== 'done');
+      fill(steps, model.map((s) => guideStepEl(s, s === current)));
+      const done = model.filter((s) => s.state === 'done').length;
+      const text = `${done} of 5 phases done${current ? `; next: Phase ${current.n}` : ': the workshop is complete'}.`;
+      if (progress.textContent !== text) progress.textContent = text;
+    } finally {
+      busy = false;
+      if (again && !stale()) {
+        again = false;
+        void check().catch(() => undefined);
+      }
+    }
+  };
+  await check();
+  if (stale()) return;
+  every(GUIDE_POLL_MS, () => void check().catch(() => undefined));
+}
+
+/** The participant's tenant: the one signed in to, else the one chosen on the sign-in page. */
+async function guideTenant() {
+  const tenants = await emu('/tenants');
+  const s = session();
+  const tid = s ? me()?.tid : undefined;
+  const name = s?.tenant ?? store.get(KEY.tenant);
+  const t = tenants.find((x) => x.id === tid) ?? tenants.find((x) => x.name === name || x.domain === name || x.id === name) ?? tenants[0];
+  if (!t) throw new Error('The emulator has no tenant.');
+  return t;
+}
+
 // ------------------------------------------------------------------ Inbox (emulator)
 
 async function inboxView(view, route) {
@@ -1930,12 +2330,13 @@ async function inboxView(view, route) {
 
 // ------------------------------------------------------------------ Emulator panel
 
-async function emulatorView(view) {
+async function emulatorView(view, route) {
   view.classList.add('emu-panel');
   header(view, { title: 'Emulator \u2014 not part of Microsoft Entra', subtitle: 'entra-pim-emulator\u2019s control plane (/_emulator): move the clock, read the personas\u2019 MFA codes, reset, switch user. Microsoft\u2019s portal has none of this.' });
   const s = session();
   const tenants = await emu('/tenants').catch(() => []);
-  const tenantName = s?.tenant ?? store.get(KEY.tenant) ?? tenants[0]?.name;
+  // ?tenant= shows another tenant's personas (a new tab has no remembered tenant: it would show the first).
+  const tenantName = route.query.get('tenant') ?? s?.tenant ?? store.get(KEY.tenant) ?? tenants[0]?.name;
   const tenant = tenants.find((t) => t.name === tenantName || t.id === tenantName || t.domain === tenantName) ?? tenants[0];
 
   // Clock
@@ -1994,8 +2395,12 @@ async function emulatorView(view) {
   };
   await paintCodes();
   every(5000, () => void paintCodes());
+  const which = h('select', { id: 'emu-tenant', value: tenant?.name }, tenants.map((t) => h('option', { value: t.name, text: `${t.name} (${t.domain})` })));
+  which.value = tenant?.name ?? '';
+  which.addEventListener('change', () => go(`#/emulator?tenant=${encodeURIComponent(which.value)}`));
   put(view, h('section', { class: 'blade', 'aria-labelledby': 'emu-personas-h' },
     h('h2', { id: 'emu-personas-h', text: `Personas of ${tenant?.name ?? 'the tenant'}` }),
+    tenants.length > 1 ? h('div', { class: 'filterbar' }, h('label', { for: 'emu-tenant', text: 'Show the personas of', style: 'margin:0' }), which) : null,
     h('p', { class: 'hint', text: 'Password for everyone: Passw0rd!. The MFA code is what each user\u2019s authenticator app shows right now (TOTP, 30 s, on the emulator clock). Switching user signs you out of this window first.' }),
     h('table', {}, h('thead', {}, h('tr', {}, ['User', 'MFA code', 'Switch user'].map((t) => h('th', { scope: 'col', text: t })))), tbody)));
 
