@@ -75,6 +75,10 @@ for (const p of ['/v1.0/roleManagement/directory/roleAssignmentApprovals', '/v1.
 const signIn = {
   '/{tenant}/v2.0/.well-known/openid-configuration': { get: { tags: ['Sign-in'], summary: 'OpenID Connect discovery (v2.0)', parameters: [param('tenant', 'tenant GUID, domain, short name, common or organizations')], responses: { 200: { description: 'OIDC metadata' } } } },
   '/{tenant}/.well-known/openid-configuration': { get: { tags: ['Sign-in'], summary: 'OpenID Connect discovery (protocolMode OIDC)', parameters: [param('tenant', 'tenant')], responses: { 200: { description: 'OIDC metadata' } } } },
+  '/oidc/userinfo': {
+    get: { tags: ['Sign-in'], summary: "OIDC userinfo: the signed-in user's sub, name, given_name, family_name, email (bearer access token)", responses: { 200: { description: 'Claims' }, 401: { description: 'No or invalid token' } } },
+    post: { tags: ['Sign-in'], summary: 'OIDC userinfo (POST form)', responses: { 200: { description: 'Claims' }, 401: { description: 'No or invalid token' } } },
+  },
   '/{tenant}/discovery/v2.0/keys': { get: { tags: ['Sign-in'], summary: 'JSON Web Key Set (RS256, one key per tenant)', parameters: [param('tenant', 'tenant')], responses: { 200: { description: 'JWKS' } } } },
   '/{tenant}/oauth2/v2.0/token': {
     post: {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { findTenant } from '../directory/directory.js';
+import { findTenant, findUser } from '../directory/directory.js';
 import { baseUrl } from '../web.js';
 import { AadError, aad } from './errors.js';
 import { signingKey } from './keys.js';
@@ -57,6 +57,25 @@ export async function authPlugin(app: FastifyInstance, opts: { ctx: AppContext }
       rbac_url: 'https://pas.windows.net',
     };
   };
+  // OIDC userinfo (Entra serves it from Graph's host at /oidc/userinfo): the signed-in user's basic claims.
+  const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
+    const unauthorized = (description: string) =>
+      reply.status(401).header('www-authenticate', `Bearer error="invalid_token", error_description="${description}"`).send({ error: { code: 'InvalidAuthenticationToken', message: description } });
+    const m = /^Bearer\s+(.+)$/i.exec(header(request, 'authorization') ?? '');
+    if (!m) return unauthorized('Access token is empty.');
+    let claims;
+    try {
+      claims = ctx.tokens.verifyAccessToken(m[1]!.trim());
+    } catch {
+      return unauthorized('Access token validation failure.');
+    }
+    const user = claims.idtyp === 'user' ? findUser(ctx.store.tenant(claims.tid)!, claims.oid) : undefined;
+    if (!user) return unauthorized('The userinfo endpoint needs a token for a signed-in user.');
+    return { sub: claims.sub, name: user.displayName, family_name: user.surname, given_name: user.givenName, email: user.mail ?? user.userPrincipalName };
+  };
+  app.get('/oidc/userinfo', userinfo);
+  app.post('/oidc/userinfo', userinfo);
+
   app.get('/:tenant/v2.0/.well-known/openid-configuration', discovery);
   app.get('/:tenant/.well-known/openid-configuration', discovery);
 
