@@ -226,7 +226,6 @@ function directAssignment(sub: Submission, target: Target) {
 }
 
 const permanence = (s: { endDateTime: string | null } | Schedule) => (('endMs' in s ? s.endMs : s.endDateTime) === null ? 'permanent' : 'timebound');
-const NOUN = { eligibility: 'eligible member', assignment: 'member' } as const;
 
 function audit(sub: Submission, records: AuditRecord[]): void {
   sub.tenant.pim.audits.push(...records);

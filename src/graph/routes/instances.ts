@@ -1,4 +1,3 @@
-import { findPrincipal, findRoleDefinition } from '../../directory/directory.js';
 import type { Kind } from '../../pim/model.js';
 import { isLive } from '../../pim/schedules.js';
 import type { AppContext } from '../../context.js';
@@ -6,9 +5,8 @@ import type { Caller } from '../caller.js';
 import type { CollectionSpec } from '../collection.js';
 import { directInstanceToWire, instanceToWire, liveSchedules, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
 import type { GraphVersion } from '../plugin.js';
-import { principalToWire, roleDefinitionToWire } from '../wire.js';
 import type { RouteModule } from './index.js';
-import { principalOf, registerPimReadRoutes, type Row } from './pim-read.js';
+import { registerPimReadRoutes, rowExpansions, type Row } from './pim-read.js';
 
 /**
  * roleAssignmentScheduleInstances and roleEligibilityScheduleInstances: what is in force right now,
@@ -59,14 +57,7 @@ function spec(ctx: AppContext, version: GraphVersion, kind: Kind, contextPath: s
     },
     orderBy: ['startDateTime', 'endDateTime'],
     expand: {
-      principal: (r) => {
-        const p = findPrincipal(caller.tenant, principalOf(r));
-        return p ? principalToWire(p) : null;
-      },
-      roleDefinition: (r) => {
-        const d = findRoleDefinition(ctx.store, 'pim' in r ? r.pim.roleDefinitionId : r.direct.roleDefinitionId);
-        return d ? roleDefinitionToWire(d, version) : null;
-      },
+      ...rowExpansions(ctx, version, caller),
       ...(kind === 'assignment'
         ? {
             // On an active instance, activatedUsing is the eligibility *instance* (reference §1.3).

@@ -7,12 +7,29 @@ import type { Caller } from '../caller.js';
 import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
 import { PERMISSIONS, requireReader, requireScope } from '../pim-access.js';
 import type { GraphVersion } from '../plugin.js';
+import type { AppContext } from '../../context.js';
+import { findPrincipal, findRoleDefinition } from '../../directory/directory.js';
+import { principalToWire, roleDefinitionToWire } from '../wire.js';
 
 /** A row of a schedule or instance collection: a PIM schedule, or a direct assignment seen as Assigned. */
 export type Row = { pim: ScheduleRecord } | { direct: RoleAssignmentRecord };
 
 export const principalOf = (r: Row): string => ('pim' in r ? r.pim.principalId : r.direct.principalId);
 export const roleOf = (r: Row): string => ('pim' in r ? r.pim.roleDefinitionId : r.direct.roleDefinitionId);
+
+/** $expand=principal and $expand=roleDefinition, the same on every schedule and instance collection. */
+export function rowExpansions(ctx: AppContext, version: GraphVersion, caller: Caller): Record<'principal' | 'roleDefinition', (r: Row) => unknown> {
+  return {
+    principal: (r) => {
+      const p = findPrincipal(caller.tenant, principalOf(r));
+      return p ? principalToWire(p) : null;
+    },
+    roleDefinition: (r) => {
+      const d = findRoleDefinition(ctx.store, roleOf(r));
+      return d ? roleDefinitionToWire(d, version) : null;
+    },
+  };
+}
 
 const FILTER_ON = /^filterByCurrentUser\(on='([^']*)'\)$/;
 

@@ -1,13 +1,11 @@
-import { findPrincipal, findRoleDefinition } from '../../directory/directory.js';
 import type { Kind } from '../../pim/model.js';
 import type { Caller } from '../caller.js';
 import type { CollectionSpec } from '../collection.js';
 import { directScheduleToWire, listedSchedules, scheduleToWire, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
-import { principalToWire, roleDefinitionToWire } from '../wire.js';
 import type { AppContext } from '../../context.js';
 import type { GraphVersion } from '../plugin.js';
 import type { RouteModule } from './index.js';
-import { principalOf, registerPimReadRoutes, type Row } from './pim-read.js';
+import { registerPimReadRoutes, rowExpansions, type Row } from './pim-read.js';
 
 /** roleAssignmentSchedules and roleEligibilitySchedules: list, get, filterByCurrentUser(on='principal'). */
 export const schedulesRoutes: RouteModule = (app, ctx, version) => {
@@ -51,14 +49,7 @@ function spec(ctx: AppContext, version: GraphVersion, kind: Kind, contextPath: s
       },
     },
     expand: {
-      principal: (r) => {
-        const p = findPrincipal(caller.tenant, principalOf(r));
-        return p ? principalToWire(p) : null;
-      },
-      roleDefinition: (r) => {
-        const d = findRoleDefinition(ctx.store, 'pim' in r ? r.pim.roleDefinitionId : r.direct.roleDefinitionId);
-        return d ? roleDefinitionToWire(d, version) : null;
-      },
+      ...rowExpansions(ctx, version, caller),
       ...(kind === 'assignment'
         ? {
             activatedUsing: (r: Row) => {
