@@ -1,9 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator.js';
+import { BrowserWindows, CHROMIUM, flash, HAVE_CHROMIUM, heading, nav, reportWindows, text } from '../support/portal.js';
 import { PASSWORD, ROLES, testEmulator, tokenFor, USERS } from '../support/emulator.js';
 
 /**
@@ -16,8 +14,6 @@ import { PASSWORD, ROLES, testEmulator, tokenFor, USERS } from '../support/emula
  *   phases' actions happen through Graph (the browser walk of the actions is portal.test.ts).
  * Deterministic: every wait is on visible text or a locator, never a fixed sleep.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const ADMIN = USERS.admin.upn;
 const PIMUSER = USERS.pimuser.upn;
 const APPROVER = USERS.approver.upn;
@@ -32,8 +28,7 @@ const suite = HAVE_CHROMIUM ? describe : describe.skip;
 suite(HAVE_CHROMIUM ? 'the workshop portal: approvals, tenants on demand and the workshop guide' : `the workshop portal's approvals and guide (skipped: no Chromium at ${CHROMIUM})`, () => {
   let emu: Emulator;
   let base: string;
-  const windows: BrowserContext[] = [];
-  const profiles: string[] = [];
+  const windows = new BrowserWindows();
   /** The second window: the admin, then the approver, then team07's admin. */
   let admin: Page;
   /** The first window: pimuser (of contoso, then of team07). */
@@ -43,47 +38,20 @@ suite(HAVE_CHROMIUM ? 'the workshop portal: approvals, tenants on demand and the
   beforeAll(async () => {
     emu = await testEmulator();
     base = (await emu.listen()).http!;
-    const window = async () => {
-      const profile = mkdtempSync(path.join(os.tmpdir(), 'pim-portal-chromium-'));
-      profiles.push(profile);
-      const ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: { width: 1360, height: 860 },
-        reducedMotion: 'reduce',
-      });
-      windows.push(ctx);
-      ctx.setDefaultTimeout(15_000);
-      return ctx.pages()[0] ?? ctx.newPage();
-    };
-    admin = await window();
-    user = await window();
+    admin = await windows.open();
+    user = await windows.open();
     for (const page of [admin, user]) page.on('pageerror', (e) => scriptErrors.push(`${page === admin ? 'admin' : 'pimuser'}: ${e.message}`));
   }, 60_000);
 
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state !== 'fail') return;
-    for (const [name, page] of [['admin', admin], ['pimuser', user]] as const) {
-      const file = path.join(os.tmpdir(), `portal-approval-failure-${name}.png`);
-      await page?.screenshot({ path: file }).catch(() => undefined);
-      const body = await page?.locator('body').innerText().catch(() => '');
-      console.error(`--- ${name} window at ${page?.url()} (screenshot ${file}):\n${body?.slice(0, 3000)}`);
-    }
+    if (ctx.task.result?.state === 'fail') await reportWindows({ admin, pimuser: user }, 'portal-approval-failure');
   });
 
   afterAll(async () => {
-    for (const w of windows) await w.close();
+    await windows.close();
     await emu?.close();
-    for (const p of profiles) rmSync(p, { recursive: true, force: true });
   });
 
-  const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name, exact: true }).click();
-  const heading = (page: Page, name: string) => page.getByRole('heading', { name, exact: true }).waitFor();
-  const text = async (l: Locator) => {
-    await l.first().waitFor();
-    return (await l.first().innerText()).replace(/\s+/g, ' ');
-  };
-  const flash = (page: Page, what: string) => text(page.locator('#flash', { hasText: what }));
   /** What the user's authenticator shows right now (the control plane the Emulator panel reads). */
   const mfaCode = async (tenant: string, upn: string) => {
     const res = await fetch(`${base}/_emulator/tenants/${tenant}/users/${encodeURIComponent(upn)}/mfa-code`);

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { PORTAL_CLIENT_ID } from '../../src/auth/clients.js';
 import type { Emulator } from '../../src/emulator.js';
+import { BrowserWindows, CHROMIUM, flash, HAVE_CHROMIUM, heading, nav, reportWindows, text } from '../support/portal.js';
 import { PASSWORD, testEmulator, USERS } from '../support/emulator.js';
 
 /**
@@ -15,8 +15,6 @@ import { PASSWORD, testEmulator, USERS } from '../support/emulator.js';
  * what is on screen at each step. One screenshot per phase goes to docs/screenshots/phase-N.png.
  * Deterministic: every wait is on visible text or a locator, never a fixed sleep.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const SHOTS = path.join(PACKAGE_ROOT, 'docs', 'screenshots');
 const ADMIN = USERS.admin.upn;
 const PIMUSER = USERS.pimuser.upn;
@@ -66,8 +64,7 @@ const suite = HAVE_CHROMIUM ? describe : describe.skip;
 suite(HAVE_CHROMIUM ? 'the workshop portal walks phases 1–5 in a browser' : `the workshop portal in a browser (skipped: no Chromium at ${CHROMIUM}; apt-get install chromium)`, () => {
   let emu: Emulator;
   let base: string;
-  const windows: BrowserContext[] = [];
-  const profiles: string[] = [];
+  const windows = new BrowserWindows();
   let admin: Page;
   let user: Page;
   const scriptErrors: string[] = [];
@@ -76,51 +73,23 @@ suite(HAVE_CHROMIUM ? 'the workshop portal walks phases 1–5 in a browser' : `t
     emu = await testEmulator();
     base = (await emu.listen()).http!;
     // Two browsers, each with a fresh profile: the article's "separate browser window" for the admin.
-    const window = async () => {
-      const profile = mkdtempSync(path.join(os.tmpdir(), 'pim-portal-chromium-'));
-      profiles.push(profile);
-      const ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: { width: 1360, height: 860 },
-        reducedMotion: 'reduce',
-      });
-      windows.push(ctx);
-      ctx.setDefaultTimeout(15_000);
-      return ctx.pages()[0] ?? ctx.newPage();
-    };
-    admin = await window();
-    user = await window();
+    admin = await windows.open();
+    user = await windows.open();
     for (const page of [admin, user]) page.on('pageerror', (e) => scriptErrors.push(`${page === admin ? 'admin' : 'pimuser'}: ${e.message}`));
     mkdirSync(SHOTS, { recursive: true });
   }, 60_000);
 
   // A failed step leaves what each window showed, to read in the failure report.
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state !== 'fail') return;
-    for (const [name, page] of [['admin', admin], ['pimuser', user]] as const) {
-      const file = path.join(os.tmpdir(), `portal-failure-${name}.png`);
-      await page?.screenshot({ path: file }).catch(() => undefined);
-      const body = await page?.locator('body').innerText().catch(() => '');
-      console.error(`--- ${name} window at ${page?.url()} (screenshot ${file}):\n${body?.slice(0, 3000)}`);
-    }
+    if (ctx.task.result?.state === 'fail') await reportWindows({ admin, pimuser: user }, 'portal-failure');
   });
 
   afterAll(async () => {
-    for (const w of windows) await w.close();
+    await windows.close();
     await emu?.close();
-    for (const p of profiles) rmSync(p, { recursive: true, force: true });
   });
 
   const shot = (page: Page, n: number) => page.screenshot({ path: path.join(SHOTS, `phase-${n}.png`) });
-  const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name, exact: true }).click();
-  const heading = (page: Page, name: string) => page.getByRole('heading', { name, exact: true }).waitFor();
-  const text = async (l: Locator) => {
-    await l.first().waitFor();
-    return (await l.first().innerText()).replace(/\s+/g, ' ');
-  };
-  /** The confirmation banner of the last action, once it says `what` (an earlier banner may still be on screen). */
-  const flash = (page: Page, what: string) => text(page.locator('#flash', { hasText: what }));
   /** What the user's authenticator shows: read off the portal's Emulator panel in another tab of the same browser. */
   const mfaCode = async (page: Page, upn: string) => {
     const panel = await page.context().newPage();
