@@ -13,6 +13,8 @@ export interface Config {
   publicUrl: string | undefined;
   smtpUrl: string | undefined;
   logLevel: LogLevel;
+  /** File storage: a tenant's journal is folded into its snapshot past this many bytes (and a quarter of the snapshot). */
+  journalMaxBytes: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -37,6 +39,12 @@ function port(raw: string, env: string): number {
     throw new ConfigError(`${env} must be a port number from 0 to 65535 (0 picks a free port); got '${raw}'`);
   }
   return n;
+}
+function bytes(raw: string, env: string): number {
+  const m = /^\s*(\d+)\s*([kKmM]i?[bB]?)?\s*$/.exec(raw);
+  if (!m || Number(m[1]) < 1) throw new ConfigError(`${env} must be a positive number of bytes, optionally with KiB or MiB (e.g. 4MiB); got '${raw}'`);
+  const unit = (m[2] ?? '').toLowerCase().startsWith('m') ? 1024 * 1024 : (m[2] ?? '').toLowerCase().startsWith('k') ? 1024 : 1;
+  return Number(m[1]) * unit;
 }
 function oneOf<T extends string>(values: readonly T[]) {
   return (raw: string, env: string): T => {
@@ -76,6 +84,7 @@ export const SETTINGS = [
   { key: 'seedPath', env: 'PIM_SEED', flag: '--seed', help: 'seed document loaded on first start and on reset', default: path.join(PACKAGE_ROOT, 'seed', 'default.json'), parse: nonEmpty },
   { key: 'publicUrl', env: 'PIM_PUBLIC_URL', flag: '--public-url', help: 'URL clients use when they reach the emulator through another name (container, proxy)', default: undefined, parse: url(['http:', 'https:']) },
   { key: 'smtpUrl', env: 'PIM_SMTP_URL', flag: '--smtp-url', help: 'send mail to this SMTP relay (e.g. smtp://mailpit:1025) instead of the embedded inbox', default: undefined, parse: url(['smtp:', 'smtps:']) },
+  { key: 'journalMaxBytes', env: 'PIM_JOURNAL_MAX_BYTES', flag: '--journal-max-bytes', help: 'file storage: fold a tenant\'s journal into its snapshot past this size (e.g. 4MiB)', default: 4 * 1024 * 1024, parse: bytes },
   { key: 'logLevel', env: 'PIM_LOG_LEVEL', flag: '--log-level', help: `log level: ${LOG_LEVELS.join(', ')}`, default: 'info', parse: oneOf(LOG_LEVELS) },
 ] as const satisfies readonly Setting<keyof Config>[];
 

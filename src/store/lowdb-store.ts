@@ -1,143 +1,198 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Low, Memory } from 'lowdb';
-import type { Adapter } from 'lowdb';
+import { Low } from 'lowdb';
 import type { TenantData } from '../directory/model.js';
 import { REAL_TIME } from '../clock.js';
-import { AtomicJsonFile, fsyncDir } from './atomic-file.js';
-import { GroupCommit } from './group-commit.js';
+import { fsyncDir } from './atomic-file.js';
+import { JournalWriter, SnapshotFile, corrupt, journalLine, readJournal, snapshotText, type Snapshot } from './journal.js';
+import { SystemFile } from './system-file.js';
+import { Transaction, applyOps, type CollectionChange } from './tracker.js';
 import { StoreError, type State, type Store, type SystemData } from './store.js';
 
-interface Db<T> {
-  low: Low<T>;
-  commit: GroupCommit;
+/**
+ * The arrays of records (each with an `id`) inside a tenant: the journal records their changes
+ * record by record; anything else in a tenant is journaled as a whole value when it changes.
+ */
+export const COLLECTIONS: ReadonlySet<string> = new Set([
+  'users', 'groups', 'applications', 'roleAssignments', 'policies', 'pim.requests', 'pim.schedules', 'pim.audits', 'outbox',
+]);
+
+/** Compact a tenant's journal into its snapshot once the journal is larger than this and a quarter of the snapshot. */
+export const DEFAULT_JOURNAL_MAX_BYTES = 4 * 1024 * 1024;
+
+export interface StoreOptions {
+  journalMaxBytes?: number;
 }
 
-function db<T>(adapter: Adapter<T>, data: T): Db<T> {
-  // `new Low(adapter)` ourselves: lowdb's presets silently switch to memory under NODE_ENV=test.
-  const low = new Low<T>(adapter, data);
-  low.data = data;
-  return { low, commit: new GroupCommit(() => low.write()) };
+interface Pending {
+  tx: Transaction;
+  line: string;
+  resolve: () => void;
+  reject: (e: unknown) => void;
 }
+
+/** One tenant in memory, and (file storage) its snapshot and journal. */
+interface Slot {
+  data: TenantData;
+  snapshot?: Low<Snapshot<TenantData>>;
+  journal?: JournalWriter;
+  snapshotBytes: number;
+  /** Sequence number of the last update given a journal line. */
+  seq: number;
+  /** Applied in memory, not yet durable, in order. */
+  pending: Pending[];
+  flushing?: Promise<void>;
+}
+
+/** A tenant as it is on disk: its snapshot with its journal applied (tests, tools). */
+export async function readTenantFromDisk(dir: string, generation: number, id: string): Promise<TenantData> {
+  const file = path.join(dir, `gen-${generation}`, `${id}.json`);
+  const snap = await new SnapshotFile<TenantData>(file).read();
+  if (!snap) throw new StoreError(`${file} is missing`);
+  const j = await readJournal(path.join(dir, `gen-${generation}`, `${id}.journal`), snap.seq);
+  const positions = new Map<string, Map<string, number>>();
+  for (const e of j.entries) applyOps(snap.data, e.ops, positions);
+  return snap.data;
+}
+
+export type ChangeListener = (tenant: TenantData, changes: CollectionChange[]) => void;
 
 /**
  * lowdb behind the Store port. File layout under `dir`:
- *   system.json                  clock, role definitions, tenant list, signing keys, generation
- *   gen-<n>/<tenantId>.json      one file per tenant, so a write costs the same however many tenants exist
+ *   system.json                    clock, role definitions, tenant list, generation (checksummed)
+ *   gen-<n>/<tenantId>.json        the tenant's snapshot (lowdb), checksummed
+ *   gen-<n>/<tenantId>.journal     what changed since the snapshot, one fsynced line per update
+ * An update appends its change — the records it touched, not the tenant — so its cost does not
+ * grow with the tenant; concurrent updates share one write and one fsync (group commit). When the
+ * journal outgrows its snapshot it is folded into a new snapshot (atomic rename), then emptied.
+ * A flush that fails puts memory back as it was before every update it carried (and every later
+ * one, which saw them), and those updates reject.
  * replace() writes a whole new generation folder, then flips system.json to it in one rename.
- * addTenant() writes the tenant's file, then system.json; removeTenant() the reverse. Either costs
- * one tenant file and system.json, however many tenants there are.
  */
 export class LowdbStore implements Store {
-  private systemDb!: Db<SystemData>;
-  private tenantDbs = new Map<string, Db<TenantData>>();
+  private system_!: SystemFile;
+  private slots = new Map<string, Slot>();
+  private listeners: ChangeListener[] = [];
   /** Writes wait behind a replace(), addTenant() or removeTenant() in progress. */
   private barrier: Promise<void> = Promise.resolve();
 
-  private constructor(readonly kind: 'file' | 'memory', private readonly dir: string | undefined) {}
+  private constructor(
+    readonly kind: 'file' | 'memory',
+    private readonly dir: string | undefined,
+    private readonly journalMaxBytes: number,
+  ) {}
 
-  static async open(kind: 'file' | 'memory', dir: string | undefined, initial: () => State): Promise<LowdbStore> {
-    const store = new LowdbStore(kind, dir);
+  static async open(kind: 'file' | 'memory', dir: string | undefined, initial: () => State, options: StoreOptions = {}): Promise<LowdbStore> {
+    const store = new LowdbStore(kind, dir, options.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_BYTES);
     if (kind === 'memory' || !dir) {
       const s = initial();
-      store.systemDb = db(new Memory<SystemData>(), store.newSystem(s, 0, {}));
-      for (const t of s.tenants) store.tenantDbs.set(t.tenant.id, db(new Memory<TenantData>(), t));
+      store.system_ = SystemFile.memory(store.newSystem(s, 0, {}));
+      for (const t of s.tenants) store.slots.set(t.tenant.id, { data: t, snapshotBytes: 0, seq: 0, pending: [] });
       return store;
     }
     await fs.mkdir(dir, { recursive: true });
-    const sysAdapter = new AtomicJsonFile<SystemData>(path.join(dir, 'system.json'));
-    const existing = await sysAdapter.read();
+    const sysFile = path.join(dir, 'system.json');
+    const existing = await SystemFile.read(sysFile);
     if (existing) {
-      store.systemDb = db(sysAdapter, existing);
-      for (const id of existing.tenantIds) {
-        const adapter = new AtomicJsonFile<TenantData>(store.tenantFile(existing.generation, id));
-        const data = await adapter.read();
-        if (!data) throw new StoreError(`state is incomplete: ${store.tenantFile(existing.generation, id)} is missing`);
-        store.tenantDbs.set(id, db(adapter, data));
-      }
+      store.system_ = existing;
+      const sys = existing.data;
+      for (const id of sys.tenantIds) store.slots.set(id, await store.loadTenant(sys.generation, id));
       return store;
+    }
+    const generations = (await fs.readdir(dir)).filter((f) => /^gen-\d+$/.test(f));
+    if (generations.length) {
+      throw new StoreError(`${sysFile} is missing, but ${path.join(dir, generations[0]!)} holds tenant data: the emulator will not start over it (it would reseed and lose that data). To recover, restore system.json from a backup, or delete the data directory (or use a fresh PIM_DATA) to start again from the seed.`);
     }
     await store.writeGeneration(initial(), 1, {});
     return store;
   }
 
+  /** Called after every update with the records it changed (and after a rollback, with the inverse). */
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
   system(): SystemData {
-    return this.systemDb.low.data;
+    return this.system_.data;
   }
 
   tenants(): TenantData[] {
-    return [...this.tenantDbs.values()].map((d) => d.low.data);
+    return [...this.slots.values()].map((s) => s.data);
   }
 
   tenant(id: string): TenantData | undefined {
-    return this.tenantDbs.get(id)?.low.data;
+    return this.slots.get(id)?.data;
   }
 
   async update<T>(tenantId: string, fn: (data: TenantData) => T): Promise<T> {
     await this.barrier;
-    const d = this.tenantDbs.get(tenantId);
-    if (!d) throw new StoreError(`no tenant ${tenantId}`);
-    const result = fn(d.low.data);
-    await d.commit.commit();
+    const slot = this.slots.get(tenantId);
+    if (!slot) throw new StoreError(`no tenant ${tenantId}`);
+    const tx = new Transaction(slot.data, COLLECTIONS);
+    let result: T;
+    try {
+      result = fn(tx.view as TenantData);
+    } catch (e) {
+      this.notify(slot.data, tx.rollback());
+      throw e;
+    }
+    const { ops, changes } = tx.finish();
+    this.notify(slot.data, changes);
+    if (!slot.journal) return result;
+    if (ops.length === 0) {
+      // Nothing to write; what it read may still be in flight: answer once that is durable.
+      await slot.flushing;
+      return result;
+    }
+    const line = journalLine({ seq: ++slot.seq, ops });
+    await new Promise<void>((resolve, reject) => {
+      slot.pending.push({ tx, line, resolve, reject });
+      slot.flushing ??= this.flushLoop(slot);
+    });
     return result;
   }
 
   async updateSystem<T>(fn: (data: SystemData) => T): Promise<T> {
     await this.barrier;
-    const result = fn(this.systemDb.low.data);
-    await this.systemDb.commit.commit();
-    return result;
+    return this.system_.update(fn);
   }
 
   async addTenant(data: TenantData): Promise<void> {
     await this.exclusive(async () => {
       const id = data.tenant.id;
-      if (this.tenantDbs.has(id)) throw new StoreError(`tenant ${id} exists`);
-      const sys = this.system();
+      if (this.slots.has(id)) throw new StoreError(`tenant ${id} exists`);
       if (this.kind === 'memory' || !this.dir) {
-        sys.tenantIds.push(id);
-        this.tenantDbs.set(id, db(new Memory<TenantData>(), data));
+        this.system().tenantIds.push(id);
+        this.slots.set(id, { data, snapshotBytes: 0, seq: 0, pending: [] });
         return;
       }
       // The tenant's file first, then system.json lists it: a crash between the two leaves an
       // unlisted file (ignored, and swept by the next replace), never a listed tenant without data.
-      const file = this.tenantFile(sys.generation, id);
-      const d = db(new AtomicJsonFile<TenantData>(file), data);
-      await d.low.write();
-      sys.tenantIds.push(id);
+      const generation = this.system().generation;
+      const slot = await this.writeTenant(generation, data);
       try {
-        await this.systemDb.commit.commit();
+        await this.system_.update((s) => void s.tenantIds.push(id));
       } catch (e) {
-        sys.tenantIds = sys.tenantIds.filter((x) => x !== id);
-        await fs.rm(file, { force: true }).catch(() => undefined);
+        await this.removeFiles(generation, id);
         throw e;
       }
-      this.tenantDbs.set(id, d);
+      this.slots.set(id, slot);
     });
   }
 
   async removeTenant(id: string): Promise<void> {
     await this.exclusive(async () => {
-      const d = this.tenantDbs.get(id);
-      if (!d) throw new StoreError(`no tenant ${id}`);
-      const sys = this.system();
-      const before = { tenantIds: sys.tenantIds, key: sys.signingKeys[id] };
-      sys.tenantIds = sys.tenantIds.filter((x) => x !== id);
+      const slot = this.slots.get(id);
+      if (!slot) throw new StoreError(`no tenant ${id}`);
+      // system.json first (the commit point), then the files: a crash between leaves unlisted files.
       // Its tokens must stop verifying: the key goes with the tenant.
-      delete sys.signingKeys[id];
-      this.tenantDbs.delete(id);
-      if (this.kind === 'memory' || !this.dir) return;
-      // system.json first (the commit point), then the file: a crash between leaves an unlisted file.
-      try {
-        await this.systemDb.commit.commit();
-      } catch (e) {
-        sys.tenantIds = before.tenantIds;
-        if (before.key) sys.signingKeys[id] = before.key;
-        this.tenantDbs.set(id, d);
-        throw e;
-      }
-      await d.commit.idle();
-      await fs.rm(this.tenantFile(sys.generation, id), { force: true });
+      await this.system_.update((s) => {
+        s.tenantIds = s.tenantIds.filter((x) => x !== id);
+        delete s.signingKeys[id];
+      });
+      this.slots.delete(id);
+      await slot.journal?.close();
+      if (this.kind === 'file' && this.dir) await this.removeFiles(this.system().generation, id);
     });
   }
 
@@ -148,15 +203,68 @@ export class LowdbStore implements Store {
         Object.entries(sys.signingKeys).filter(([id]) => state.tenants.some((t) => t.tenant.id === id)),
       );
       if (this.kind === 'memory' || !this.dir) {
-        const clock = sys.clock;
-        this.systemDb = db(new Memory<SystemData>(), { ...this.newSystem(state, 0, keys), clock });
-        this.tenantDbs = new Map(state.tenants.map((t) => [t.tenant.id, db(new Memory<TenantData>(), t)]));
+        this.system_ = SystemFile.memory({ ...this.newSystem(state, 0, keys), clock: sys.clock });
+        this.slots = new Map(state.tenants.map((t) => [t.tenant.id, { data: t, snapshotBytes: 0, seq: 0, pending: [] }]));
         return;
       }
       const oldGen = sys.generation;
+      for (const s of this.slots.values()) await s.journal?.close();
       await this.writeGeneration(state, oldGen + 1, keys, sys.clock);
       await fs.rm(path.join(this.dir, `gen-${oldGen}`), { recursive: true, force: true });
     });
+  }
+
+  async close(): Promise<void> {
+    await this.barrier;
+    await this.idle();
+    for (const s of this.slots.values()) await s.journal?.close();
+  }
+
+  private notify(tenant: TenantData, changes: CollectionChange[]): void {
+    if (changes.length) for (const l of this.listeners) l(tenant, changes);
+  }
+
+  /** Writes every pending line of a tenant, batch after batch; one write and one fsync per batch. */
+  private async flushLoop(slot: Slot): Promise<void> {
+    try {
+      while (slot.pending.length) {
+        const batch = slot.pending.slice();
+        try {
+          await slot.journal!.append(batch.map((p) => p.line).join(''));
+        } catch (e) {
+          // Undo every update that is not durable — this batch and any queued after it, which saw
+          // its changes — newest first, so memory is exactly as it was before them.
+          const undone = slot.pending.splice(0);
+          for (const p of [...undone].reverse()) this.notify(slot.data, p.tx.rollback());
+          slot.seq -= undone.length;
+          const err = new StoreError(`could not write ${slot.journal!.file}: ${(e as Error).message}`, { cause: e });
+          for (const p of undone) p.reject(err);
+          return;
+        }
+        slot.pending.splice(0, batch.length);
+        for (const p of batch) p.resolve();
+        if (slot.pending.length === 0 && this.wantsCompaction(slot)) await this.compact(slot);
+      }
+    } finally {
+      slot.flushing = undefined;
+    }
+  }
+
+  private wantsCompaction(slot: Slot): boolean {
+    const j = slot.journal!.bytes;
+    return j > this.journalMaxBytes && j > slot.snapshotBytes / 4;
+  }
+
+  /**
+   * Fold the journal into a new snapshot. Runs only when nothing is pending, so the snapshot holds
+   * durable updates only; updates arriving meanwhile wait in the queue. A crash after the rename
+   * but before the journal is emptied is harmless: entries up to the snapshot's seq are skipped.
+   */
+  private async compact(slot: Slot): Promise<void> {
+    const text = snapshotText({ seq: slot.seq, data: slot.data });
+    await (slot.snapshot!.adapter as SnapshotFile<TenantData>).writeText(text);
+    slot.snapshotBytes = text.length;
+    await slot.journal!.reset();
   }
 
   /** Runs `fn` alone: after every earlier exclusive operation and in-flight write; later writes wait for it. */
@@ -171,18 +279,52 @@ export class LowdbStore implements Store {
     return run;
   }
 
-  async close(): Promise<void> {
-    await this.barrier;
-    await this.idle();
-  }
-
   private async idle(): Promise<void> {
-    await this.systemDb?.commit.idle();
-    for (const d of this.tenantDbs.values()) await d.commit.idle();
+    await this.system_?.idle();
+    for (const s of this.slots.values()) while (s.flushing) await s.flushing;
   }
 
-  private tenantFile(generation: number, id: string): string {
+  private snapshotFile(generation: number, id: string): string {
     return path.join(this.dir!, `gen-${generation}`, `${id}.json`);
+  }
+
+  private journalFile(generation: number, id: string): string {
+    return path.join(this.dir!, `gen-${generation}`, `${id}.journal`);
+  }
+
+  private async loadTenant(generation: number, id: string): Promise<Slot> {
+    const file = this.snapshotFile(generation, id);
+    const low = new Low<Snapshot<TenantData>>(new SnapshotFile<TenantData>(file), { seq: 0, data: undefined as never });
+    const snap = await low.adapter.read();
+    if (!snap) throw new StoreError(`state is incomplete: ${file} is missing. To recover, restore it from a backup, or delete the data directory (or use a fresh PIM_DATA) to start again from the seed.`);
+    low.data = snap;
+    const journalFile = this.journalFile(generation, id);
+    const j = await readJournal(journalFile, snap.seq);
+    const positions = new Map<string, Map<string, number>>();
+    for (const e of j.entries) {
+      try {
+        applyOps(snap.data, e.ops, positions);
+      } catch (err) {
+        throw corrupt(journalFile, `entry ${e.seq} cannot be applied (${(err as Error).message})`);
+      }
+    }
+    const snapshotBytes = (await fs.stat(file)).size;
+    return { data: snap.data, snapshot: low, journal: new JournalWriter(journalFile, j.bytes), snapshotBytes, seq: j.lastSeq, pending: [] };
+  }
+
+  private async writeTenant(generation: number, data: TenantData): Promise<Slot> {
+    const id = data.tenant.id;
+    const adapter = new SnapshotFile<TenantData>(this.snapshotFile(generation, id));
+    const low = new Low<Snapshot<TenantData>>(adapter, { seq: 0, data });
+    const text = snapshotText(low.data);
+    await adapter.writeText(text);
+    await fs.rm(this.journalFile(generation, id), { force: true });
+    return { data, snapshot: low, journal: new JournalWriter(this.journalFile(generation, id), 0), snapshotBytes: text.length, seq: 0, pending: [] };
+  }
+
+  private async removeFiles(generation: number, id: string): Promise<void> {
+    await fs.rm(this.snapshotFile(generation, id), { force: true }).catch(() => undefined);
+    await fs.rm(this.journalFile(generation, id), { force: true }).catch(() => undefined);
   }
 
   private newSystem(state: State, generation: number, signingKeys: SystemData['signingKeys']): SystemData {
@@ -202,19 +344,12 @@ export class LowdbStore implements Store {
     const genDir = path.join(dir, `gen-${generation}`);
     await fs.rm(genDir, { recursive: true, force: true });
     await fs.mkdir(genDir, { recursive: true });
-    const tenantDbs = new Map<string, Db<TenantData>>();
-    for (const t of state.tenants) {
-      const d = db(new AtomicJsonFile<TenantData>(this.tenantFile(generation, t.tenant.id)), t);
-      await d.low.write();
-      tenantDbs.set(t.tenant.id, d);
-    }
+    const slots = new Map<string, Slot>();
+    for (const t of state.tenants) slots.set(t.tenant.id, await this.writeTenant(generation, t));
     await fsyncDir(genDir);
-    const sys = db(new AtomicJsonFile<SystemData>(path.join(dir, 'system.json')), {
-      ...this.newSystem(state, generation, keys),
-      clock: { ...clock },
-    });
-    await sys.low.write(); // the commit point
-    this.systemDb = sys;
-    this.tenantDbs = tenantDbs;
+    const sys = SystemFile.file(path.join(dir, 'system.json'), { ...this.newSystem(state, generation, keys), clock: { ...clock } });
+    await sys.write(); // the commit point
+    this.system_ = sys;
+    this.slots = slots;
   }
 }

@@ -54,6 +54,7 @@ describe('loadConfig', () => {
       PIM_PUBLIC_URL: 'https://pim.example.test:8443',
       PIM_SMTP_URL: 'smtp://mailpit:1025',
       PIM_LOG_LEVEL: 'debug',
+      PIM_JOURNAL_MAX_BYTES: '64KiB',
     });
     expect(config).toEqual({
       httpPort: 9080,
@@ -66,6 +67,7 @@ describe('loadConfig', () => {
       publicUrl: 'https://pim.example.test:8443',
       smtpUrl: 'smtp://mailpit:1025',
       logLevel: 'debug',
+      journalMaxBytes: 65536,
     });
   });
 

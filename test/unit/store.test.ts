@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TenantData } from '../../src/directory/model.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
-import { LowdbStore } from '../../src/store/lowdb-store.js';
+import { LowdbStore, readTenantFromDisk } from '../../src/store/lowdb-store.js';
 import { parseSeed } from '../../src/store/seed.js';
 import type { State, SystemData } from '../../src/store/store.js';
 
@@ -59,7 +59,7 @@ describe('LowdbStore with file storage', () => {
     expect(system.generation).toBe(1);
     expect(system.tenantIds).toEqual([CONTOSO, FABRIKAM]);
     expect((await readdir(path.join(dir, 'gen-1'))).sort()).toEqual([`${CONTOSO}.json`, `${FABRIKAM}.json`]);
-    const contoso = await readJson<TenantData>(path.join(dir, 'gen-1', `${CONTOSO}.json`));
+    const contoso = await readTenantFromDisk(dir, 1, CONTOSO);
     expect(contoso.tenant.name).toBe('contoso');
   });
 
@@ -86,7 +86,7 @@ describe('LowdbStore with file storage', () => {
       return 'done';
     });
     expect(result).toBe('done');
-    const onDisk = await readJson<TenantData>(path.join(dir, 'gen-1', `${CONTOSO}.json`));
+    const onDisk = await readTenantFromDisk(dir, 1, CONTOSO);
     expect(onDisk.tenant.displayName).toBe('Contoso Ltd');
   });
 
@@ -115,7 +115,7 @@ describe('LowdbStore with file storage', () => {
         }),
       ),
     );
-    const onDisk = await readJson<TenantData>(path.join(dir, 'gen-1', `${CONTOSO}.json`));
+    const onDisk = await readTenantFromDisk(dir, 1, CONTOSO);
     expect(onDisk.tenant.licenses).toHaveLength(200);
     expect(new Set(onDisk.tenant.licenses)).toEqual(new Set(Array.from({ length: 200 }, (_, i) => `SKU_${i}`)));
   });
@@ -169,7 +169,7 @@ describe('LowdbStore with file storage', () => {
       await store.update(CONTOSO, (t) => void (t.tenant.displayName = 'Changed'));
       await store.replace(twoTenants());
       expect(store.tenant(CONTOSO)?.tenant.displayName).toBe('contoso');
-      expect((await readJson<TenantData>(path.join(dir, 'gen-2', `${CONTOSO}.json`))).tenant.displayName).toBe('contoso');
+      expect((await readTenantFromDisk(dir, 2, CONTOSO)).tenant.displayName).toBe('contoso');
     });
 
     it('keeps the signing keys of tenants that remain and drops the others', async () => {
@@ -203,7 +203,7 @@ describe('LowdbStore with file storage', () => {
       await store.replace(twoTenants());
       await store.replace(twoTenants());
       await store.update(CONTOSO, (t) => void (t.tenant.displayName = 'After reset'));
-      expect((await readJson<TenantData>(path.join(dir, 'gen-3', `${CONTOSO}.json`))).tenant.displayName).toBe('After reset');
+      expect((await readTenantFromDisk(dir, 3, CONTOSO)).tenant.displayName).toBe('After reset');
       expect((await readdir(dir)).filter((f) => f.startsWith('gen-'))).toEqual(['gen-3']);
       await store.close();
 
@@ -218,7 +218,7 @@ describe('LowdbStore with file storage', () => {
       const updating = store.update(CONTOSO, (t) => void (t.tenant.displayName = 'Written after reset'));
       await Promise.all([replacing, updating]);
       expect(store.tenant(CONTOSO)?.tenant.displayName).toBe('Written after reset');
-      expect((await readJson<TenantData>(path.join(dir, 'gen-2', `${CONTOSO}.json`))).tenant.displayName).toBe('Written after reset');
+      expect((await readTenantFromDisk(dir, 2, CONTOSO)).tenant.displayName).toBe('Written after reset');
     });
   });
 });
@@ -232,7 +232,7 @@ describe('LowdbStore: adding and removing one tenant', () => {
     const before = await readFile(path.join(dir, 'gen-1', `${CONTOSO}.json`), 'utf8');
     await store.addTenant(northwind());
     expect((await readJson<SystemData>(path.join(dir, 'system.json'))).tenantIds).toEqual([CONTOSO, FABRIKAM, NORTHWIND]);
-    expect((await readJson<TenantData>(path.join(dir, 'gen-1', `${NORTHWIND}.json`))).tenant.name).toBe('northwind');
+    expect((await readTenantFromDisk(dir, 1, NORTHWIND)).tenant.name).toBe('northwind');
     expect(await readFile(path.join(dir, 'gen-1', `${CONTOSO}.json`), 'utf8')).toBe(before);
     expect(store.tenants().map((t) => t.tenant.name)).toEqual(['contoso', 'fabrikam', 'northwind']);
     await store.update(NORTHWIND, (t) => void (t.tenant.displayName = 'Northwind Traders'));
@@ -289,7 +289,7 @@ describe('LowdbStore: adding and removing one tenant', () => {
       store.removeTenant(FABRIKAM),
     ]);
     expect(store.tenant(CONTOSO)?.tenant.licenses).toHaveLength(20);
-    expect((await readJson<TenantData>(path.join(dir, 'gen-1', `${CONTOSO}.json`))).tenant.licenses).toHaveLength(20);
+    expect((await readTenantFromDisk(dir, 1, CONTOSO)).tenant.licenses).toHaveLength(20);
     expect((await readJson<SystemData>(path.join(dir, 'system.json'))).tenantIds).toEqual([CONTOSO, NORTHWIND]);
   });
 

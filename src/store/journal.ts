@@ -1,0 +1,159 @@
+import { promises as fs } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import type { Adapter } from 'lowdb';
+import { fsyncDir, writeFileAtomic } from './atomic-file.js';
+import { StoreError } from './store.js';
+import type { Op } from './tracker.js';
+import path from 'node:path';
+
+/**
+ * A tenant on disk is a snapshot plus a journal of what changed since:
+ *   <id>.json     {"format":2,"seq":S,"crc32":"…","data":{…tenant…}}   (lowdb keeps it; atomic rename)
+ *   <id>.journal  one line per update: "<crc32 hex> {"seq":N,"ops":[…]}\n", appended and fsynced
+ * Loading applies the journal entries with seq > S to the snapshot. A line cut short at the end of
+ * the journal is an update that was never acknowledged (the crash came before its fsync): it is
+ * dropped. Anything else that does not check out stops the start, naming the file.
+ */
+
+export const hex = (text: string | Buffer): string => crc32(text).toString(16).padStart(8, '0');
+
+export interface Snapshot<T> {
+  seq: number;
+  data: T;
+}
+
+const SNAPSHOT_HEAD = /^\{"format":2,"seq":(\d+),"crc32":"([0-9a-f]{8})","data":/;
+
+/** The snapshot file as a lowdb adapter: checksummed, written atomically (temp file, fsync, rename). */
+export class SnapshotFile<T> implements Adapter<Snapshot<T>> {
+  constructor(readonly file: string) {}
+
+  async read(): Promise<Snapshot<T> | null> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+    return parseSnapshot<T>(this.file, text);
+  }
+
+  async write(s: Snapshot<T>): Promise<void> {
+    await this.writeText(snapshotText(s));
+  }
+
+  /** Write a snapshot already serialised (the caller took it at a consistent moment). */
+  async writeText(text: string): Promise<void> {
+    await writeFileAtomic(this.file, text);
+  }
+}
+
+export function snapshotText<T>(s: Snapshot<T>): string {
+  const data = JSON.stringify(s.data);
+  return `{"format":2,"seq":${s.seq},"crc32":"${hex(data)}","data":${data}}`;
+}
+
+function parseSnapshot<T>(file: string, text: string): Snapshot<T> {
+  const m = SNAPSHOT_HEAD.exec(text);
+  if (!m || !text.endsWith('}')) throw corrupt(file, 'it is not a snapshot written by this emulator (truncated, or not format 2)');
+  const data = text.slice(m[0].length, -1);
+  if (hex(data) !== m[2]) throw corrupt(file, `its checksum does not match its content (crc32 ${hex(data)}, recorded ${m[2]})`);
+  try {
+    return { seq: Number(m[1]), data: JSON.parse(data) as T };
+  } catch (e) {
+    throw corrupt(file, `its content is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+export function corrupt(file: string, what: string): StoreError {
+  return new StoreError(`${file}: ${what}. The emulator will not start on damaged state. To recover, restore the data directory from a backup, or delete it (or run with a fresh PIM_DATA) to start again from the seed.`);
+}
+
+export interface JournalEntry {
+  seq: number;
+  ops: Op[];
+}
+
+export const journalLine = (e: JournalEntry): string => {
+  const json = JSON.stringify(e);
+  return `${hex(json)} ${json}\n`;
+};
+
+/**
+ * Reads a journal: the entries after `afterSeq`, in order. A torn last line is cut off the file
+ * (it was never acknowledged); a bad line before the end, or a gap in the sequence, is corruption.
+ */
+export async function readJournal(file: string, afterSeq: number): Promise<{ entries: JournalEntry[]; lastSeq: number; bytes: number }> {
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], lastSeq: afterSeq, bytes: 0 };
+    throw e;
+  }
+  const entries: JournalEntry[] = [];
+  let pos = 0;
+  let lastSeq = afterSeq;
+  let line = 0;
+  while (pos < buf.length) {
+    line++;
+    const nl = buf.indexOf(0x0a, pos);
+    const end = nl === -1 ? buf.length : nl;
+    const text = buf.subarray(pos, end).toString('utf8');
+    const ok = nl !== -1 && text.length > 9 && text[8] === ' ' && hex(text.slice(9)) === text.slice(0, 8);
+    if (!ok) {
+      if (nl === -1 || end + 1 >= buf.length) {
+        // The last line, cut short by a crash before its fsync completed: never acknowledged.
+        await fs.truncate(file, pos);
+        return { entries, lastSeq, bytes: pos };
+      }
+      throw corrupt(file, `line ${line} fails its checksum`);
+    }
+    const e = JSON.parse(text.slice(9)) as JournalEntry;
+    if (e.seq > afterSeq) {
+      if (e.seq !== lastSeq + 1) throw corrupt(file, `line ${line} has sequence ${e.seq} where ${lastSeq + 1} was expected`);
+      entries.push(e);
+      lastSeq = e.seq;
+    }
+    pos = end + 1;
+  }
+  return { entries, lastSeq, bytes: pos };
+}
+
+/** The append side of a journal: one write and one fdatasync per batch of lines. */
+export class JournalWriter {
+  private fh: fs.FileHandle | undefined;
+
+  constructor(readonly file: string, public bytes: number) {}
+
+  async append(text: string): Promise<void> {
+    if (!this.fh) {
+      this.fh = await fs.open(this.file, 'a');
+      await fsyncDir(path.dirname(this.file));
+    }
+    const buf = Buffer.from(text, 'utf8');
+    try {
+      await this.fh.write(buf, 0, buf.length, null);
+      await this.fh.datasync();
+      this.bytes += buf.length;
+    } catch (e) {
+      // Nothing half-written may stay behind the last acknowledged line.
+      await this.fh.truncate(this.bytes).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Empty the journal after a snapshot took its content. */
+  async reset(): Promise<void> {
+    if (!this.fh) this.fh = await fs.open(this.file, 'a');
+    await this.fh.truncate(0);
+    await this.fh.datasync();
+    this.bytes = 0;
+  }
+
+  async close(): Promise<void> {
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+}
