@@ -15,6 +15,8 @@ export interface Config {
   logLevel: LogLevel;
   /** File storage: a tenant's journal is folded into its snapshot past this many bytes (and a quarter of the snapshot). */
   journalMaxBytes: number;
+  /** Tests only: kill the process (SIGKILL) at this point of a compaction, to prove a crash there loses nothing. */
+  crashAt: 'none' | 'compaction-before-rename' | 'compaction-before-journal-reset';
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -85,6 +87,7 @@ export const SETTINGS = [
   { key: 'publicUrl', env: 'PIM_PUBLIC_URL', flag: '--public-url', help: 'URL clients use when they reach the emulator through another name (container, proxy)', default: undefined, parse: url(['http:', 'https:']) },
   { key: 'smtpUrl', env: 'PIM_SMTP_URL', flag: '--smtp-url', help: 'send mail to this SMTP relay (e.g. smtp://mailpit:1025) instead of the embedded inbox', default: undefined, parse: url(['smtp:', 'smtps:']) },
   { key: 'journalMaxBytes', env: 'PIM_JOURNAL_MAX_BYTES', flag: '--journal-max-bytes', help: 'file storage: fold a tenant\'s journal into its snapshot past this size (e.g. 4MiB)', default: 4 * 1024 * 1024, parse: bytes },
+  { key: 'crashAt', env: 'PIM_CRASH_AT', flag: '--crash-at', help: 'crash tests: SIGKILL the process at none, compaction-before-rename or compaction-before-journal-reset', default: 'none', parse: oneOf(['none', 'compaction-before-rename', 'compaction-before-journal-reset'] as const) },
   { key: 'logLevel', env: 'PIM_LOG_LEVEL', flag: '--log-level', help: `log level: ${LOG_LEVELS.join(', ')}`, default: 'info', parse: oneOf(LOG_LEVELS) },
 ] as const satisfies readonly Setting<keyof Config>[];
 

@@ -61,7 +61,7 @@ export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 
 /** The one factory: the CLI and every test build the emulator here. */
 export async function createEmulator(config: Config, options: EmulatorOptions = {}): Promise<Emulator> {
   const loadSeed = (): State => options.seed ? structuredClone(options.seed) : loadSeedFile(config.seedPath);
-  const store = await LowdbStore.open(config.storage, path.join(config.dataDir, 'state'), loadSeed, { journalMaxBytes: config.journalMaxBytes });
+  const store = await LowdbStore.open(config.storage, path.join(config.dataDir, 'state'), loadSeed, { journalMaxBytes: config.journalMaxBytes, crashAt: config.crashAt });
   const clock = new Clock(store.system().clock);
   const extraHosts = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
   const tls = options.tls ?? (config.storage === 'file' ? await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : await generateTlsMaterial(extraHosts));

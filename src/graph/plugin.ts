@@ -89,6 +89,10 @@ function toGraphError(error: FastifyError, request: FastifyRequest): GraphError 
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return graphErrors.invalidJson();
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new GraphError(415, 'UnsupportedMediaType', 'Content-Type must be application/json.');
   if (error.statusCode && error.statusCode < 500) return new GraphError(error.statusCode, 'BadRequest', error.message);
+  // The data directory refused the write (disk full, I/O error): nothing was kept, as Graph's 503 says.
+  if (error.name === 'StorageUnavailable') {
+    return new GraphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable: the emulator could not save the change to its data directory (its log says why). Nothing was changed. Retry later.', { 'retry-after': '5' });
+  }
   return new GraphError(500, 'InternalServerError', `The emulator failed: ${error.message}`);
 }
 

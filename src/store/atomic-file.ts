@@ -28,7 +28,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 }
 
-export async function writeFileAtomic(file: string, text: string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(file: string, text: string, mode = 0o644, beforeRename?: () => void): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.tmp`);
   const fh = await fs.open(tmp, 'w', mode);
@@ -38,6 +38,7 @@ export async function writeFileAtomic(file: string, text: string, mode = 0o644):
   } finally {
     await fh.close();
   }
+  beforeRename?.();
   await fs.rename(tmp, file);
   await fsyncDir(dir);
 }

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Adapter } from 'lowdb';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
 import { StoreError } from './store.js';
@@ -9,7 +9,8 @@ import path from 'node:path';
 /**
  * A tenant on disk is a snapshot plus a journal of what changed since:
  *   <id>.json     {"format":2,"seq":S,"crc32":"…","data":{…tenant…}}   (lowdb keeps it; atomic rename)
- *   <id>.journal  one line per update: "<crc32 hex> {"seq":N,"ops":[…]}\n", appended and fsynced
+ *   <id>.journal  one line per update: "<crc32 hex> {"seq":N,"ops":[…]}\n", appended and fsynced;
+ *                 a long entry (mail bodies) is stored deflated: "<crc32 hex> ~<base64 of raw deflate>\n"
  * Loading applies the journal entries with seq > S to the snapshot. A line cut short at the end of
  * the journal is an update that was never acknowledged (the crash came before its fsync): it is
  * dropped. Anything else that does not check out stops the start, naming the file.
@@ -44,8 +45,8 @@ export class SnapshotFile<T> implements Adapter<Snapshot<T>> {
   }
 
   /** Write a snapshot already serialised (the caller took it at a consistent moment). */
-  async writeText(text: string): Promise<void> {
-    await writeFileAtomic(this.file, text);
+  async writeText(text: string, beforeRename?: () => void): Promise<void> {
+    await writeFileAtomic(this.file, text, 0o644, beforeRename);
   }
 }
 
@@ -75,10 +76,16 @@ export interface JournalEntry {
   ops: Op[];
 }
 
+/** Entries longer than this are stored deflated (mail HTML shrinks about fivefold). */
+const DEFLATE_FROM = 2048;
+
 export const journalLine = (e: JournalEntry): string => {
   const json = JSON.stringify(e);
-  return `${hex(json)} ${json}\n`;
+  const text = json.length > DEFLATE_FROM ? `~${deflateRawSync(json).toString('base64')}` : json;
+  return `${hex(text)} ${text}\n`;
 };
+
+const entryOf = (text: string): JournalEntry => JSON.parse(text.startsWith('~') ? inflateRawSync(Buffer.from(text.slice(1), 'base64')).toString('utf8') : text) as JournalEntry;
 
 /**
  * Reads a journal: the entries after `afterSeq`, in order. A torn last line is cut off the file
@@ -110,7 +117,12 @@ export async function readJournal(file: string, afterSeq: number): Promise<{ ent
       }
       throw corrupt(file, `line ${line} fails its checksum`);
     }
-    const e = JSON.parse(text.slice(9)) as JournalEntry;
+    let e: JournalEntry;
+    try {
+      e = entryOf(text.slice(9));
+    } catch (err) {
+      throw corrupt(file, `line ${line} cannot be read (${(err as Error).message})`);
+    }
     if (e.seq > afterSeq) {
       if (e.seq !== lastSeq + 1) throw corrupt(file, `line ${line} has sequence ${e.seq} where ${lastSeq + 1} was expected`);
       entries.push(e);
@@ -138,8 +150,12 @@ export class JournalWriter {
       await this.fh.datasync();
       this.bytes += buf.length;
     } catch (e) {
-      // Nothing half-written may stay behind the last acknowledged line.
-      await this.fh.truncate(this.bytes).catch(() => undefined);
+      // Nothing half-written may stay behind the last acknowledged line; the next append reopens
+      // the file (the disk may have been fixed meanwhile).
+      const fh = this.fh;
+      this.fh = undefined;
+      await fh.truncate(this.bytes).catch(() => undefined);
+      await fh.close().catch(() => undefined);
       throw e;
     }
   }

@@ -7,7 +7,7 @@ import { fsyncDir } from './atomic-file.js';
 import { JournalWriter, SnapshotFile, corrupt, journalLine, readJournal, snapshotText, type Snapshot } from './journal.js';
 import { SystemFile } from './system-file.js';
 import { Transaction, applyOps, type CollectionChange } from './tracker.js';
-import { StoreError, type State, type Store, type SystemData } from './store.js';
+import { StorageUnavailable, StoreError, type State, type Store, type SystemData } from './store.js';
 
 /**
  * The arrays of records (each with an `id`) inside a tenant: the journal records their changes
@@ -20,8 +20,13 @@ export const COLLECTIONS: ReadonlySet<string> = new Set([
 /** Compact a tenant's journal into its snapshot once the journal is larger than this and a quarter of the snapshot. */
 export const DEFAULT_JOURNAL_MAX_BYTES = 4 * 1024 * 1024;
 
+/** Where a test may have the process killed (SIGKILL) to prove a crash there loses nothing. */
+export const CRASH_POINTS = ['none', 'compaction-before-rename', 'compaction-before-journal-reset'] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
 export interface StoreOptions {
   journalMaxBytes?: number;
+  crashAt?: CrashPoint;
 }
 
 interface Pending {
@@ -80,10 +85,11 @@ export class LowdbStore implements Store {
     readonly kind: 'file' | 'memory',
     private readonly dir: string | undefined,
     private readonly journalMaxBytes: number,
+    private readonly crashAt: CrashPoint = 'none',
   ) {}
 
   static async open(kind: 'file' | 'memory', dir: string | undefined, initial: () => State, options: StoreOptions = {}): Promise<LowdbStore> {
-    const store = new LowdbStore(kind, dir, options.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_BYTES);
+    const store = new LowdbStore(kind, dir, options.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_BYTES, options.crashAt);
     if (kind === 'memory' || !dir) {
       const s = initial();
       store.system_ = SystemFile.memory(store.newSystem(s, 0, {}));
@@ -237,7 +243,7 @@ export class LowdbStore implements Store {
           const undone = slot.pending.splice(0);
           for (const p of [...undone].reverse()) this.notify(slot.data, p.tx.rollback());
           slot.seq -= undone.length;
-          const err = new StoreError(`could not write ${slot.journal!.file}: ${(e as Error).message}`, { cause: e });
+          const err = new StorageUnavailable(`could not write ${slot.journal!.file}: ${(e as Error).message}`, { cause: e });
           for (const p of undone) p.reject(err);
           return;
         }
@@ -252,7 +258,11 @@ export class LowdbStore implements Store {
 
   private wantsCompaction(slot: Slot): boolean {
     const j = slot.journal!.bytes;
-    return j > this.journalMaxBytes && j > slot.snapshotBytes / 4;
+    return j > Math.max(this.journalMaxBytes, slot.snapshotBytes / 4);
+  }
+
+  private crash(at: CrashPoint): void {
+    if (this.crashAt === at) process.kill(process.pid, 'SIGKILL');
   }
 
   /**
@@ -262,8 +272,9 @@ export class LowdbStore implements Store {
    */
   private async compact(slot: Slot): Promise<void> {
     const text = snapshotText({ seq: slot.seq, data: slot.data });
-    await (slot.snapshot!.adapter as SnapshotFile<TenantData>).writeText(text);
+    await (slot.snapshot!.adapter as SnapshotFile<TenantData>).writeText(text, () => this.crash('compaction-before-rename'));
     slot.snapshotBytes = text.length;
+    this.crash('compaction-before-journal-reset');
     await slot.journal!.reset();
   }
 

@@ -53,3 +53,8 @@ export interface Store {
 }
 
 export class StoreError extends Error {}
+
+/** A change could not be made durable (disk full, I/O error): nothing of it was kept. Retry later. */
+export class StorageUnavailable extends StoreError {
+  override readonly name = 'StorageUnavailable';
+}

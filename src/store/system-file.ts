@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from './atomic-file.js';
 import { corrupt, hex } from './journal.js';
-import type { SystemData } from './store.js';
+import { StorageUnavailable, type SystemData } from './store.js';
 
 /**
  * system.json: what is not any one tenant's. Small and rarely written, so each update rewrites it
@@ -64,7 +64,7 @@ export class SystemFile {
         await this.write();
       } catch (e) {
         this.data = before;
-        throw e;
+        throw e instanceof Error && 'code' in e ? new StorageUnavailable(`could not write ${this.file}: ${e.message}`, { cause: e }) : e;
       }
       return result;
     });

@@ -25,6 +25,14 @@ function assign(base: string, token: string, principalId: string, roleDefinition
   });
 }
 
+function makeEligible(base: string, token: string, principalId: string, roleDefinitionId: string): Promise<Response> {
+  return fetch(`${base}/v1.0/roleManagement/directory/roleEligibilityScheduleRequests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ action: 'adminAssign', justification: 'Crash test', principalId, roleDefinitionId, directoryScopeId: '/', scheduleInfo: { expiration: { type: 'noExpiration' } } }),
+  });
+}
+
 describe('state on file storage', () => {
   const dirs: Array<{ cleanup: () => void }> = [];
   const procs: EmulatorProcess[] = [];
@@ -125,4 +133,39 @@ describe('state on file storage', () => {
     const missing = acknowledged.filter((id) => !after.includes(id));
     expect(missing).toEqual([]);
   });
+
+  // A compaction folds a tenant's journal into a new snapshot: a crash at each of its steps
+  // (new snapshot written but not renamed; renamed but the journal not yet emptied) loses nothing.
+  for (const crashAt of ['compaction-before-rename', 'compaction-before-journal-reset'] as const) {
+    it(`loses no acknowledged write when killed during a compaction (${crashAt})`, { timeout: 60_000 }, async () => {
+      const tmp = tempDir();
+      dirs.push(tmp);
+      // A tiny journal limit: the first compaction comes after a few dozen writes, and the process
+      // kills itself (SIGKILL) at that step of it.
+      const p1 = await spawnEmulator({ PIM_STORAGE: 'file', PIM_DATA: tmp.dir, PIM_JOURNAL_MAX_BYTES: '1', PIM_CRASH_AT: crashAt });
+      procs.push(p1);
+      const token = await adminToken(p1.http);
+      const seedRoles = await (await fetch(`${p1.http}/_emulator/seed`)).json();
+      const principals = [USERS.pimuser.id, USERS.analyst.id, USERS.helpdesk.id];
+      const pairs = principals.flatMap((p) => seedRoles.roleDefinitions.map((r: { id: string }) => [p, r.id] as const));
+      const acknowledged: string[] = [];
+      for (const [principalId, roleId] of pairs) {
+        const res = await makeEligible(p1.http, token, principalId, roleId).catch(() => undefined);
+        if (!res) break; // the process is gone
+        if (res.status === 201) acknowledged.push((await res.json()).id);
+      }
+      expect(await p1.exited).toBe('SIGKILL');
+      expect(acknowledged.length).toBeGreaterThan(0);
+      expect(acknowledged.length).toBeLessThan(pairs.length);
+
+      const p2 = await spawnEmulator({ PIM_STORAGE: 'file', PIM_DATA: tmp.dir });
+      procs.push(p2);
+      const res = await fetch(`${p2.http}/v1.0/roleManagement/directory/roleEligibilityScheduleRequests`, { headers: { authorization: `Bearer ${await adminToken(p2.http)}` } });
+      const after = (await res.json()).value.map((r: { id: string }) => r.id);
+      expect(acknowledged.filter((id) => !after.includes(id))).toEqual([]);
+      // And it goes on working: the next write lands and survives.
+      const next = await assign(p2.http, await adminToken(p2.http), USERS.admin.id, ROLES.securityReader);
+      expect([201, 400]).toContain(next.status);
+    });
+  }
 });

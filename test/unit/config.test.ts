@@ -68,6 +68,7 @@ describe('loadConfig', () => {
       smtpUrl: 'smtp://mailpit:1025',
       logLevel: 'debug',
       journalMaxBytes: 65536,
+      crashAt: 'none',
     });
   });
 
