@@ -19,6 +19,7 @@ import { graphPlugin, sendGraphError } from './graph/plugin.js';
 import { graphErrors } from './graph/errors.js';
 import { controlPlanePlugin } from './emulator/routes.js';
 import { applyDue, dueWork } from './scheduler/tick.js';
+import { applyChanges } from './pim/indexes.js';
 import { expireApprovals, hasExpiringApprovals } from './pim/requests.js';
 import { Inbox } from './mail/inbox.js';
 import { Outbox } from './mail/outbox.js';
@@ -62,6 +63,8 @@ export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 
 export async function createEmulator(config: Config, options: EmulatorOptions = {}): Promise<Emulator> {
   const loadSeed = (): State => options.seed ? structuredClone(options.seed) : loadSeedFile(config.seedPath);
   const store = await LowdbStore.open(config.storage, path.join(config.dataDir, 'state'), loadSeed, { journalMaxBytes: config.journalMaxBytes, crashAt: config.crashAt });
+  // Indexes over each tenant's PIM records follow every change the store applies (or rolls back).
+  store.onChange(applyChanges);
   const clock = new Clock(store.system().clock);
   const extraHosts = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
   const tls = options.tls ?? (config.storage === 'file' ? await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : await generateTlsMaterial(extraHosts));

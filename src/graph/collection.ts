@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { baseUrl } from '../web.js';
 import { graphErrors } from './errors.js';
-import { compileFilter, compileOrderBy, type FilterSpec } from './odata/index.js';
+import { compileFilter, compileOrderBy, equalityHints, type FilterSpec } from './odata/index.js';
 import type { GraphVersion } from './plugin.js';
 
 /**
@@ -34,9 +34,17 @@ export interface CollectionSpec<T> extends EntitySpec<T> {
 
 type Query = Record<string, string | undefined>;
 
-export function listBody<T>(request: FastifyRequest, version: GraphVersion, items: readonly T[], spec: CollectionSpec<T>): Record<string, unknown> {
+/** `property eq 'value'` terms every match of the request's $filter has (see equalityHints). */
+export type Hints = Readonly<Record<string, string>>;
+
+/**
+ * `items` may be a function of the $filter's equality terms, so a collection backed by an index
+ * (e.g. schedules by principalId) hands over only the candidates; the whole filter still applies.
+ */
+export function listBody<T>(request: FastifyRequest, version: GraphVersion, source: readonly T[] | ((hints: Hints) => readonly T[]), spec: CollectionSpec<T>): Record<string, unknown> {
   const q = request.query as Query;
   const keep = q.$filter !== undefined && spec.filter ? compileFilter(q.$filter, spec.filter) : undefined;
+  const items = typeof source === 'function' ? source(keep ? equalityHints(q.$filter!) : {}) : source;
   const order = q.$orderby !== undefined ? compileOrderBy(q.$orderby, { entitySet: spec.filter?.entitySet ?? spec.contextPath, properties: [...(spec.orderBy ?? [])] }) : undefined;
   const { select, expand } = parseSelectExpand(q, spec);
   const top = parseTop(q.$top, spec.maxTop ?? 999);

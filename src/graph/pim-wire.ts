@@ -1,7 +1,7 @@
 import type { RoleAssignmentRecord, TenantData } from '../directory/model.js';
 import { eligibilityInstanceId, roleAssignmentId } from '../ids.js';
 import type { Kind, RequestRecord, ScheduleRecord } from '../pim/model.js';
-import { endMs, isLive } from '../pim/schedules.js';
+import { endMs, isLive, schedulesOf } from '../pim/schedules.js';
 import { isoInstant } from '../iso8601.js';
 
 /** PIM records → Graph's JSON (reference §1.4, §1.5). Internal fields never leave. */
@@ -111,13 +111,16 @@ export function directInstanceToWire(a: RoleAssignmentRecord): Record<string, un
   };
 }
 
+/** A tenant's schedules, or one principal's (from the index). */
+const candidates = (t: TenantData, principalId: string | undefined): readonly ScheduleRecord[] => (principalId === undefined ? t.pim.schedules : schedulesOf(t, [principalId]));
+
 /** Schedules Graph lists: in force now or later (expired and revoked ones drop out). */
-export function listedSchedules(t: TenantData, kind: Kind, nowMs: number): ScheduleRecord[] {
-  return t.pim.schedules.filter((s) => s.kind === kind && (endMs(s) === null || nowMs < endMs(s)!));
+export function listedSchedules(t: TenantData, kind: Kind, nowMs: number, principalId?: string): ScheduleRecord[] {
+  return candidates(t, principalId).filter((s) => s.kind === kind && (endMs(s) === null || nowMs < endMs(s)!));
 }
 
-export function liveSchedules(t: TenantData, kind: Kind, nowMs: number): ScheduleRecord[] {
-  return t.pim.schedules.filter((s) => s.kind === kind && isLive(s, nowMs));
+export function liveSchedules(t: TenantData, kind: Kind, nowMs: number, principalId?: string): ScheduleRecord[] {
+  return candidates(t, principalId).filter((s) => s.kind === kind && isLive(s, nowMs));
 }
 
 export const TYPE_NAMES = {

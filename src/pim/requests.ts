@@ -9,7 +9,12 @@ import { approvalSetting, authenticationContext, expirationSetting, policyFor } 
 import { activeRoleTemplateIds } from './schedules.js';
 import { ROLE } from '../directory/directory.js';
 import { failedRules } from './rules/index.js';
-import { endMs, hasExpired, isCurrentOrFuture, isLive, liveEligibility, sameTarget } from './schedules.js';
+import { endMs, hasExpired, isCurrentOrFuture, isLive, liveEligibility, sameTarget, schedulesOf } from './schedules.js';
+import { pimIndex, viewRequest, viewRequests, viewSchedule } from './indexes.js';
+
+/** The requests of one principal (from the index; tracked inside a store update), oldest first. */
+const requestsOf = (t: TenantData, principalId: string): RequestRecord[] => viewRequests(t, pimIndex(t).requestsOf(principalId));
+
 
 /** The body of POST …ScheduleRequests after schema validation (Graph's names, any enum casing). */
 export interface RequestInput {
@@ -218,7 +223,7 @@ function evaluate(sub: Submission, target: Target, caller: 'Admin' | 'EndUser', 
 
 /** Schedules of this kind for the target that are in force now or later. */
 function currentSchedules(sub: Submission, target: Target): ScheduleRecord[] {
-  return sub.tenant.pim.schedules.filter((s) => sameTarget(s, sub.kind, target.principalId, target.roleDefinitionId, target.directoryScopeId) && isCurrentOrFuture(s, sub.nowMs));
+  return schedulesOf(sub.tenant, [target.principalId]).filter((s) => sameTarget(s, sub.kind, target.principalId, target.roleDefinitionId, target.directoryScopeId) && isCurrentOrFuture(s, sub.nowMs));
 }
 
 function directAssignment(sub: Submission, target: Target) {
@@ -333,7 +338,7 @@ const adminExtend: Handler = (sub, action, target) =>
 /** adminRenew: a new schedule for one that has expired. */
 const adminRenew: Handler = (sub, action, target) => {
   if (currentSchedules(sub, target).length || directAssignment(sub, target)) throw pimErrors.exists();
-  const expired = sub.tenant.pim.schedules.some((s) => sameTarget(s, sub.kind, target.principalId, target.roleDefinitionId, target.directoryScopeId) && s.assignmentType !== 'Activated' && hasExpired(s, sub.nowMs));
+  const expired = schedulesOf(sub.tenant, [target.principalId]).some((s) => sameTarget(s, sub.kind, target.principalId, target.roleDefinitionId, target.directoryScopeId) && s.assignmentType !== 'Activated' && hasExpired(s, sub.nowMs));
   if (!expired) throw pimErrors.doesNotExist();
   return provision(sub, action, target, {
     activity: `${sub.kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM'} requested (renew)`,
@@ -344,7 +349,7 @@ const adminRenew: Handler = (sub, action, target) => {
 
 /** The active assignments (PIM or direct) a principal holds for the target now or later. */
 function activeFor(sub: Submission, target: Target): boolean {
-  return sub.tenant.pim.schedules.some((s) => sameTarget(s, 'assignment', target.principalId, target.roleDefinitionId, target.directoryScopeId) && isCurrentOrFuture(s, sub.nowMs)) || Boolean(directAssignment(sub, target));
+  return schedulesOf(sub.tenant, [target.principalId]).some((s) => sameTarget(s, 'assignment', target.principalId, target.roleDefinitionId, target.directoryScopeId) && isCurrentOrFuture(s, sub.nowMs)) || Boolean(directAssignment(sub, target));
 }
 
 const selfActivate: Handler = (sub, action, target) => {
@@ -386,7 +391,7 @@ const selfActivate: Handler = (sub, action, target) => {
 const FIVE_MINUTES = 5 * 60_000;
 
 const selfDeactivate: Handler = (sub, action, target) => {
-  const activation = sub.tenant.pim.schedules.find(
+  const activation = schedulesOf(sub.tenant, [target.principalId]).find(
     (s) => sameTarget(s, 'assignment', target.principalId, target.roleDefinitionId, target.directoryScopeId) && s.assignmentType === 'Activated' && isCurrentOrFuture(s, sub.nowMs),
   );
   if (!activation) throw pimErrors.doesNotExist();
@@ -436,7 +441,7 @@ function requestApproval(sub: Submission, target: Target, request: RequestRecord
 
 /** A request of the same principal for the same role still waiting for a decision. */
 function pendingFor(sub: Submission, target: Target): RequestRecord | undefined {
-  return sub.tenant.pim.requests.find((r) => r.kind === sub.kind && r.principalId === target.principalId && r.roleDefinitionId === target.roleDefinitionId
+  return requestsOf(sub.tenant, target.principalId).find((r) => r.kind === sub.kind && r.principalId === target.principalId && r.roleDefinitionId === target.roleDefinitionId
     && ['PendingApproval', 'PendingApprovalProvisioning', 'PendingAdminDecision'].includes(r.status) && !approvalTimedOut(r, sub.nowMs));
 }
 
@@ -458,7 +463,7 @@ const selfExtend: Handler = (sub, action, target) => {
 
 const selfRenew: Handler = (sub, action, target) => {
   if (currentSchedules(sub, target).some((s) => s.assignmentType !== 'Activated') || directAssignment(sub, target)) throw pimErrors.exists();
-  const recent = sub.tenant.pim.schedules.some((s) => sameTarget(s, sub.kind, target.principalId, target.roleDefinitionId, target.directoryScopeId)
+  const recent = schedulesOf(sub.tenant, [target.principalId]).some((s) => sameTarget(s, sub.kind, target.principalId, target.roleDefinitionId, target.directoryScopeId)
     && s.assignmentType !== 'Activated' && hasExpired(s, sub.nowMs) && sub.nowMs - Date.parse(s.endDateTime!) <= 30 * DAY_MS);
   if (!recent) throw pimErrors.invalidRequestBecause('selfRenew is possible only for an assignment that expired within the last 30 days.');
   if (pendingFor(sub, target)) throw pimErrors.pendingRequest();
@@ -486,7 +491,7 @@ function selfDecisionRequest(sub: Submission, action: Action, target: Target, op
 /** adminExtend/adminRenew also decide a pending selfExtend/selfRenew of the same assignment. */
 function approvePendingSelfRequest(sub: Submission, target: Target, operation: 'extend' | 'renew', outcome: Outcome): Outcome {
   const wanted = operation === 'extend' ? 'selfExtend' : 'selfRenew';
-  const pending = sub.tenant.pim.requests.find((r) => r.kind === sub.kind && r.action === wanted && r.status === 'PendingAdminDecision'
+  const pending = requestsOf(sub.tenant, target.principalId).find((r) => r.kind === sub.kind && r.action === wanted && r.status === 'PendingAdminDecision'
     && r.principalId === target.principalId && r.roleDefinitionId === target.roleDefinitionId);
   if (!pending) return outcome;
   if (sub.apply) {
@@ -537,7 +542,7 @@ export function approvalTimedOut(r: RequestRecord, nowMs: number): boolean {
 /** Pending approvals whose 24 h (stage timeout) passed: TimedOut, once, with PIM's audit record. */
 export function expireApprovals(t: TenantData, roles: RoleDefinition[], nowMs: number): number {
   let n = 0;
-  for (const r of t.pim.requests) {
+  for (const r of viewRequests(t, pimIndex(t).pendingRequests())) {
     if (!approvalTimedOut(r, nowMs) || !['PendingApproval', 'PendingApprovalProvisioning'].includes(r.status)) continue;
     r.status = 'TimedOut';
     r.approval!.step.status = 'Expired';
@@ -549,7 +554,7 @@ export function expireApprovals(t: TenantData, roles: RoleDefinition[], nowMs: n
 }
 
 export const hasExpiringApprovals = (t: TenantData, nowMs: number): boolean =>
-  t.pim.requests.some((r) => approvalTimedOut(r, nowMs) && ['PendingApproval', 'PendingApprovalProvisioning'].includes(r.status));
+  [...pimIndex(t).pendingRequests()].some((r) => approvalTimedOut(r, nowMs) && ['PendingApproval', 'PendingApprovalProvisioning'].includes(r.status));
 
 export interface Decision {
   reviewResult: 'Approve' | 'Deny';
@@ -561,7 +566,7 @@ export interface Decision {
  * resolves the request; the requestor cannot approve its own (reference §5).
  */
 export function decideApproval(t: TenantData, roles: RoleDefinition[], approvalId: string, approver: Actor, decision: Decision, nowMs: number): Outcome {
-  const request = t.pim.requests.find((r) => r.kind === 'assignment' && r.approvalId === approvalId && r.approval);
+  const request = [viewRequest(t, pimIndex(t).request(approvalId))].find((r) => r && r.kind === 'assignment' && r.approvalId === approvalId && r.approval);
   if (!request || !request.approval) throw pimErrors.approvalNotFound(approvalId);
   const approval = request.approval;
   if (approver.id === request.principalId || approver.id === request.createdBy.user?.id) throw pimErrors.selfApproval();
@@ -621,7 +626,7 @@ export function actsForSelf(t: TenantData, actor: Actor, principalId: string | u
  * selfRenew is the admin's denial, which the requestor is told of (reference §8).
  */
 export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind, id: string, actor: Actor, nowMs: number): Outcome {
-  const request = t.pim.requests.find((r) => r.kind === kind && r.id === id);
+  const request = [viewRequest(t, pimIndex(t).request(id))].find((r) => r && r.kind === kind);
   if (!request) throw pimErrors.requestNotFound(id);
   if (request.status === 'PendingAdminDecision') {
     const role = roles.find((r) => r.id === request.roleDefinitionId)!;
@@ -639,7 +644,7 @@ export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind
     return { request, events };
   }
   if (approvalTimedOut(request, nowMs)) throw pimErrors.cannotCancel('TimedOut');
-  const schedule = t.pim.schedules.find((s) => s.id === request.targetScheduleId);
+  const schedule = request.targetScheduleId ? viewSchedule(t, pimIndex(t).schedule(request.targetScheduleId)) : undefined;
   const waiting = ['Granted', 'PendingApproval', 'PendingApprovalProvisioning'].includes(request.status) && (!schedule || Date.parse(schedule.startDateTime) > nowMs);
   if (!waiting) throw pimErrors.cannotCancel(request.status === 'Granted' ? 'Provisioned' : request.status);
   request.status = 'Canceled';

@@ -2,6 +2,7 @@ import type { RoleAssignmentRecord, TenantData } from '../directory/model.js';
 import { principalIdsOf } from '../directory/directory.js';
 import { roleAssignmentId } from '../ids.js';
 import type { Kind, ScheduleRecord } from './model.js';
+import { pimIndex, viewSchedules } from './indexes.js';
 
 /**
  * Time-dependent state is derived from stored schedules and `now` when read, so a GET right after
@@ -38,10 +39,16 @@ export function sameTarget(s: ScheduleRecord, kind: Kind, principalId: string, r
   return s.kind === kind && s.principalId === principalId && s.roleDefinitionId === roleDefinitionId && s.directoryScopeId === directoryScopeId;
 }
 
+/** The schedules of these principals (from the index; tracked inside a store update), in the order they were made. */
+export function schedulesOf(t: TenantData, principalIds: readonly string[]): ScheduleRecord[] {
+  const ix = pimIndex(t);
+  const found = principalIds.flatMap((id) => [...ix.schedulesOf(id)]);
+  return viewSchedules(t, principalIds.length > 1 ? found.sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime)) : found);
+}
+
 /** A user's eligibility for a role right now: its own, or a role-assignable group's it belongs to. */
 export function liveEligibility(t: TenantData, userOrPrincipalId: string, roleDefinitionId: string, directoryScopeId: string, nowMs: number): ScheduleRecord | undefined {
-  const ids = principalIdsOf(t, userOrPrincipalId);
-  return t.pim.schedules.find((s) => s.kind === 'eligibility' && ids.includes(s.principalId) && s.roleDefinitionId === roleDefinitionId && s.directoryScopeId === directoryScopeId && isLive(s, nowMs));
+  return schedulesOf(t, principalIdsOf(t, userOrPrincipalId)).find((s) => s.kind === 'eligibility' && s.roleDefinitionId === roleDefinitionId && s.directoryScopeId === directoryScopeId && isLive(s, nowMs));
 }
 
 /**
@@ -65,7 +72,9 @@ export function effectiveRoleAssignments(t: TenantData, nowMs: number): Array<Ro
 
 /** Template ids of the roles a principal (and its groups) holds right now: wids and authorization. */
 export function activeRoleTemplateIds(t: TenantData, principalId: string, nowMs: number): string[] {
-  const ids = new Set(principalIdsOf(t, principalId));
-  const roles = effectiveRoleAssignments(t, nowMs).filter((a) => ids.has(a.principalId) && a.directoryScopeId === '/').map((a) => a.roleDefinitionId);
-  return [...new Set(roles)];
+  const principals = principalIdsOf(t, principalId);
+  const ids = new Set(principals);
+  const direct = t.roleAssignments.filter((a) => ids.has(a.principalId) && a.directoryScopeId === '/').map((a) => a.roleDefinitionId);
+  const pim = schedulesOf(t, principals).filter((s) => s.kind === 'assignment' && s.directoryScopeId === '/' && isLive(s, nowMs)).map((s) => s.roleDefinitionId);
+  return [...new Set([...direct, ...pim])];
 }

@@ -2,6 +2,8 @@ import type { RoleDefinition, TenantData } from '../directory/model.js';
 import { roleAssignmentId, newGuid } from '../ids.js';
 import { coreDirectoryAudit, pimAudit } from '../pim/audit.js';
 import type { ScheduleRecord } from '../pim/model.js';
+import { pendingMoments } from '../pim/due.js';
+import { pimIndex, viewRequest, viewSchedules } from '../pim/indexes.js';
 
 /**
  * Materialises what time has made due: future starts that began and schedules that ran out.
@@ -17,31 +19,11 @@ export interface Due {
 /** What tick hands to the mail path: reminders and expiries of assignments with an end date. */
 export type ScheduledEvent = { type: 'reminder'; which: '14d' | '1d' | 'expired'; kind: ScheduleRecord['kind']; schedule: ScheduleRecord; /** When it was due. */ atMs: number };
 
-const DAY = 86_400_000;
-/** Expiry reminders for eligible and active assignments: 14 days and 1 day before, and at the end (reference §8). */
-const REMINDERS = [
-  { kind: 'reminder14d', before: 14 * DAY },
-  { kind: 'reminder1d', before: DAY },
-] as const;
-
 export function dueWork(t: TenantData, nowMs: number): Due[] {
+  // The index hands out only the schedules whose next moment has come, earliest first: no scan.
   const due: Due[] = [];
-  for (const s of t.pim.schedules) {
-    const start = Date.parse(s.startDateTime);
-    const end = s.endDateTime === null ? null : Date.parse(s.endDateTime);
-    const revoked = s.revokedDateTime === null ? null : Date.parse(s.revokedDateTime);
-    const startedLate = start > Date.parse(s.createdDateTime) + 1000;
-    if (startedLate && !s.startProcessed && start <= nowMs && (revoked === null || revoked > start)) due.push({ kind: 'started', schedule: s, atMs: start });
-    if (end !== null && !s.expiryProcessed && end <= nowMs && (revoked === null || revoked > end)) due.push({ kind: 'expired', schedule: s, atMs: end });
-    if (end !== null && s.assignmentType !== 'Activated') {
-      for (const r of REMINDERS) {
-        const at = end - r.before;
-        // A reminder whose moment came before the assignment existed is not sent.
-        if (at <= nowMs && at >= Date.parse(s.createdDateTime) && !(s.remindersSent ?? []).includes(r.kind) && (revoked === null || revoked > at)) {
-          due.push({ kind: r.kind, schedule: s, atMs: at });
-        }
-      }
-    }
+  for (const s of viewSchedules(t, pimIndex(t).dueBy(nowMs))) {
+    for (const d of pendingMoments(s)) if (d.atMs <= nowMs) due.push({ kind: d.kind, schedule: s, atMs: d.atMs });
   }
   return due.sort((a, b) => a.atMs - b.atMs);
 }
@@ -63,7 +45,7 @@ export function applyDue(t: TenantData, roles: RoleDefinition[], nowMs: number):
       continue;
     }
     const c = newGuid();
-    const request = t.pim.requests.find((r) => r.id === s.createdUsing);
+    const request = s.createdUsing ? viewRequest(t, pimIndex(t).request(s.createdUsing)) : undefined;
     const base = { actor: 'system' as const, role, principalId: s.principalId, request, schedule: s, nowMs: d.atMs, correlationId: c };
     const permanence = s.endDateTime === null ? 'permanent' : 'timebound';
     if (d.kind === 'started') {

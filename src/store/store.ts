@@ -49,6 +49,11 @@ export interface Store {
   removeTenant(id: string): Promise<void>;
   /** Replace all tenants and role definitions at once (reset, seed import). Signing keys and the clock stay. */
   replace(state: State): Promise<void>;
+  /**
+   * Called after every update with the records it changed, and after a rollback with the inverse
+   * (indexes follow the data this way). Structurally the same as tracker.ts's CollectionChange.
+   */
+  onChange(listener: (tenant: TenantData, changes: Array<{ collection: string; added: object[]; removed: object[]; changed: object[] }>) => void): void;
   close(): Promise<void>;
 }
 

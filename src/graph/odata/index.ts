@@ -44,6 +44,29 @@ export function compileFilter(text: string, spec: FilterSpec): (entity: unknown)
   return (entity) => evaluate(bound, entity);
 }
 
+/**
+ * The `property eq 'value'` terms a filter requires of every match (its top-level `and` terms), so
+ * a collection can start from an index instead of every item. Only a narrowing: the whole filter
+ * still decides. GUIDs are lower-cased, as the emulator stores them.
+ */
+export function equalityHints(text: string): Record<string, string> {
+  const hints: Record<string, string> = {};
+  const walk = (n: FilterNode): void => {
+    if (n.kind === 'and') {
+      walk(n.left);
+      walk(n.right);
+    } else if (n.kind === 'compare' && n.op === 'eq' && (n.value.kind === 'string' || n.value.kind === 'guid') && !Object.hasOwn(hints, n.path)) {
+      hints[n.path] = n.value.kind === 'guid' ? n.value.value.toLowerCase() : n.value.value;
+    }
+  };
+  try {
+    walk(parseFilter(text));
+  } catch {
+    return {}; // compileFilter reports the error
+  }
+  return hints;
+}
+
 export function compileOrderBy(text: string, spec: OrderBySpec): (a: unknown, b: unknown) => number {
   const keys = parseOrderBy(text).map(({ path, descending }) => {
     if (!spec.properties.includes(path)) {

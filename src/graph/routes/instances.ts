@@ -1,4 +1,5 @@
 import type { Kind } from '../../pim/model.js';
+import { pimIndex } from '../../pim/indexes.js';
 import { isLive } from '../../pim/schedules.js';
 import type { AppContext } from '../../context.js';
 import type { Caller } from '../caller.js';
@@ -19,15 +20,16 @@ export const instancesRoutes: RouteModule = (app, ctx, version) => {
       kind,
       segment: SEGMENTS.instance[kind],
       typeName: TYPE_NAMES.instance[kind],
-      rows: (caller) => rows(caller, kind),
+      rows: (caller, principalId) => rows(caller, kind, principalId),
       spec: (caller, contextPath) => spec(ctx, version, kind, contextPath, caller),
     });
   }
 };
 
-function rows(caller: Caller, kind: Kind): Row[] {
-  const pim: Row[] = liveSchedules(caller.tenant, kind, caller.nowMs).map((s) => ({ pim: s }));
-  return kind === 'assignment' ? [...pim, ...caller.tenant.roleAssignments.map((a) => ({ direct: a }))] : pim;
+function rows(caller: Caller, kind: Kind, principalId?: string): Row[] {
+  const pim: Row[] = liveSchedules(caller.tenant, kind, caller.nowMs, principalId).map((s) => ({ pim: s }));
+  const direct = principalId === undefined ? caller.tenant.roleAssignments : caller.tenant.roleAssignments.filter((a) => a.principalId === principalId);
+  return kind === 'assignment' ? [...pim, ...direct.map((a) => ({ direct: a }))] : pim;
 }
 
 function spec(ctx: AppContext, version: GraphVersion, kind: Kind, contextPath: string, caller: Caller): CollectionSpec<Row> {
@@ -63,7 +65,7 @@ function spec(ctx: AppContext, version: GraphVersion, kind: Kind, contextPath: s
             // On an active instance, activatedUsing is the eligibility *instance* (reference §1.3).
             activatedUsing: (r: Row) => {
               if (!('pim' in r) || !r.pim.activatedUsing) return null;
-              const e = caller.tenant.pim.schedules.find((s) => s.id === r.pim.activatedUsing);
+              const e = pimIndex(caller.tenant).schedule(r.pim.activatedUsing);
               return e && isLive(e, caller.nowMs) ? instanceToWire(e) : null;
             },
           }

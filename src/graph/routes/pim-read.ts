@@ -44,7 +44,8 @@ export function registerPimReadRoutes(
     kind: Kind;
     segment: string;
     typeName: string;
-    rows: (caller: Caller) => Row[];
+    /** The rows, narrowed to a principal when the request names one (an index lookup, not a scan). */
+    rows: (caller: Caller, principalId?: string) => Row[];
     spec: (caller: Caller, contextPath: string) => CollectionSpec<Row>;
   },
 ): void {
@@ -56,14 +57,14 @@ export function registerPimReadRoutes(
     const caller = request.caller!;
     requireScope(caller, PERMISSIONS.read[kind]);
     requireReader(caller);
-    return listBody(request, version, opts.rows(caller), opts.spec(caller, contextPath));
+    return listBody(request, version, (hints) => opts.rows(caller, hints.principalId), opts.spec(caller, contextPath));
   });
 
   app.get(`${base}/filterByCurrentUser(on='principal')`, { config: { pim: true, query: LIST_OPTIONS } }, async (request: FastifyRequest) => {
     const caller = request.caller!;
     requireScope(caller, PERMISSIONS.read[kind]);
     // Only the caller's own principal: assignments through groups are not returned (reference §2.6).
-    const mine = opts.rows(caller).filter((r) => principalOf(r) === caller.id);
+    const mine = opts.rows(caller, caller.id).filter((r) => principalOf(r) === caller.id);
     const s = opts.spec(caller, `Collection(${typeName})`);
     return listBody(request, version, mine, { ...s, toWire: (r) => ({ '@odata.type': `#microsoft.graph.${typeName}`, ...s.toWire(r) }) });
   });

@@ -1,4 +1,5 @@
 import type { Kind } from '../../pim/model.js';
+import { pimIndex } from '../../pim/indexes.js';
 import type { Caller } from '../caller.js';
 import type { CollectionSpec } from '../collection.js';
 import { directScheduleToWire, listedSchedules, scheduleToWire, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
@@ -14,16 +15,17 @@ export const schedulesRoutes: RouteModule = (app, ctx, version) => {
       kind,
       segment: SEGMENTS.schedule[kind],
       typeName: TYPE_NAMES.schedule[kind],
-      rows: (caller) => rows(caller, kind),
+      rows: (caller, principalId) => rows(caller, kind, principalId),
       spec: (caller, contextPath) => spec(ctx, version, kind, contextPath, caller),
     });
   }
 };
 
-function rows(caller: Caller, kind: Kind): Row[] {
-  const pim: Row[] = listedSchedules(caller.tenant, kind, caller.nowMs).map((s) => ({ pim: s }));
+function rows(caller: Caller, kind: Kind, principalId?: string): Row[] {
+  const pim: Row[] = listedSchedules(caller.tenant, kind, caller.nowMs, principalId).map((s) => ({ pim: s }));
+  const direct = principalId === undefined ? caller.tenant.roleAssignments : caller.tenant.roleAssignments.filter((a) => a.principalId === principalId);
   // Direct (non-PIM) assignments also appear as Assigned schedules (reference §1.5).
-  return kind === 'assignment' ? [...pim, ...caller.tenant.roleAssignments.map((a) => ({ direct: a }))] : pim;
+  return kind === 'assignment' ? [...pim, ...direct.map((a) => ({ direct: a }))] : pim;
 }
 
 function spec(ctx: AppContext, version: GraphVersion, kind: Kind, contextPath: string, caller: Caller): CollectionSpec<Row> {
@@ -54,7 +56,7 @@ function spec(ctx: AppContext, version: GraphVersion, kind: Kind, contextPath: s
         ? {
             activatedUsing: (r: Row) => {
               if (!('pim' in r) || !r.pim.activatedUsing) return null;
-              const e = caller.tenant.pim.schedules.find((s) => s.id === r.pim.activatedUsing);
+              const e = pimIndex(caller.tenant).schedule(r.pim.activatedUsing);
               return e ? scheduleToWire(e, caller.nowMs) : null;
             },
           }
