@@ -20,6 +20,7 @@ import { graphErrors } from './graph/errors.js';
 import { controlPlanePlugin } from './emulator/routes.js';
 import { applyDue, dueWork } from './scheduler/tick.js';
 import { applyChanges } from './pim/indexes.js';
+import { dropExpired, expiredRecords } from './scheduler/retention.js';
 import { expireApprovals, hasExpiringApprovals } from './pim/requests.js';
 import { Inbox } from './mail/inbox.js';
 import { Outbox } from './mail/outbox.js';
@@ -103,6 +104,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   let smtpPort: number | undefined;
   const portalBase = () => config.publicUrl ?? ctx.urls.https ?? `https://localhost:${config.httpsPort}`;
 
+  /** When retention last ran per tenant (emulated time). */
+  const retentionRun = new Map<string, number>();
   const ctx: AppContext = {
     faults: new Faults(),
     requests: new RequestLog(),
@@ -119,6 +122,14 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       const roles = store.system().roleDefinitions;
       let queued = false;
       for (const t of store.tenants()) {
+        // Retention: once an emulated hour per tenant (a scan), and only when something is old enough.
+        const id = t.tenant.id;
+        const last = retentionRun.get(id);
+        if (last === undefined || now < last || now - last >= 3_600_000) {
+          retentionRun.set(id, now);
+          const expired = expiredRecords(t, now);
+          if (expired) await store.update(id, (data) => dropExpired(data, expired));
+        }
         if (dueWork(t, now).length === 0 && !hasExpiringApprovals(t, now)) continue;
         await store.update(t.tenant.id, (data) => {
           expireApprovals(data, roles, now);
