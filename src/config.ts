@@ -13,6 +13,10 @@ export interface Config {
   publicUrl: string | undefined;
   smtpUrl: string | undefined;
   logLevel: LogLevel;
+  /** Guards the instance-wide control plane; unset = open (loopback, CI). */
+  adminKey?: string | undefined;
+  /** Workshop mode: generate an admin key (unless one is set) and print it in the banner. */
+  workshop?: boolean | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -29,6 +33,8 @@ interface Setting<K extends keyof Config> {
   help: string;
   default: Config[K];
   parse: (raw: string, env: string) => Config[K];
+  /** A switch: the flag alone means this value (`--workshop`). */
+  bare?: string;
 }
 
 function port(raw: string, env: string): number {
@@ -48,6 +54,20 @@ function oneOf<T extends string>(values: readonly T[]) {
 function nonEmpty(raw: string, env: string): string {
   if (!raw.trim()) throw new ConfigError(`${env} must not be empty`);
   return raw.trim();
+}
+function secret(raw: string, env: string): string | undefined {
+  const v = raw.trim();
+  if (!v) return undefined;
+  if (v.length < 16 || /\s/.test(v)) throw new ConfigError(`${env} must be at least 16 characters without spaces (it guards the control plane); got ${v.length} character(s)`);
+  return v;
+}
+const BOOL_WORDS = ['1', 'true', 'yes', 'on', '0', 'false', 'no', 'off'];
+function bool(raw: string, env: string): boolean | undefined {
+  const v = raw.trim().toLowerCase();
+  if (v === '') return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${env} must be true or false; got '${raw}'`);
 }
 function url(protocols: string[]) {
   return (raw: string, env: string): string | undefined => {
@@ -77,6 +97,8 @@ export const SETTINGS = [
   { key: 'publicUrl', env: 'PIM_PUBLIC_URL', flag: '--public-url', help: 'URL clients use when they reach the emulator through another name (container, proxy)', default: undefined, parse: url(['http:', 'https:']) },
   { key: 'smtpUrl', env: 'PIM_SMTP_URL', flag: '--smtp-url', help: 'send mail to this SMTP relay (e.g. smtp://mailpit:1025) instead of the embedded inbox', default: undefined, parse: url(['smtp:', 'smtps:']) },
   { key: 'logLevel', env: 'PIM_LOG_LEVEL', flag: '--log-level', help: `log level: ${LOG_LEVELS.join(', ')}`, default: 'info', parse: oneOf(LOG_LEVELS) },
+  { key: 'adminKey', env: 'PIM_ADMIN_KEY', flag: '--admin-key', help: 'admin key for the control plane (/_emulator); unset = open to every local caller', default: undefined, parse: secret },
+  { key: 'workshop', env: 'PIM_WORKSHOP', flag: '--workshop', help: 'workshop mode: generate an admin key (unless PIM_ADMIN_KEY is set) and print it in the banner', default: undefined, parse: bool, bare: 'true' },
 ] as const satisfies readonly Setting<keyof Config>[];
 
 export function defaultConfig(): Config {
@@ -98,7 +120,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const s = SETTINGS.find((x) => x.flag === flag);
     if (!s) throw new ConfigError(`unknown option '${arg}' (see pim-emulator --help)`);
-    const value = inline ?? argv[++i];
+    const next = argv[i + 1];
+    const bare = 'bare' in s && s.bare !== undefined && inline === undefined && (next === undefined || !BOOL_WORDS.includes(next.trim().toLowerCase()));
+    const value = bare ? (s as { bare: string }).bare : (inline ?? argv[++i]);
     if (value === undefined) throw new ConfigError(`${s.flag} (${s.env}) needs a value`);
     config[s.key] = s.parse(value, `${s.flag} (${s.env})`);
   }
@@ -106,7 +130,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
 }
 
 export function helpText(): string {
-  const rows = SETTINGS.map((s) => `  ${`${s.flag} <value>`.padEnd(22)} ${s.env.padEnd(16)} ${s.help} [default: ${s.default ?? 'unset'}]`);
+  const rows = SETTINGS.map((s) => `  ${`${s.flag}${'bare' in s ? '' : ' <value>'}`.padEnd(22)} ${s.env.padEnd(16)} ${s.help} [default: ${s.default ?? 'unset'}]`);
   return [
     'pim-emulator — a local Microsoft Entra PIM emulator (Microsoft Graph, sign-in, MFA, mail)',
     '',

@@ -12,7 +12,9 @@ import type { AuditRecord } from '../pim/model.js';
 import { parseSeed, SeedError } from '../store/seed.js';
 import { baseUrl } from '../web.js';
 import { FaultError, type FaultSpec } from './faults.js';
-import { tenantRoutes, tenantSummary } from './tenants.js';
+import { tenantHeadline, tenantRoutes, tenantSummary } from './tenants.js';
+import { tenantScopeRoutes } from './tenant-scope.js';
+import type { TenantData } from '../directory/model.js';
 
 /**
  * The control plane under /_emulator: what Graph lacks for testing (health, reset, clock, seed,
@@ -54,6 +56,19 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
     });
   });
 
+  // What the caller's key reaches, for the portal (which views to offer) and for people checking a key.
+  app.get('/access', async (request) => {
+    const scope = request.controlScope ?? { kind: 'none' };
+    return {
+      keysRequired: ctx.keys.enforced,
+      scope: scope.kind,
+      ...(scope.kind === 'tenant' ? { tenant: scope.tenant.tenant.name } : {}),
+      usage: ctx.keys.enforced
+        ? "The admin key reaches everything; a tenant key reaches /_emulator/tenants/{its tenant}/… only. Send it as 'Authorization: Bearer <key>'."
+        : 'No admin key is set: the control plane is open to local callers (state-changing requests from other web sites are still refused).',
+    };
+  });
+
   app.post('/reset', async () => {
     await ctx.reset();
     return { status: 'reset', now: isoInstant(ctx.clock.nowMs()), tenants: ctx.store.tenants().map((t) => t.tenant.name) };
@@ -72,22 +87,8 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
       },
     },
   }, async (request) => {
-    const { advance, set, freeze } = request.body;
-    let advanceMs = 0;
-    let setMs: number | undefined;
-    if (advance !== undefined) {
-      try {
-        const negative = advance.startsWith('-');
-        advanceMs = parseDuration(negative ? advance.slice(1) : advance) * (negative ? -1 : 1);
-      } catch (e) {
-        if (e instanceof DurationError) throw new ControlError(400, 'InvalidClockRequest', `advance: ${e.message} (prefix - to go back)`);
-        throw e;
-      }
-    }
-    if (set !== undefined) {
-      setMs = parseDateTimeOffset(set);
-      if (setMs === undefined) throw new ControlError(400, 'InvalidClockRequest', `set: '${set}' is not a date-time with an offset, such as 2026-12-01T09:00:00Z`);
-    }
+    const { freeze } = request.body;
+    const { advanceMs, setMs } = parseClockMove(request.body);
     if (freeze !== undefined) ctx.clock.freeze(freeze);
     if (setMs !== undefined) ctx.clock.set(setMs);
     if (advanceMs) ctx.clock.advance(advanceMs);
@@ -103,7 +104,7 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
   // ---- seed ----
   app.get('/seed', async () => {
     const sys = ctx.store.system();
-    return { version: 1, roleDefinitions: sys.roleDefinitions, tenants: ctx.store.tenants() };
+    return { version: 1, roleDefinitions: sys.roleDefinitions, tenants: ctx.store.tenants().map(exportTenant) };
   });
   app.post('/seed', async (request) => {
     let state;
@@ -118,15 +119,20 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
   });
 
   // ---- tenants and personas ----
-  app.get('/tenants', async () => ctx.store.tenants().map(tenantSummary));
+  // Everyone may list the tenants (the portal's sign-in page does); with keys in force, the personas
+  // and apps only of the tenants the caller's key reaches.
+  app.get('/tenants', async (request) => ctx.store.tenants().map((t) =>
+    ctx.keys.reaches(request.controlScope ?? { kind: 'none' }, t) ? tenantSummary(t) : tenantHeadline(t)));
   tenantRoutes(app, ctx);
+  tenantScopeRoutes(app, ctx);
 
   app.get<{ Params: { tenant: string; upn: string } }>('/tenants/:tenant/users/:upn/mfa-code', async (request) => {
     const t = findTenant(ctx.store, request.params.tenant);
     if (!t) throw new ControlError(404, 'TenantNotFound', `No tenant '${request.params.tenant}'. Known: ${ctx.store.tenants().map((x) => x.tenant.name).join(', ')}.`);
     const u = findUser(t, request.params.upn);
     if (!u) throw new ControlError(404, 'UserNotFound', `No user '${request.params.upn}' in ${t.tenant.name}.`);
-    const { code, validForSeconds } = currentCode(u.mfaSecret, ctx.clock.nowMs());
+    // The code the user's authenticator shows on the tenant's clock (what sign-in checks against).
+    const { code, validForSeconds } = currentCode(u.mfaSecret, ctx.time.nowMs(t));
     return {
       code,
       userPrincipalName: u.userPrincipalName,
@@ -151,94 +157,25 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
       if (!t) throw new ControlError(404, 'TenantNotFound', `No tenant '${tenant}'. Known: ${tenants.map((x) => x.tenant.name).join(', ')}.`);
       tenants = [t];
     }
-    const needle = search?.toLowerCase() ?? '';
-    const text = (a: AuditRecord) => [a.activityDisplayName, ...a.additionalDetails.map((d) => d.value), ...a.targetResources.map((r) => r.displayName ?? '')];
-    const value = auditsNewestFirst(tenants.flatMap((t) => t.pim.audits)).filter((a) => !needle || text(a).some((s) => s.toLowerCase().includes(needle)));
-    return { value };
+    return { value: searchAudits(tenants, search) };
   });
 
   // ---- tokens without a sign-in ----
-  interface MintBody {
-    tenant: string;
-    user?: string;
-    clientId?: string;
-    scopes?: string[] | string;
-    roles?: string[];
-    mfa?: boolean;
-    acrs?: string[];
-  }
-  app.post<{ Body: MintBody }>('/tokens', {
-    schema: {
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['tenant'],
-        properties: {
-          tenant: { type: 'string' },
-          user: { type: 'string' },
-          clientId: { type: 'string' },
-          scopes: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
-          roles: { type: 'array', items: { type: 'string' } },
-          mfa: { type: 'boolean' },
-          acrs: { type: 'array', items: { type: 'string' } },
-        },
-      },
-    },
+  app.post<{ Body: MintBody & { tenant: string } }>('/tokens', {
+    schema: { body: mintSchema(true) },
   }, async (request) => {
     const b = request.body;
     const t = findTenant(ctx.store, b.tenant);
     if (!t) throw new ControlError(404, 'TenantNotFound', `No tenant '${b.tenant}'.`);
-    const issuerBase = baseUrl(request);
-    if (b.user) {
-      const u = findUser(t, b.user);
-      if (!u) throw new ControlError(404, 'UserNotFound', `No user '${b.user}' in ${t.tenant.name}.`);
-      const client = findClient(t, b.clientId ?? AZURE_CLI);
-      if (!client) throw new ControlError(400, 'UnknownClient', `No application '${b.clientId}' in ${t.tenant.name}.`);
-      const scopes = b.scopes === undefined ? DEFAULT_DELEGATED : Array.isArray(b.scopes) ? b.scopes : b.scopes.split(/\s+/).filter(Boolean);
-      const unknown = scopes.filter((s) => !(DELEGATED_PERMISSIONS as readonly string[]).includes(s));
-      if (unknown.length) throw new ControlError(400, 'UnknownScope', `Unknown delegated permission(s): ${unknown.join(', ')}. Known: ${DELEGATED_PERMISSIONS.join(', ')}.`);
-      return ctx.tokens.userTokens({
-        tenant: t, user: u, client, scopes, resource: GRAPH_RESOURCE, scopeEcho: scopes.map((s) => `${GRAPH_RESOURCE}/${s}`).join(' '),
-        amr: b.mfa ? ['pwd', 'mfa'] : ['pwd'], acrs: b.acrs ?? [], issuerBase,
-      });
-    }
-    if (!b.clientId) throw new ControlError(400, 'InvalidRequest', 'Give "user" (a UPN or id) for a delegated token, or "clientId" of a confidential app for an app-only token.');
-    const app_ = t.applications.find((a) => a.appId === b.clientId!.toLowerCase());
-    if (!app_ || app_.publicClient) throw new ControlError(400, 'UnknownClient', `No confidential application '${b.clientId}' in ${t.tenant.name}.`);
-    const roles = b.roles ?? app_.applicationPermissions;
-    const unknown = roles.filter((r) => !(APPLICATION_PERMISSIONS as readonly string[]).includes(r));
-    if (unknown.length) throw new ControlError(400, 'UnknownRole', `Unknown application permission(s): ${unknown.join(', ')}. Known: ${APPLICATION_PERMISSIONS.join(', ')}.`);
-    return ctx.tokens.appToken(t, app_, roles, GRAPH_RESOURCE, `${GRAPH_RESOURCE}/.default`, issuerBase);
+    return mintToken(ctx, t, b, baseUrl(request));
   });
 
   // ---- fault injection ----
   app.get('/faults', async () => ({ value: ctx.faults.list() }));
   app.post<{ Body: FaultSpec }>('/faults', {
-    schema: {
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['path'],
-        properties: {
-          method: { type: 'string' },
-          path: { type: 'string' },
-          status: { type: 'integer' },
-          retryAfter: { type: 'integer', minimum: 0 },
-          error: { type: 'object', additionalProperties: false, properties: { code: { type: 'string' }, message: { type: 'string' } } },
-          aad: { type: 'object', additionalProperties: false, required: ['error', 'aadsts'], properties: { error: { type: 'string' }, aadsts: { type: 'integer' }, description: { type: 'string' } } },
-          latencyMs: { type: 'number' },
-          times: { type: 'integer' },
-          probability: { type: 'number' },
-        },
-      },
-    },
+    schema: { body: FAULT_SCHEMA },
   }, async (request, reply) => {
-    try {
-      return reply.status(201).send(ctx.faults.add(request.body));
-    } catch (e) {
-      if (e instanceof FaultError) throw new ControlError(400, 'InvalidFault', e.message);
-      throw e;
-    }
+    return reply.status(201).send(addFault(ctx, request.body));
   });
   app.delete('/faults', async (_request, reply) => {
     ctx.faults.clear();
@@ -251,13 +188,7 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
 
   // ---- request log ----
   app.get<{ Querystring: { method?: string; path?: string; status?: string; tenant?: string; caller?: string; limit?: string } }>('/requests', async (request) => {
-    const q = request.query;
-    const status = q.status === undefined ? undefined : Number(q.status);
-    const limit = q.limit === undefined ? 100 : Number(q.limit);
-    if ((status !== undefined && !Number.isInteger(status)) || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw new ControlError(400, 'InvalidRequest', 'status must be a whole number; limit from 1 to 1000');
-    }
-    return { value: ctx.requests.list({ method: q.method, path: q.path, status, tenant: q.tenant, caller: q.caller, limit }) };
+    return { value: ctx.requests.list(requestLogFilter(request.query, request.query.tenant)) };
   });
   app.delete('/requests', async (_request, reply) => {
     ctx.requests.clear();
@@ -323,4 +254,128 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
 
 function sendControl(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.status(status).send({ error: { code, message } });
+}
+
+export interface MintBody {
+  user?: string;
+  clientId?: string;
+  scopes?: string[] | string;
+  roles?: string[];
+  mfa?: boolean;
+  acrs?: string[];
+}
+
+/** The body of POST /_emulator/tokens (with `tenant`) and of POST /_emulator/tenants/{t}/tokens (without). */
+export function mintSchema(withTenant: boolean) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    ...(withTenant ? { required: ['tenant'] } : {}),
+    properties: {
+      ...(withTenant ? { tenant: { type: 'string' } } : {}),
+      user: { type: 'string' },
+      clientId: { type: 'string' },
+      scopes: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+      roles: { type: 'array', items: { type: 'string' } },
+      mfa: { type: 'boolean' },
+      acrs: { type: 'array', items: { type: 'string' } },
+    },
+  } as const;
+}
+
+/** A token for a user (delegated) or a confidential app (app-only) of tenant `t`, on the tenant's clock. */
+export async function mintToken(ctx: AppContext, t: TenantData, b: MintBody, issuerBase: string) {
+  if (b.user) {
+    const u = findUser(t, b.user);
+    if (!u) throw new ControlError(404, 'UserNotFound', `No user '${b.user}' in ${t.tenant.name}.`);
+    const client = findClient(t, b.clientId ?? AZURE_CLI);
+    if (!client) throw new ControlError(400, 'UnknownClient', `No application '${b.clientId}' in ${t.tenant.name}.`);
+    const scopes = b.scopes === undefined ? DEFAULT_DELEGATED : Array.isArray(b.scopes) ? b.scopes : b.scopes.split(/\s+/).filter(Boolean);
+    const unknown = scopes.filter((s) => !(DELEGATED_PERMISSIONS as readonly string[]).includes(s));
+    if (unknown.length) throw new ControlError(400, 'UnknownScope', `Unknown delegated permission(s): ${unknown.join(', ')}. Known: ${DELEGATED_PERMISSIONS.join(', ')}.`);
+    return ctx.tokens.userTokens({
+      tenant: t, user: u, client, scopes, resource: GRAPH_RESOURCE, scopeEcho: scopes.map((s) => `${GRAPH_RESOURCE}/${s}`).join(' '),
+      amr: b.mfa ? ['pwd', 'mfa'] : ['pwd'], acrs: b.acrs ?? [], issuerBase,
+    });
+  }
+  if (!b.clientId) throw new ControlError(400, 'InvalidRequest', 'Give "user" (a UPN or id) for a delegated token, or "clientId" of a confidential app for an app-only token.');
+  const app_ = t.applications.find((a) => a.appId === b.clientId!.toLowerCase());
+  if (!app_ || app_.publicClient) throw new ControlError(400, 'UnknownClient', `No confidential application '${b.clientId}' in ${t.tenant.name}.`);
+  const roles = b.roles ?? app_.applicationPermissions;
+  const unknown = roles.filter((r) => !(APPLICATION_PERMISSIONS as readonly string[]).includes(r));
+  if (unknown.length) throw new ControlError(400, 'UnknownRole', `Unknown application permission(s): ${unknown.join(', ')}. Known: ${APPLICATION_PERMISSIONS.join(', ')}.`);
+  return ctx.tokens.appToken(t, app_, roles, GRAPH_RESOURCE, `${GRAPH_RESOURCE}/.default`, issuerBase);
+}
+
+/** The seed-document form of tenants: the emulator's own bookkeeping (clock offset, key hash, creation state) left out. */
+export function exportTenant(t: TenantData): Omit<TenantData, 'emulator'> {
+  const { emulator: _emulator, ...rest } = t;
+  return rest;
+}
+
+/** Parses a clock body's `advance` (ISO 8601 duration, `-` to go back) and `set` (date-time with offset). */
+export function parseClockMove(body: { advance?: string; set?: string }): { advanceMs: number; setMs: number | undefined } {
+  const { advance, set } = body;
+  let advanceMs = 0;
+  let setMs: number | undefined;
+  if (advance !== undefined) {
+    try {
+      const negative = advance.startsWith('-');
+      advanceMs = parseDuration(negative ? advance.slice(1) : advance) * (negative ? -1 : 1);
+    } catch (e) {
+      if (e instanceof DurationError) throw new ControlError(400, 'InvalidClockRequest', `advance: ${e.message} (prefix - to go back)`);
+      throw e;
+    }
+  }
+  if (set !== undefined) {
+    setMs = parseDateTimeOffset(set);
+    if (setMs === undefined) throw new ControlError(400, 'InvalidClockRequest', `set: '${set}' is not a date-time with an offset, such as 2026-12-01T09:00:00Z`);
+  }
+  return { advanceMs, setMs };
+}
+
+export const FAULT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path'],
+  properties: {
+    method: { type: 'string' },
+    path: { type: 'string' },
+    status: { type: 'integer' },
+    retryAfter: { type: 'integer', minimum: 0 },
+    error: { type: 'object', additionalProperties: false, properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    aad: { type: 'object', additionalProperties: false, required: ['error', 'aadsts'], properties: { error: { type: 'string' }, aadsts: { type: 'integer' }, description: { type: 'string' } } },
+    latencyMs: { type: 'number' },
+    times: { type: 'integer' },
+    probability: { type: 'number' },
+  },
+} as const;
+
+/** Adds a fault, instance-wide or (with a tenant id) for one tenant's requests only. */
+export function addFault(ctx: AppContext, spec: FaultSpec, tenantId?: string) {
+  try {
+    return ctx.faults.add(spec, tenantId);
+  } catch (e) {
+    if (e instanceof FaultError) throw new ControlError(400, 'InvalidFault', e.message);
+    throw e;
+  }
+}
+
+export type RequestLogQuery = { method?: string; path?: string; status?: string; caller?: string; limit?: string };
+
+/** The request log's query parameters, checked; `tenant` narrows to one tenant (by name). */
+export function requestLogFilter(q: RequestLogQuery, tenant: string | undefined) {
+  const status = q.status === undefined ? undefined : Number(q.status);
+  const limit = q.limit === undefined ? 100 : Number(q.limit);
+  if ((status !== undefined && !Number.isInteger(status)) || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new ControlError(400, 'InvalidRequest', 'status must be a whole number; limit from 1 to 1000');
+  }
+  return { method: q.method, path: q.path, status, tenant, caller: q.caller, limit };
+}
+
+/** PIM audit records of these tenants, newest first, whose activity, details or targets contain `search`. */
+export function searchAudits(tenants: readonly TenantData[], search: string | undefined): AuditRecord[] {
+  const needle = search?.toLowerCase() ?? '';
+  const text = (a: AuditRecord) => [a.activityDisplayName, ...a.additionalDetails.map((d) => d.value), ...a.targetResources.map((r) => r.displayName ?? '')];
+  return auditsNewestFirst(tenants.flatMap((t) => t.pim.audits)).filter((a) => !needle || text(a).some((x) => x.toLowerCase().includes(needle)));
 }
