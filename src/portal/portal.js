@@ -2427,7 +2427,8 @@ async function inboxView(view, route) {
       return;
     }
     const now = res.messages.map((m) => m.id).join(',');
-    if (now === ids) return;
+    // The first answer is always painted: an empty inbox says so at once.
+    if (now === ids && !first) return;
     const before = new Set(ids.split(',').filter(Boolean));
     const fresh = res.messages.filter((m) => !before.has(m.id)).length;
     ids = now;

@@ -87,7 +87,9 @@ suite(HAVE_CHROMIUM ? 'two teams in two browsers: the Emulator panel and the Inb
   it('each team creates its tenant and gets its key; the sign-in page shows only its own personas', async () => {
     await createTenant(a, 'teama');
     await createTenant(b, 'teamb');
-    // Team A's browser does not hold B's key: choosing teamb shows no personas, no "Sign in as".
+    // Team A's browser does not hold B's key: choosing teamb (listed once A reloads) shows no personas, no "Sign in as".
+    await a.reload();
+    await heading(a, 'PIM workshop portal');
     await a.getByLabel('Tenant', { exact: true }).selectOption('teamb');
     await a.locator('#personas-hidden').waitFor();
     expect(await a.getByRole('button', { name: /Sign in as .*@teamb/ }).count()).toBe(0);
