@@ -239,7 +239,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   });
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0]!;
-    if (path.startsWith('/_emulator/requests')) return;
+    // Reading the log is not logged (it would fill the log with itself).
+    if (path.startsWith('/_emulator/requests') || /^\/_emulator\/tenants\/[^/]+\/requests$/.test(path)) return;
     const caller = request.caller;
     const tenant = caller?.tenant ?? tenantOfRequest(request, path);
     ctx.requests.add({

@@ -340,6 +340,30 @@ describe('the control plane per tenant, with keys (3 teams)', () => {
   });
 });
 
+describe('--workshop', () => {
+  it('generates an admin key (unless one is set) and requires keys', async () => {
+    const emu = await testEmulator({ workshop: true });
+    try {
+      expect(emu.ctx.keys.enforced).toBe(true);
+      expect(emu.ctx.keys.generated).toBe(true);
+      expect(emu.ctx.keys.adminKey).toMatch(/^pima_[A-Za-z0-9_-]{24}$/);
+      const refused = await emu.app.inject({ method: 'POST', url: '/_emulator/reset' });
+      expect(refused.statusCode).toBe(401);
+      const admitted = await emu.app.inject({ method: 'POST', url: '/_emulator/reset', headers: { authorization: `Bearer ${emu.ctx.keys.adminKey}` } });
+      expect(admitted.statusCode).toBe(200);
+    } finally {
+      await emu.close();
+    }
+    const chosen = await testEmulator({ workshop: true, adminKey: ADMIN_KEY });
+    try {
+      expect(chosen.ctx.keys.adminKey).toBe(ADMIN_KEY);
+      expect(chosen.ctx.keys.generated).toBe(false);
+    } finally {
+      await chosen.close();
+    }
+  });
+});
+
 describe('no cross-site control calls, ever (no key configured)', () => {
   let emu: Emulator;
   beforeAll(async () => {
@@ -409,5 +433,44 @@ describe('no cross-site control calls, ever (no key configured)', () => {
     expect((await emu.app.inject({ method: 'GET', url: '/_emulator/tenants/team07/clock' })).statusCode).toBe(200);
     expect((await emu.app.inject({ method: 'GET', url: '/_emulator/seed' })).statusCode).toBe(200);
     expect((await emu.app.inject({ method: 'GET', url: '/_emulator/access' })).json()).toMatchObject({ keysRequired: false, scope: 'none' });
+  });
+});
+
+describe("a tenant's clock drives its scheduler: expiry reminders and mail dates", () => {
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await testEmulator();
+    await emu.listen();
+  });
+  afterAll(async () => emu.close());
+
+  it("moving t1's clock 7 days sends t1's 14-day reminder, dated on t1's clock, and nothing in t2", async () => {
+    const assigned: Record<string, string> = {};
+    for (const name of ['t1', 't2']) {
+      expect((await emu.app.inject({ method: 'POST', url: '/_emulator/tenants', payload: { name } })).statusCode).toBe(201);
+      const admin = (await emu.app.inject({ method: 'POST', url: `/_emulator/tenants/${name}/tokens`, payload: { user: `admin@${name}.onmicrosoft.com`, mfa: true } })).json().access_token;
+      const pimuser = emu.store.tenants().find((t) => t.tenant.name === name)!.users.find((u) => u.userPrincipalName.startsWith('pimuser@'))!.id;
+      const res = await emu.app.inject({
+        method: 'POST', url: `${GRAPH}/roleEligibilityScheduleRequests`, headers: { authorization: `Bearer ${admin}` },
+        payload: { action: 'adminAssign', justification: 'Twenty days', principalId: pimuser, roleDefinitionId: ROLES.securityReader, directoryScopeId: '/', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P20D' } } },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      assigned[name] = res.json().scheduleInfo.startDateTime;
+    }
+    await emu.ctx.mail.settle();
+    const reminders = async (name: string) =>
+      (await emu.app.inject({ method: 'GET', url: `/_emulator/tenants/${name}/mail?subject=${encodeURIComponent('expires in 14 days')}` })).json().messages as { date: string; to: { address: string }[] }[];
+
+    const moved = await emu.app.inject({ method: 'POST', url: '/_emulator/tenants/t1/clock', payload: { advance: 'P7D' } });
+    expect(moved.statusCode).toBe(200);
+    const t1 = await reminders('t1');
+    expect(t1.length).toBeGreaterThan(0);
+    for (const m of t1) {
+      expect(m.to.every((a) => a.address.endsWith('@t1.onmicrosoft.com'))).toBe(true);
+      // Dated when it fell due on t1's clock: 6 days after the assignment (20 days less 14), not today.
+      expect(Date.parse(m.date) - Date.parse(assigned.t1!)).toBeGreaterThan(6 * 86_400_000 - 60_000);
+    }
+    expect(await reminders('t2')).toEqual([]);
+    expect(emu.clock.nowMs() - Date.now()).toBeLessThan(60_000);
   });
 });
