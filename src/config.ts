@@ -137,7 +137,7 @@ export function helpText(): string {
     'Usage:',
     '  pim-emulator [options]      run the emulator',
     '  pim-emulator ca [options]   print the CA certificate (PEM) clients should trust',
-    '  pim-emulator walkthrough [--url URL] [--tenant T|new] [--yes]',
+    '  pim-emulator walkthrough [--url URL] [--tenant T|new] [--key K] [--yes]',
     '                              narrate the five PIM phases against a running emulator',
     '  pim-emulator --help | --version',
     '',
