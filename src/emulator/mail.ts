@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import addressparser from 'nodemailer/lib/addressparser';
 import { headerList, matchesFilter, type Inbox, type InboxFilter } from '../mail/inbox.js';
 import type { InboxMessage } from '../mail/types.js';
-import { ControlError } from './routes.js';
+import { ControlError } from './errors.js';
 
 /**
  * The captured inbox over HTTP, two ways:

@@ -7,7 +7,8 @@ import { isoInstant } from '../iso8601.js';
 import { baseUrl } from '../web.js';
 import type { FaultSpec } from './faults.js';
 import { ControlKeys, hashKey } from './access.js';
-import { addFault, ControlError, exportTenant, FAULT_SCHEMA, mintSchema, mintToken, parseClockMove, requestLogFilter, searchAudits, type MintBody, type RequestLogQuery } from './routes.js';
+import { ControlError } from './errors.js';
+import { addFault, exportTenant, FAULT_SCHEMA, mintSchema, mintToken, parseClockMove, requestLogFilter, searchAudits, type MintBody, type RequestLogQuery } from './operations.js';
 import { tenantSummary } from './tenants.js';
 
 /**

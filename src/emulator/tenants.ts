@@ -6,7 +6,7 @@ import { WELL_KNOWN_PUBLIC_CLIENTS } from '../auth/clients.js';
 import { defaultPolicy } from '../pim/policy-defaults.js';
 import { isGuid, newGuid, roleAssignmentId } from '../ids.js';
 import { derivedMfaSecret, TENANT_NAME_PATTERN } from '../store/seed.js';
-import { ControlError } from './routes.js';
+import { ControlError } from './errors.js';
 import { ControlKeys, hashKey } from './access.js';
 
 /**
