@@ -474,3 +474,45 @@ describe("a tenant's clock drives its scheduler: expiry reminders and mail dates
     expect(emu.clock.nowMs() - Date.now()).toBeLessThan(60_000);
   });
 });
+
+describe("a tenant's reset, for a seed tenant and an imported one", () => {
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await testEmulator();
+  });
+  afterAll(async () => emu.close());
+
+  it('puts a seed tenant back as the seed has it, clock included, and touches no clone', async () => {
+    const clone = await emu.app.inject({ method: 'POST', url: '/_emulator/tenants', payload: { name: 'team07' } });
+    expect(clone.statusCode).toBe(201);
+    const team07 = JSON.stringify(emu.store.tenants().find((t) => t.tenant.name === 'team07'));
+    const admin = (await emu.app.inject({ method: 'POST', url: '/_emulator/tenants/contoso/tokens', payload: { user: 'admin@contoso.onmicrosoft.com', mfa: true } })).json().access_token;
+    const assigned = await emu.app.inject({
+      method: 'POST', url: `${GRAPH}/roleEligibilityScheduleRequests`, headers: { authorization: `Bearer ${admin}` },
+      payload: { action: 'adminAssign', justification: 'x', principalId: 'c4832e05-20ba-4e0d-8fe3-dcf1a7f1b709', roleDefinitionId: ROLES.securityReader, directoryScopeId: '/', scheduleInfo: { expiration: { type: 'noExpiration' } } },
+    });
+    expect(assigned.statusCode).toBe(201);
+    expect((await emu.app.inject({ method: 'POST', url: '/_emulator/tenants/contoso/clock', payload: { advance: 'P1D' } })).statusCode).toBe(200);
+    expect(emu.store.tenant(CONTOSO.id)!.pim.requests.length).toBe(1);
+
+    const reset = await emu.app.inject({ method: 'POST', url: '/_emulator/tenants/contoso/reset' });
+    expect(reset.statusCode).toBe(200);
+    expect(emu.store.tenant(CONTOSO.id)!.pim.requests).toEqual([]);
+    expect((await emu.app.inject({ method: 'GET', url: '/_emulator/tenants/contoso/clock' })).json().offsetMs).toBe(0);
+    expect(JSON.stringify(emu.store.tenants().find((t) => t.tenant.name === 'team07'))).toBe(team07);
+  });
+
+  it("answers 409 NoCreationState for a tenant that only an imported seed knows, and freezing a tenant's clock alone is a 400 that says why", async () => {
+    const seed = (await emu.app.inject({ method: 'GET', url: '/_emulator/seed' })).json();
+    seed.tenants[0].tenant = { ...seed.tenants[0].tenant, id: '11111111-2222-4333-8444-555555555555', name: 'imported', domain: 'imported.onmicrosoft.com' };
+    seed.tenants[0].users = seed.tenants[0].users.map((u: { userPrincipalName: string }) => ({ ...u, userPrincipalName: u.userPrincipalName.replace('contoso', 'imported') }));
+    const imported = await emu.app.inject({ method: 'POST', url: '/_emulator/seed', payload: seed });
+    expect(imported.statusCode, imported.body).toBe(200);
+    const res = await emu.app.inject({ method: 'POST', url: '/_emulator/tenants/imported/reset' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('NoCreationState');
+    const frozen = await emu.app.inject({ method: 'POST', url: '/_emulator/tenants/imported/clock', payload: { freeze: true } });
+    expect(frozen.statusCode).toBe(400);
+    expect(frozen.json().error.message).toContain('freezing is instance-wide');
+  });
+});
