@@ -105,6 +105,7 @@ function banner(e: Emulator): string {
     `  CA           ${http}/_emulator/ca.pem${c.storage === 'file' ? `  (file: ${path.resolve(c.dataDir, 'tls', 'ca.pem')})` : '  (memory storage: a new CA each start)'}`,
     `               trust it: curl -s ${http}/_emulator/ca.pem > pim-ca.pem && export NODE_EXTRA_CA_CERTS=$PWD/pim-ca.pem`,
     `  Storage      ${c.storage}${c.storage === 'file' ? ` (${path.resolve(c.dataDir)})` : ''}`,
+    ...accessLines(e),
     '',
     '  Tenants and personas (password for everyone: Passw0rd!)',
   ];
@@ -118,6 +119,22 @@ function banner(e: Emulator): string {
   }
   lines.push('', `  MFA codes    ${http}/_emulator/tenants/contoso/users/pimuser@contoso.onmicrosoft.com/mfa-code`, `  Well-known clients: Azure CLI 04b07795-8ddb-461a-bbee-02f9e1bf7b46 (public), role template GA ${ROLE.globalAdministrator}`, '');
   return lines.join('\n');
+}
+
+/** Who may use the control plane: open, or the admin key (printed when --workshop generated it). */
+function accessLines(e: Emulator): string[] {
+  const keys = e.ctx.keys;
+  if (!keys.enforced) {
+    return [`  Access       control plane open to local callers (no PIM_ADMIN_KEY; cross-site requests refused); --workshop for a room`];
+  }
+  const lines = [
+    keys.generated
+      ? `  Admin key    ${keys.adminKey}   (workshop mode: generated for this run; keep it to yourself)`
+      : '  Admin key    from PIM_ADMIN_KEY (not printed)',
+    `               send it as 'Authorization: Bearer <key>' to /_emulator/… ; each tenant made on demand`,
+    `               gets its own key, returned once (POST /_emulator/tenants, or the portal's Create my tenant)`,
+  ];
+  return lines;
 }
 
 main(process.argv.slice(2)).then(

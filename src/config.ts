@@ -17,6 +17,10 @@ export interface Config {
   journalMaxBytes: number;
   /** Tests only: kill the process (SIGKILL) at this point of a compaction, to prove a crash there loses nothing. */
   crashAt: 'none' | 'compaction-before-rename' | 'compaction-before-journal-reset';
+  /** Guards the instance-wide control plane; unset = open (loopback, CI). */
+  adminKey?: string | undefined;
+  /** Workshop mode: generate an admin key (unless one is set) and print it in the banner. */
+  workshop?: boolean | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -33,6 +37,8 @@ interface Setting<K extends keyof Config> {
   help: string;
   default: Config[K];
   parse: (raw: string, env: string) => Config[K];
+  /** A switch: the flag alone means this value (`--workshop`). */
+  bare?: string;
 }
 
 function port(raw: string, env: string): number {
@@ -58,6 +64,20 @@ function oneOf<T extends string>(values: readonly T[]) {
 function nonEmpty(raw: string, env: string): string {
   if (!raw.trim()) throw new ConfigError(`${env} must not be empty`);
   return raw.trim();
+}
+function secret(raw: string, env: string): string | undefined {
+  const v = raw.trim();
+  if (!v) return undefined;
+  if (v.length < 16 || /\s/.test(v)) throw new ConfigError(`${env} must be at least 16 characters without spaces (it guards the control plane); got ${v.length} character(s)`);
+  return v;
+}
+const BOOL_WORDS = ['1', 'true', 'yes', 'on', '0', 'false', 'no', 'off'];
+function bool(raw: string, env: string): boolean | undefined {
+  const v = raw.trim().toLowerCase();
+  if (v === '') return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${env} must be true or false; got '${raw}'`);
 }
 function url(protocols: string[]) {
   return (raw: string, env: string): string | undefined => {
@@ -89,6 +109,8 @@ export const SETTINGS = [
   { key: 'journalMaxBytes', env: 'PIM_JOURNAL_MAX_BYTES', flag: '--journal-max-bytes', help: 'file storage: fold a tenant\'s journal into its snapshot past this size (e.g. 4MiB)', default: 4 * 1024 * 1024, parse: bytes },
   { key: 'crashAt', env: 'PIM_CRASH_AT', flag: '--crash-at', help: 'crash tests: SIGKILL the process at none, compaction-before-rename or compaction-before-journal-reset', default: 'none', parse: oneOf(['none', 'compaction-before-rename', 'compaction-before-journal-reset'] as const) },
   { key: 'logLevel', env: 'PIM_LOG_LEVEL', flag: '--log-level', help: `log level: ${LOG_LEVELS.join(', ')}`, default: 'info', parse: oneOf(LOG_LEVELS) },
+  { key: 'adminKey', env: 'PIM_ADMIN_KEY', flag: '--admin-key', help: 'admin key for the control plane (/_emulator); unset = open to every local caller', default: undefined, parse: secret },
+  { key: 'workshop', env: 'PIM_WORKSHOP', flag: '--workshop', help: 'workshop mode: generate an admin key (unless PIM_ADMIN_KEY is set) and print it in the banner', default: undefined, parse: bool, bare: 'true' },
 ] as const satisfies readonly Setting<keyof Config>[];
 
 export function defaultConfig(): Config {
@@ -110,7 +132,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const s = SETTINGS.find((x) => x.flag === flag);
     if (!s) throw new ConfigError(`unknown option '${arg}' (see pim-emulator --help)`);
-    const value = inline ?? argv[++i];
+    const next = argv[i + 1];
+    const bare = 'bare' in s && s.bare !== undefined && inline === undefined && (next === undefined || !BOOL_WORDS.includes(next.trim().toLowerCase()));
+    const value = bare ? (s as { bare: string }).bare : (inline ?? argv[++i]);
     if (value === undefined) throw new ConfigError(`${s.flag} (${s.env}) needs a value`);
     config[s.key] = s.parse(value, `${s.flag} (${s.env})`);
   }
@@ -118,14 +142,14 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
 }
 
 export function helpText(): string {
-  const rows = SETTINGS.map((s) => `  ${`${s.flag} <value>`.padEnd(22)} ${s.env.padEnd(16)} ${s.help} [default: ${s.default ?? 'unset'}]`);
+  const rows = SETTINGS.map((s) => `  ${`${s.flag}${'bare' in s ? '' : ' <value>'}`.padEnd(22)} ${s.env.padEnd(16)} ${s.help} [default: ${s.default ?? 'unset'}]`);
   return [
     'pim-emulator — a local Microsoft Entra PIM emulator (Microsoft Graph, sign-in, MFA, mail)',
     '',
     'Usage:',
     '  pim-emulator [options]      run the emulator',
     '  pim-emulator ca [options]   print the CA certificate (PEM) clients should trust',
-    '  pim-emulator walkthrough [--url URL] [--tenant T|new] [--yes]',
+    '  pim-emulator walkthrough [--url URL] [--tenant T|new] [--key K] [--yes]',
     '                              narrate the five PIM phases against a running emulator',
     '  pim-emulator --help | --version',
     '',

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { TenantData } from './directory/model.js';
 import fastifyJwt from '@fastify/jwt';
 import { PACKAGE_ROOT, type Config } from './config.js';
 import { Clock, REAL_TIME } from './clock.js';
@@ -13,6 +14,7 @@ import { loadSeedFile } from './store/seed.js';
 import type { State, Store } from './store/store.js';
 import { generateTlsMaterial, loadOrCreateTlsMaterial, type TlsMaterial } from './tls.js';
 import { TokenService, type JwtCodec } from './auth/tokens.js';
+import { TenantClocks } from './directory/tenant-clock.js';
 import { authPlugin } from './auth/routes.js';
 import { AuthFlows } from './auth/flows.js';
 import { graphPlugin, sendGraphError } from './graph/plugin.js';
@@ -29,6 +31,8 @@ import { mailPlugin } from './emulator/mail.js';
 import { portalPlugin } from './portal/plugin.js';
 import { Faults, defaultError } from './emulator/faults.js';
 import { RequestLog } from './emulator/request-log.js';
+import { ControlKeys, registerControlAccess } from './emulator/access.js';
+import { findTenant } from './directory/directory.js';
 import { AadError } from './auth/errors.js';
 import { GraphError } from './graph/errors.js';
 
@@ -102,26 +106,30 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     log: { warn: (obj, msg) => app.log.warn(obj, msg) },
   });
   let smtpPort: number | undefined;
+  const time = new TenantClocks(clock, store);
   const portalBase = () => config.publicUrl ?? ctx.urls.https ?? `https://localhost:${config.httpsPort}`;
 
   /** When retention last ran per tenant (emulated time). */
   const retentionRun = new Map<string, number>();
   const ctx: AppContext = {
+    keys: new ControlKeys(config, store),
     faults: new Faults(),
     requests: new RequestLog(),
     config,
     version: VERSION,
     store,
     clock,
-    tokens: new TokenService(store, clock, jwt),
+    time,
+    tokens: new TokenService(store, { nowMs: (tenantId) => time.nowMs(tenantId) }, jwt),
     authFlows: new AuthFlows(),
     tls,
     urls: {},
     async tick() {
-      const now = clock.nowMs();
       const roles = store.system().roleDefinitions;
       let queued = false;
       for (const t of store.tenants()) {
+        // Each tenant on its own clock: one team's jump makes nothing due in another's tenant.
+        const now = time.nowMs(t);
         // Retention: once an emulated hour per tenant (a scan), and only when something is old enough.
         const id = t.tenant.id;
         const last = retentionRun.get(id);
@@ -156,6 +164,28 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
         }
       },
     },
+    async resetTenant(tenantId) {
+      const t = store.tenant(tenantId);
+      if (!t) return false;
+      const creation = t.emulator?.creation ?? loadSeed().tenants.find((x) => x.tenant.id === tenantId);
+      if (!creation) return false;
+      const { name, domain } = t.tenant;
+      await store.update(tenantId, (data) => {
+        const kept = data.emulator;
+        const fresh = structuredClone(creation) as TenantData;
+        delete fresh.emulator;
+        // Property by property (collections inside pim one by one), so the store journals the change.
+        for (const k of Object.keys(data) as (keyof TenantData)[]) if (!(k in fresh)) delete data[k];
+        for (const k of Object.keys(fresh) as (keyof TenantData)[]) if (k !== 'pim') (data as unknown as Record<string, unknown>)[k] = fresh[k];
+        for (const k of Object.keys(fresh.pim) as (keyof TenantData['pim'])[]) (data.pim as unknown as Record<string, unknown>)[k] = fresh.pim[k];
+        // The key and the creation state stay; the clock goes back to the instance clock.
+        if (kept?.keyHash || kept?.creation) data.emulator = { keyHash: kept.keyHash, creation: kept.creation };
+      });
+      ctx.faults.clear(tenantId);
+      for (const m of inbox.list({ domain })) inbox.delete(m.id);
+      ctx.requests.clear(name);
+      return true;
+    },
     async reset() {
       await store.replace(loadSeed());
       inbox.clear();
@@ -184,11 +214,29 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
   });
 
+  /**
+   * The tenant a request is for, without verifying anything: the token's tid on Graph, the first path
+   * segment on sign-in, the {tenant} of a control-plane path. Only to pick a tenant's faults and to
+   * file the request log; nothing is authorised by it.
+   */
+  const tenantOfRequest = (request: FastifyRequest, path: string): TenantData | undefined => {
+    if (/^\/(v1\.0|beta)\//.test(path)) {
+      const m = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '');
+      const tid = m ? jwt.decode(m[1]!)?.tid : undefined;
+      return typeof tid === 'string' ? store.tenant(tid) : undefined;
+    }
+    const named = (request.params as Record<string, string> | undefined)?.tenant;
+    return named ? findTenant(store, named) : undefined;
+  };
+
+  // The control plane's keys and the cross-site rule come first of all (src/emulator/access.ts).
+  registerControlAccess(app, { keys: ctx.keys, store, config });
+
   // Faults apply before anything else (authentication included); the control plane is never faulted.
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0]!;
     if (path.startsWith('/_emulator')) return;
-    const fault = ctx.faults.match(request.method, path);
+    const fault = ctx.faults.match(request.method, path, ctx.faults.hasTenantFaults ? tenantOfRequest(request, path)?.tenant.id : undefined);
     if (!fault) return;
     if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
     if (fault.status === undefined && !fault.aad) return;
@@ -207,15 +255,17 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   });
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0]!;
-    if (path.startsWith('/_emulator/requests')) return;
+    // Reading the log is not logged (it would fill the log with itself).
+    if (path.startsWith('/_emulator/requests') || /^\/_emulator\/tenants\/[^/]+\/requests$/.test(path)) return;
     const caller = request.caller;
+    const tenant = caller?.tenant ?? tenantOfRequest(request, path);
     ctx.requests.add({
-      time: new Date(clock.nowMs()).toISOString(),
+      time: new Date(time.nowMs(tenant)).toISOString(),
       method: request.method,
       path: request.url,
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
-      tenant: caller?.tenant.tenant.name ?? null,
+      tenant: tenant?.tenant.name ?? null,
       caller: caller ? (caller.kind === 'user' ? caller.user!.userPrincipalName : `app:${caller.app!.appId}`) : null,
       requestId: request.id,
     });
@@ -230,7 +280,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   await app.register(graphPlugin, { ctx, version: 'v1.0', prefix: '/v1.0' });
   await app.register(graphPlugin, { ctx, version: 'beta', prefix: '/beta' });
   await app.register(controlPlanePlugin, { ctx, prefix: '/_emulator' });
-  await app.register(mailPlugin, { inbox });
+  await app.register(mailPlugin, { inbox, tenantDomain: (name) => findTenant(store, name)?.tenant.domain });
   await app.register(portalPlugin);
 
   app.setNotFoundHandler((request, reply) => {

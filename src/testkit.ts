@@ -90,7 +90,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<TestEmu
       const t = tenantOf(tenant ?? upn);
       const user = findUser(t, upn);
       if (!user) throw new Error(`no user ${upn} in ${t.tenant.name}`);
-      return currentCode(user.mfaSecret, clock.nowMs()).code;
+      return currentCode(user.mfaSecret, ctx.time.nowMs(t)).code;
     },
     clock: {
       now: () => clock.now(),

@@ -24,6 +24,11 @@ export interface WalkthroughOptions {
   color?: boolean;
   /** The personas' password (the seed's default). */
   password?: string;
+  /**
+   * A control-plane key (the tenant's or the admin key) for an emulator that requires one; with
+   * `tenant: 'new'` the new tenant's own key is used, returned when it is made.
+   */
+  key?: string;
 }
 
 export interface WalkthroughStep {
@@ -132,6 +137,8 @@ class Walk {
   phase = 0;
   tenant = '';
   domain = '';
+  /** The key sent to the control plane (Authorization: Bearer), when there is one. */
+  key: string | undefined;
   admin!: Persona;
   pimuser!: Persona;
 
@@ -139,6 +146,7 @@ class Walk {
     this.base = o.url.replace(/\/+$/, '');
     this.password = o.password ?? 'Passw0rd!';
     this.lines = !o.yes && o.input ? new Lines(o.input) : undefined;
+    this.key = o.key;
   }
 
   // ---- output ----
@@ -156,6 +164,7 @@ class Walk {
     if (!init.quiet) this.say(`    ${this.paint('cyan', `→ ${method} ${readable(path)}`)}`);
     const headers: Record<string, string> = {};
     if (init.token) headers.authorization = `Bearer ${init.token}`;
+    else if (this.key && path.startsWith('/_emulator/')) headers.authorization = `Bearer ${this.key}`;
     let body: string | undefined;
     if (init.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -267,7 +276,8 @@ class Walk {
   /** Long-polls the inbox for the mail that this request caused, to the Global Admin. */
   private async mailFor(requestId: string, about: string): Promise<void> {
     const query = new URLSearchParams({ to: this.admin.upn, text: requestId, wait: '10s' });
-    const res = await this.http('GET', `/_emulator/mail/latest?${query}`);
+    // The tenant's own inbox: nobody else's mail, and the tenant key is enough to read it.
+    const res = await this.http('GET', `/_emulator/tenants/${this.tenant}/mail/latest?${query}`);
     if (res.status !== 200) throw new Deviation(`the article says the Global Admin gets an email ${about}; none to ${this.admin.upn} mentioning request ${requestId} arrived within 10 s (${res.status} ${describe(res)})`);
     const to = (res.body.to as { address: string }[]).map((a) => a.address).join(', ');
     this.shown(res, `${this.paint('green', '✉')}  "${res.body.subject}" — from ${res.body.from?.address}, to ${to}`);
@@ -293,7 +303,7 @@ class Walk {
     this.say('');
     this.say(this.paint('green', `✓ All five phases behaved as the article says (${this.steps.length} steps, tenant ${this.tenant}).`));
     if (this.o.tenant === 'new') this.say(`  The tenant ${this.tenant} stays for you to look around; DELETE ${this.base}/_emulator/tenants/${this.tenant} removes it.`);
-    this.say(`  The audit trail: GET /v1.0/auditLogs/directoryAudits as ${this.admin.upn}, or ${this.base}/_emulator/audit?tenant=${this.tenant}`);
+    this.say(`  The audit trail: GET /v1.0/auditLogs/directoryAudits as ${this.admin.upn}, or ${this.base}/_emulator/tenants/${this.tenant}/audit`);
     return { ok: true, steps: this.steps, tenant: this.tenant };
   }
 
@@ -305,21 +315,31 @@ class Walk {
       await this.step(`A fresh tenant for this walk: ${name}, a copy of contoso.`, async () => {
         const res = await this.http('POST', '/_emulator/tenants', { json: { name, from: 'contoso' } });
         this.expectStatus(res, 201, `creating tenant ${name}`);
-        this.shown(res, `tenant ${res.body.name} (${res.body.domain}, ${res.body.id}) with ${res.body.users.length} users`);
+        this.shown(res, `tenant ${res.body.name} (${res.body.domain}, ${res.body.id}) with ${res.body.users.length} users; its key is used for its control plane`);
+        // The new tenant's own key: it reaches this tenant's clock, codes and mail, and nothing else.
+        if (typeof res.body.key === 'string') this.key = res.body.key;
       });
       key = name;
     }
     const list = await this.http('GET', '/_emulator/tenants', { quiet: true });
     this.expectStatus(list, 200, 'listing tenants');
     const k = key.toLowerCase();
-    const t = (list.body as { id: string; name: string; domain: string; users: { id: string; userPrincipalName: string; displayName: string }[] }[])
-      .find((x) => x.name === k || x.domain === k || x.id === k);
+    type Listed = { id: string; name: string; domain: string; users?: { id: string; userPrincipalName: string; displayName: string }[] };
+    let t = (list.body as Listed[]).find((x) => x.name === k || x.domain === k || x.id === k);
     if (!t) throw new Deviation(`no tenant '${key}' in the emulator (it has ${list.body.map((x: { name: string }) => x.name).join(', ')}); use --tenant new for a fresh copy of contoso`);
+    if (!t.users) {
+      // The emulator requires keys and the list shows personas only where the key reaches.
+      const one = await this.http('GET', `/_emulator/tenants/${t.name}`, { quiet: true });
+      if (one.status === 401 || one.status === 403) throw new Deviation(`this emulator requires a key for tenant ${t.name} (${describe(one)}); pass --key with ${t.name}'s tenant key or the admin key, or use --tenant new`);
+      this.expectStatus(one, 200, `reading tenant ${t.name}`);
+      t = one.body as Listed;
+    }
+    const users = t.users!;
     this.tenant = t.name;
     this.domain = t.domain;
     const persona = (local: string, role: string): Persona => {
-      const u = t.users.find((x) => x.userPrincipalName.toLowerCase() === `${local}@${t.domain}`);
-      if (!u) throw new Deviation(`tenant ${t.name} has no ${local}@${t.domain} (${role}); the walkthrough follows the seed's personas — use --tenant new`);
+      const u = users.find((x) => x.userPrincipalName.toLowerCase() === `${local}@${t!.domain}`);
+      if (!u) throw new Deviation(`tenant ${t!.name} has no ${local}@${t.domain} (${role}); the walkthrough follows the seed's personas — use --tenant new`);
       return { id: u.id, upn: u.userPrincipalName, displayName: u.displayName };
     };
     this.admin = persona('admin', 'the Global Admin');
@@ -345,7 +365,7 @@ class Walk {
         if (res.status === 400 && res.body?.error?.code === 'ActiveDurationTooShort') {
           // PIM refuses a deactivation in an activation's first five minutes; let them pass.
           this.shown(res, 'ActiveDurationTooShort: PIM keeps an activation at least 5 minutes; moving the clock 5 minutes on');
-          this.expectStatus(await this.http('POST', '/_emulator/clock', { json: { advance: 'PT5M' } }), 200, 'moving the clock');
+          this.expectStatus(await this.http('POST', `/_emulator/tenants/${this.tenant}/clock`, { json: { advance: 'PT5M' } }), 200, 'moving the tenant clock');
           res = await deactivate();
         }
         this.expectStatus(res, 201, 'deactivating the test user\'s Security Reader activation');
@@ -469,9 +489,9 @@ class Walk {
       const { active } = await this.roles(token);
       if (!active.some((i) => i.roleDefinitionId === SECURITY_READER && i.assignmentType === 'Activated')) throw new Deviation('Security Reader should be active (assignmentType Activated)');
     });
-    await this.step('Eight hours pass (the emulator clock jumps).', async () => {
-      const res = await this.http('POST', '/_emulator/clock', { json: { advance: 'PT8H' } });
-      this.expectStatus(res, 200, 'moving the clock');
+    await this.step(`Eight hours pass (${this.tenant}'s clock jumps; no other tenant's time moves).`, async () => {
+      const res = await this.http('POST', `/_emulator/tenants/${this.tenant}/clock`, { json: { advance: 'PT8H' } });
+      this.expectStatus(res, 200, 'moving the tenant clock');
       this.shown(res, `now ${res.body.now}`);
     });
     await this.step('The activation has ended on its own; the eligibility remains.', async () => {
@@ -533,7 +553,7 @@ function claimsOf(token: string): Record<string, unknown> {
   }
 }
 
-export const WALKTHROUGH_HELP = `Usage: pim-emulator walkthrough [--url URL] [--tenant T] [--yes]
+export const WALKTHROUGH_HELP = `Usage: pim-emulator walkthrough [--url URL] [--tenant T|new] [--key K] [--yes]
 
 Walks the five phases of just-in-time Security Reader access (configure the role, assign it,
 activate it, watch it expire, remove it) against a running emulator, printing each step, the
@@ -541,8 +561,10 @@ Graph request and the key part of the answer. Exits 1 at the first step that doe
 as the article says.
 
   --url URL      the emulator's HTTP address (default ${DEFAULT_URL})
-  --tenant T     tenant name, domain or id (default contoso); "new" clones contoso into a fresh
-                 walkthrough-<random> tenant first
+  --tenant T     tenant name, domain or id, or "new" (the default): a fresh walkthrough-<random>
+                 copy of contoso, so a walk during a workshop touches no team's tenant or clock
+  --key K        the tenant's key or the admin key, when the emulator requires keys (a new
+                 tenant's own key is used without it)
   --password P   the personas' password (default Passw0rd!)
   --yes, -y      do not pause between phases (it never pauses when stdin is not a terminal)
 `;
@@ -552,7 +574,7 @@ export async function walkthroughCommand(
   argv: string[],
   io: { out: (line: string) => void; err: (line: string) => void; stdin: NodeJS.ReadableStream & { isTTY?: boolean }; color: boolean },
 ): Promise<number> {
-  const opts = { url: DEFAULT_URL, tenant: 'contoso', yes: false, password: undefined as string | undefined };
+  const opts = { url: DEFAULT_URL, tenant: 'new', yes: false, password: undefined as string | undefined, key: undefined as string | undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -569,6 +591,7 @@ export async function walkthroughCommand(
       else if (flag === '--url') opts.url = value();
       else if (flag === '--tenant') opts.tenant = value();
       else if (flag === '--password') opts.password = value();
+      else if (flag === '--key') opts.key = value();
       else throw new UsageError(`unknown option '${arg}'`);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
@@ -587,6 +610,7 @@ export async function walkthroughCommand(
     url: opts.url, tenant: opts.tenant, yes: !interactive, out: io.out, color: io.color,
     ...(interactive ? { input: io.stdin } : {}),
     ...(opts.password ? { password: opts.password } : {}),
+    ...(opts.key ? { key: opts.key } : {}),
   });
   return result.ok ? 0 : 1;
 }

@@ -104,7 +104,7 @@ export async function authPlugin(app: FastifyInstance, opts: { ctx: AppContext }
       if (!grant) throw aad.unsupportedGrantType(grantType, SUPPORTED_GRANTS);
       const response = await grant({
         form, tenant, tenantKey: key, issuerBase: baseUrl(request), clientSecret: form.client_secret ?? basicSecret(request),
-        store: ctx.store, clock: ctx.clock, tokens: ctx.tokens, flows: ctx.authFlows,
+        store: ctx.store, clock: ctx.clock, time: ctx.time, tokens: ctx.tokens, flows: ctx.authFlows,
       });
       return reply.header('cache-control', 'no-store, no-cache').header('pragma', 'no-cache').send(response);
     } catch (e) {

@@ -199,7 +199,7 @@ export async function signInPlugin(app: FastifyInstance, opts: { ctx: AppContext
       if (required) return showMfa(reply, flow, tenant, user, { message: 'This sign-in requires multi-factor authentication. Enter the code from your authenticator app.', code: 50076 });
       return finish(reply, flow, tenant, user, ['pwd'], []);
     }
-    if (!verifyCode(user.mfaSecret, form.otc ?? '', ctx.clock.nowMs())) {
+    if (!verifyCode(user.mfaSecret, form.otc ?? '', ctx.time.nowMs(tenant))) {
       return showMfa(reply, flow, tenant, user, { message: "You didn't enter the expected verification code. Please try again." });
     }
     return finish(reply, flow, tenant, user, ['pwd', 'mfa'], flow.kind === 'authorize' ? flow.req.acrs : flow.acrs);

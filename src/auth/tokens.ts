@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { ApplicationRecord, TenantData, UserRecord } from '../directory/model.js';
 import { ROLE } from '../directory/directory.js';
 import { activeRoleTemplateIds } from '../pim/schedules.js';
-import type { Clock } from '../clock.js';
 import type { SigningKey, Store } from '../store/store.js';
 import { newGuid } from '../ids.js';
 import { publicKeyPem, signingKey } from './keys.js';
@@ -45,20 +44,25 @@ export interface TokenResponse {
 
 export type Claims = Record<string, unknown> & { tid: string; oid: string; idtyp: 'user' | 'app' };
 
+/** Each tenant's time (directory/tenant-clock.ts); a bare Clock also fits, for one shared time. */
+export interface TenantTime {
+  nowMs(tenantId?: string): number;
+}
+
 export const issuerOf = (base: string, tenantId: string): string => `${base}/${tenantId}/v2.0`;
 
 /** Issues and verifies the tokens of every grant, with times from the emulator clock. */
 export class TokenService {
   constructor(
     private readonly store: Store,
-    private readonly clock: Clock,
+    private readonly clock: TenantTime,
     private readonly jwt: JwtCodec,
   ) {}
 
   async userTokens(r: UserTokenRequest): Promise<TokenResponse> {
     const { tenant, user, client } = r;
     const key = await signingKey(this.store, tenant.tenant.id);
-    const iat = Math.floor(this.clock.nowMs() / 1000);
+    const iat = Math.floor(this.clock.nowMs(tenant.tenant.id) / 1000);
     const iss = issuerOf(r.issuerBase, tenant.tenant.id);
     const access = this.jwt.sign(
       {
@@ -139,7 +143,7 @@ export class TokenService {
 
   async appToken(tenant: TenantData, app: ApplicationRecord, roles: string[], resource: string, scopeEcho: string, issuerBase: string): Promise<TokenResponse> {
     const key = await signingKey(this.store, tenant.tenant.id);
-    const iat = Math.floor(this.clock.nowMs() / 1000);
+    const iat = Math.floor(this.clock.nowMs(tenant.tenant.id) / 1000);
     const access = this.jwt.sign(
       {
         aud: resource,
@@ -188,7 +192,7 @@ export class TokenService {
     const key = this.store.system().signingKeys[tid];
     if (!key || !this.store.tenant(tid)) throw new TokenInvalid('signature');
     try {
-      return this.jwt.verify(token, publicKeyPem(key), this.clock.nowMs()) as Claims;
+      return this.jwt.verify(token, publicKeyPem(key), this.clock.nowMs(tid)) as Claims;
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
       if (code.includes('EXPIRED')) throw new TokenInvalid('expired');
@@ -198,7 +202,7 @@ export class TokenService {
   }
 
   private wids(t: TenantData, userId: string): string[] {
-    return [...activeRoleTemplateIds(t, userId, this.clock.nowMs()), ROLE.user];
+    return [...activeRoleTemplateIds(t, userId, this.clock.nowMs(t.tenant.id)), ROLE.user];
   }
 }
 

@@ -134,6 +134,18 @@ export interface TenantData {
   pim: PimData;
   /** Mail waiting for SMTP, written in the same update as the change that caused it. */
   outbox: OutboxMessage[];
+  /** The emulator's own bookkeeping for this tenant; never in a seed document or a Graph response. */
+  emulator?: TenantEmulatorState;
+}
+
+/** What the control plane keeps per tenant (src/emulator/access.ts, src/emulator/tenant-scope.ts). */
+export interface TenantEmulatorState {
+  /** The tenant's clock: milliseconds added to the instance clock (POST /_emulator/tenants/{t}/clock). */
+  clockOffsetMs?: number;
+  /** SHA-256 (hex) of the tenant key handed out once when the tenant was made; the key itself is never stored. */
+  keyHash?: string;
+  /** The tenant as it was made (a clone), for POST /_emulator/tenants/{t}/reset; seed tenants go back to the seed. */
+  creation?: Omit<TenantData, 'emulator'>;
 }
 
 export const PIM_LICENSES = ['AAD_PREMIUM_P2', 'IDENTITY_GOVERNANCE'] as const;

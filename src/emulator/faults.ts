@@ -34,6 +34,8 @@ export interface Fault extends FaultSpec {
   hits: number;
   /** Remaining applications when `times` was given. */
   remaining: number | null;
+  /** Set for a tenant's fault (POST /_emulator/tenants/{t}/faults): it hits only that tenant's requests. */
+  tenantId?: string;
 }
 
 export class FaultError extends Error {}
@@ -60,35 +62,47 @@ export class Faults {
 
   constructor(private readonly random: () => number = Math.random) {}
 
-  add(spec: FaultSpec): Fault {
+  /** Whether any tenant-scoped fault exists (the caller then works out each request's tenant). */
+  get hasTenantFaults(): boolean {
+    return this.faults.some((f) => f.tenantId !== undefined);
+  }
+
+  add(spec: FaultSpec, tenantId?: string): Fault {
     if (typeof spec.path !== 'string' || !spec.path.startsWith('/')) throw new FaultError("path must start with '/', e.g. '/v1.0/roleManagement/**'");
     if (spec.status === undefined && spec.latencyMs === undefined && spec.aad === undefined) throw new FaultError('give status, aad or latencyMs');
     if (spec.status !== undefined && (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599)) throw new FaultError('status must be an HTTP error status from 400 to 599');
     if (spec.times !== undefined && (!Number.isInteger(spec.times) || spec.times < 1)) throw new FaultError('times must be a whole number of at least 1');
     if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) throw new FaultError('probability must be between 0 and 1');
     if (spec.latencyMs !== undefined && !(spec.latencyMs >= 0 && spec.latencyMs <= 60_000)) throw new FaultError('latencyMs must be from 0 to 60000');
-    const fault = { ...spec, id: newGuid(), method: (spec.method ?? '*').toUpperCase(), hits: 0, remaining: spec.times ?? null, re: toRegExp(spec.path) };
+    const fault = { ...spec, id: newGuid(), method: (spec.method ?? '*').toUpperCase(), hits: 0, remaining: spec.times ?? null, re: toRegExp(spec.path), ...(tenantId ? { tenantId } : {}) };
     this.faults.push(fault);
     return this.view(fault);
   }
 
-  list(): Fault[] {
-    return this.faults.map((f) => this.view(f));
+  /** Every fault, or only one tenant's. */
+  list(tenantId?: string): Fault[] {
+    return this.faults.filter((f) => tenantId === undefined || f.tenantId === tenantId).map((f) => this.view(f));
   }
 
-  remove(id: string): boolean {
+  /** Removes a fault (only if it is that tenant's, when a tenant is given). */
+  remove(id: string, tenantId?: string): boolean {
     const before = this.faults.length;
-    this.faults = this.faults.filter((f) => f.id !== id);
+    this.faults = this.faults.filter((f) => f.id !== id || (tenantId !== undefined && f.tenantId !== tenantId));
     return this.faults.length < before;
   }
 
-  clear(): void {
-    this.faults = [];
+  /** Removes every fault, or only one tenant's. */
+  clear(tenantId?: string): void {
+    this.faults = tenantId === undefined ? [] : this.faults.filter((f) => f.tenantId !== tenantId);
   }
 
-  /** The fault to apply to this request, if any (counts it as applied). */
-  match(method: string, path: string): Fault | undefined {
+  /**
+   * The fault to apply to this request, if any (counts it as applied): an instance-wide fault
+   * applies to every request, a tenant's only to requests of that tenant.
+   */
+  match(method: string, path: string, tenantId?: string): Fault | undefined {
     for (const f of this.faults) {
+      if (f.tenantId !== undefined && f.tenantId !== tenantId) continue;
       if (f.method !== '*' && f.method !== method.toUpperCase()) continue;
       if (!f.re.test(path)) continue;
       if (f.probability !== undefined && this.random() >= f.probability) continue;

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import addressparser from 'nodemailer/lib/addressparser';
-import { headerList, type Inbox, type InboxFilter } from '../mail/inbox.js';
+import { headerList, matchesFilter, type Inbox, type InboxFilter } from '../mail/inbox.js';
 import type { InboxMessage } from '../mail/types.js';
-import { ControlError } from './routes.js';
+import { ControlError } from './errors.js';
 
 /**
  * The captured inbox over HTTP, two ways:
@@ -12,10 +12,25 @@ import { ControlError } from './routes.js';
  */
 export interface MailPluginOptions {
   inbox: Inbox;
+  /**
+   * The mail domain of a tenant named in the path (/_emulator/tenants/{tenant}/mail…), or undefined
+   * when there is no such tenant. Without it only the instance-wide inbox is served.
+   */
+  tenantDomain?: (tenant: string) => string | undefined;
 }
 
 export async function mailPlugin(app: FastifyInstance, opts: MailPluginOptions): Promise<void> {
-  await app.register(controlPlaneMail, opts);
+  await app.register(async (scope) => controlPlaneMail(scope, opts.inbox, '/_emulator/mail', () => ({})));
+  const tenantDomain = opts.tenantDomain;
+  if (tenantDomain) {
+    // A tenant's inbox: the mail to its addresses only. Listing, waiting and deleting never reach another tenant's mail.
+    await app.register(async (scope) => controlPlaneMail(scope, opts.inbox, '/_emulator/tenants/:tenant/mail', (request) => {
+      const name = (request.params as { tenant: string }).tenant;
+      const domain = tenantDomain(name);
+      if (!domain) throw new ControlError(404, 'TenantNotFound', `No tenant '${decodeURIComponent(name)}'.`);
+      return { domain };
+    }));
+  }
   await app.register(mailpitApi, opts);
 }
 
@@ -31,7 +46,8 @@ const LATEST_PARAMS = [...FILTER_PARAMS, 'wait'] as const;
 
 type Query = Partial<Record<string, string>>;
 
-async function controlPlaneMail(app: FastifyInstance, { inbox }: MailPluginOptions): Promise<void> {
+/** The routes of one inbox view at `base`: every filter is narrowed by `scope` (a tenant's domain, or nothing). */
+function controlPlaneMail(app: FastifyInstance, inbox: Inbox, base: string, scope: (request: FastifyRequest) => InboxFilter): void {
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof ControlError) return sendControl(reply, error.status, error.code, error.message);
     if (error.statusCode && error.statusCode < 500) return sendControl(reply, error.statusCode, 'InvalidRequest', error.message);
@@ -39,9 +55,9 @@ async function controlPlaneMail(app: FastifyInstance, { inbox }: MailPluginOptio
     return sendControl(reply, 500, 'InternalError', error.message);
   });
 
-  app.get('/_emulator/mail', async (request, reply) => {
+  app.get(base, async (request, reply) => {
     const q = queryOf(request, LIST_PARAMS);
-    const filter = filterOf(q);
+    const filter = { ...filterOf(q), ...scope(request) };
     const limit = intParam(q, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
     const start = intParam(q, 'start', 0, 0, Number.MAX_SAFE_INTEGER);
     const wait = waitParam(q);
@@ -51,30 +67,34 @@ async function controlPlaneMail(app: FastifyInstance, { inbox }: MailPluginOptio
     return { total: matches.length, count: page.length, start, messages: page.map(summary) };
   });
 
-  app.get('/_emulator/mail/latest', async (request, reply) => {
+  app.get(`${base}/latest`, async (request, reply) => {
     const q = queryOf(request, LATEST_PARAMS);
-    const filter = filterOf(q);
+    const filter = { ...filterOf(q), ...scope(request) };
     const wait = waitParam(q);
     const message = await inbox.waitFor(filter, wait, abortSignalOf(reply));
     if (!message) throw wait > 0 ? waitTimeout(filter, q.wait!) : new ControlError(404, 'MessageNotFound', `No mail ${describeFilter(filter)} has been captured.`);
     return fullMessage(message);
   });
 
-  app.get<{ Params: { id: string } }>('/_emulator/mail/:id', async (request) => fullMessage(find(inbox, request)));
+  app.get<{ Params: { id: string } }>(`${base}/:id`, async (request) => fullMessage(find(inbox, request, scope(request))));
 
-  app.get<{ Params: { id: string } }>('/_emulator/mail/:id/raw', async (request, reply) => {
-    return reply.type('text/plain; charset=utf-8').send(find(inbox, request).raw);
+  app.get<{ Params: { id: string } }>(`${base}/:id/raw`, async (request, reply) => {
+    return reply.type('text/plain; charset=utf-8').send(find(inbox, request, scope(request)).raw);
   });
 
-  app.delete<{ Params: { id: string } }>('/_emulator/mail/:id', async (request, reply) => {
+  app.delete<{ Params: { id: string } }>(`${base}/:id`, async (request, reply) => {
     queryOf(request, []);
-    if (!inbox.delete(request.params.id)) throw notFound(request.params.id);
+    const within = scope(request);
+    const m = inbox.get(request.params.id);
+    if (!m || request.params.id === 'latest' || !matchesFilter(m, within) || !inbox.delete(m.id)) throw notFound(request.params.id);
     return reply.status(204).send();
   });
 
-  app.delete('/_emulator/mail', async (request, reply) => {
+  app.delete(base, async (request, reply) => {
     queryOf(request, []);
-    inbox.clear();
+    const within = scope(request);
+    if (within.domain) for (const m of inbox.list(within)) inbox.delete(m.id);
+    else inbox.clear();
     return reply.status(204).send();
   });
 }
@@ -84,10 +104,12 @@ function sendControl(reply: FastifyReply, status: number, code: string, message:
 }
 
 /** A message by id; `latest` (e.g. /_emulator/mail/latest/raw) takes the filter parameters. */
-function find(inbox: Inbox, request: FastifyRequest<{ Params: { id: string } }>): InboxMessage {
+function find(inbox: Inbox, request: FastifyRequest<{ Params: { id: string } }>, within: InboxFilter): InboxMessage {
   const { id } = request.params;
-  const filter = filterOf(queryOf(request, id === 'latest' ? FILTER_PARAMS : []));
-  const message = inbox.get(id, filter);
+  const filter = { ...filterOf(queryOf(request, id === 'latest' ? FILTER_PARAMS : [])), ...within };
+  const found = inbox.get(id, filter);
+  // Another tenant's message is "not found", never shown.
+  const message = found && matchesFilter(found, within) ? found : undefined;
   if (!message) throw id === 'latest' ? new ControlError(404, 'MessageNotFound', `No mail ${describeFilter(filter)} has been captured.`) : notFound(id);
   return message;
 }

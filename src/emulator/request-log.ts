@@ -34,7 +34,8 @@ export class RequestLog {
     return out;
   }
 
-  clear(): void {
-    this.entries = [];
+  /** Forgets every entry, or only one tenant's (by name). */
+  clear(tenant?: string): void {
+    this.entries = tenant === undefined ? [] : this.entries.filter((e) => e.tenant !== tenant);
   }
 }

@@ -4,27 +4,22 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PACKAGE_ROOT } from '../config.js';
 import { findTenant, findUser, tenantOfUpn } from '../directory/directory.js';
-import { DEFAULT_DELEGATED, findClient, WELL_KNOWN_PUBLIC_CLIENTS, APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS, GRAPH_RESOURCE } from '../auth/clients.js';
+import { findClient } from '../auth/clients.js';
 import { currentCode, otpauthUri, TOTP_DIGITS, TOTP_PERIOD } from '../auth/mfa.js';
-import { DurationError, isoInstant, parseDateTimeOffset, parseDuration } from '../iso8601.js';
-import { auditsNewestFirst } from '../pim/audit.js';
-import type { AuditRecord } from '../pim/model.js';
+import { isoInstant } from '../iso8601.js';
 import { parseSeed, SeedError } from '../store/seed.js';
 import { baseUrl } from '../web.js';
-import { FaultError, type FaultSpec } from './faults.js';
-import { tenantRoutes, tenantSummary } from './tenants.js';
+import type { FaultSpec } from './faults.js';
+import { ControlError } from './errors.js';
+import { addFault, exportTenant, FAULT_SCHEMA, mintSchema, mintToken, parseClockMove, requestLogFilter, searchAudits, type MintBody } from './operations.js';
+import { tenantHeadline, tenantRoutes, tenantSummary } from './tenants.js';
+import { tenantScopeRoutes } from './tenant-scope.js';
 
 /**
  * The control plane under /_emulator: what Graph lacks for testing (health, reset, clock, seed,
  * tokens, MFA codes, the CA). Errors here are {"error":{"code","message"}}, kept apart from Graph's.
+ * Each tenant's own forms are in tenant-scope.ts; who may call what is decided in access.ts.
  */
-export class ControlError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-
-const AZURE_CLI = Object.keys(WELL_KNOWN_PUBLIC_CLIENTS)[0]!;
 
 export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
@@ -54,6 +49,19 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
     });
   });
 
+  // What the caller's key reaches, for the portal (which views to offer) and for people checking a key.
+  app.get('/access', async (request) => {
+    const scope = request.controlScope ?? { kind: 'none' };
+    return {
+      keysRequired: ctx.keys.enforced,
+      scope: scope.kind,
+      ...(scope.kind === 'tenant' ? { tenant: scope.tenant.tenant.name } : {}),
+      usage: ctx.keys.enforced
+        ? "The admin key reaches everything; a tenant key reaches /_emulator/tenants/{its tenant}/… only. Send it as 'Authorization: Bearer <key>'."
+        : 'No admin key is set: the control plane is open to local callers (state-changing requests from other web sites are still refused).',
+    };
+  });
+
   app.post('/reset', async () => {
     await ctx.reset();
     return { status: 'reset', now: isoInstant(ctx.clock.nowMs()), tenants: ctx.store.tenants().map((t) => t.tenant.name) };
@@ -72,22 +80,8 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
       },
     },
   }, async (request) => {
-    const { advance, set, freeze } = request.body;
-    let advanceMs = 0;
-    let setMs: number | undefined;
-    if (advance !== undefined) {
-      try {
-        const negative = advance.startsWith('-');
-        advanceMs = parseDuration(negative ? advance.slice(1) : advance) * (negative ? -1 : 1);
-      } catch (e) {
-        if (e instanceof DurationError) throw new ControlError(400, 'InvalidClockRequest', `advance: ${e.message} (prefix - to go back)`);
-        throw e;
-      }
-    }
-    if (set !== undefined) {
-      setMs = parseDateTimeOffset(set);
-      if (setMs === undefined) throw new ControlError(400, 'InvalidClockRequest', `set: '${set}' is not a date-time with an offset, such as 2026-12-01T09:00:00Z`);
-    }
+    const { freeze } = request.body;
+    const { advanceMs, setMs } = parseClockMove(request.body);
     if (freeze !== undefined) ctx.clock.freeze(freeze);
     if (setMs !== undefined) ctx.clock.set(setMs);
     if (advanceMs) ctx.clock.advance(advanceMs);
@@ -103,7 +97,7 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
   // ---- seed ----
   app.get('/seed', async () => {
     const sys = ctx.store.system();
-    return { version: 1, roleDefinitions: sys.roleDefinitions, tenants: ctx.store.tenants() };
+    return { version: 1, roleDefinitions: sys.roleDefinitions, tenants: ctx.store.tenants().map(exportTenant) };
   });
   app.post('/seed', async (request) => {
     let state;
@@ -118,15 +112,20 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
   });
 
   // ---- tenants and personas ----
-  app.get('/tenants', async () => ctx.store.tenants().map(tenantSummary));
+  // Everyone may list the tenants (the portal's sign-in page does); with keys in force, the personas
+  // and apps only of the tenants the caller's key reaches.
+  app.get('/tenants', async (request) => ctx.store.tenants().map((t) =>
+    ctx.keys.reaches(request.controlScope ?? { kind: 'none' }, t) ? tenantSummary(t) : tenantHeadline(t)));
   tenantRoutes(app, ctx);
+  tenantScopeRoutes(app, ctx);
 
   app.get<{ Params: { tenant: string; upn: string } }>('/tenants/:tenant/users/:upn/mfa-code', async (request) => {
     const t = findTenant(ctx.store, request.params.tenant);
     if (!t) throw new ControlError(404, 'TenantNotFound', `No tenant '${request.params.tenant}'. Known: ${ctx.store.tenants().map((x) => x.tenant.name).join(', ')}.`);
     const u = findUser(t, request.params.upn);
     if (!u) throw new ControlError(404, 'UserNotFound', `No user '${request.params.upn}' in ${t.tenant.name}.`);
-    const { code, validForSeconds } = currentCode(u.mfaSecret, ctx.clock.nowMs());
+    // The code the user's authenticator shows on the tenant's clock (what sign-in checks against).
+    const { code, validForSeconds } = currentCode(u.mfaSecret, ctx.time.nowMs(t));
     return {
       code,
       userPrincipalName: u.userPrincipalName,
@@ -151,94 +150,25 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
       if (!t) throw new ControlError(404, 'TenantNotFound', `No tenant '${tenant}'. Known: ${tenants.map((x) => x.tenant.name).join(', ')}.`);
       tenants = [t];
     }
-    const needle = search?.toLowerCase() ?? '';
-    const text = (a: AuditRecord) => [a.activityDisplayName, ...a.additionalDetails.map((d) => d.value), ...a.targetResources.map((r) => r.displayName ?? '')];
-    const value = auditsNewestFirst(tenants.flatMap((t) => t.pim.audits)).filter((a) => !needle || text(a).some((s) => s.toLowerCase().includes(needle)));
-    return { value };
+    return { value: searchAudits(tenants, search) };
   });
 
   // ---- tokens without a sign-in ----
-  interface MintBody {
-    tenant: string;
-    user?: string;
-    clientId?: string;
-    scopes?: string[] | string;
-    roles?: string[];
-    mfa?: boolean;
-    acrs?: string[];
-  }
-  app.post<{ Body: MintBody }>('/tokens', {
-    schema: {
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['tenant'],
-        properties: {
-          tenant: { type: 'string' },
-          user: { type: 'string' },
-          clientId: { type: 'string' },
-          scopes: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
-          roles: { type: 'array', items: { type: 'string' } },
-          mfa: { type: 'boolean' },
-          acrs: { type: 'array', items: { type: 'string' } },
-        },
-      },
-    },
+  app.post<{ Body: MintBody & { tenant: string } }>('/tokens', {
+    schema: { body: mintSchema(true) },
   }, async (request) => {
     const b = request.body;
     const t = findTenant(ctx.store, b.tenant);
     if (!t) throw new ControlError(404, 'TenantNotFound', `No tenant '${b.tenant}'.`);
-    const issuerBase = baseUrl(request);
-    if (b.user) {
-      const u = findUser(t, b.user);
-      if (!u) throw new ControlError(404, 'UserNotFound', `No user '${b.user}' in ${t.tenant.name}.`);
-      const client = findClient(t, b.clientId ?? AZURE_CLI);
-      if (!client) throw new ControlError(400, 'UnknownClient', `No application '${b.clientId}' in ${t.tenant.name}.`);
-      const scopes = b.scopes === undefined ? DEFAULT_DELEGATED : Array.isArray(b.scopes) ? b.scopes : b.scopes.split(/\s+/).filter(Boolean);
-      const unknown = scopes.filter((s) => !(DELEGATED_PERMISSIONS as readonly string[]).includes(s));
-      if (unknown.length) throw new ControlError(400, 'UnknownScope', `Unknown delegated permission(s): ${unknown.join(', ')}. Known: ${DELEGATED_PERMISSIONS.join(', ')}.`);
-      return ctx.tokens.userTokens({
-        tenant: t, user: u, client, scopes, resource: GRAPH_RESOURCE, scopeEcho: scopes.map((s) => `${GRAPH_RESOURCE}/${s}`).join(' '),
-        amr: b.mfa ? ['pwd', 'mfa'] : ['pwd'], acrs: b.acrs ?? [], issuerBase,
-      });
-    }
-    if (!b.clientId) throw new ControlError(400, 'InvalidRequest', 'Give "user" (a UPN or id) for a delegated token, or "clientId" of a confidential app for an app-only token.');
-    const app_ = t.applications.find((a) => a.appId === b.clientId!.toLowerCase());
-    if (!app_ || app_.publicClient) throw new ControlError(400, 'UnknownClient', `No confidential application '${b.clientId}' in ${t.tenant.name}.`);
-    const roles = b.roles ?? app_.applicationPermissions;
-    const unknown = roles.filter((r) => !(APPLICATION_PERMISSIONS as readonly string[]).includes(r));
-    if (unknown.length) throw new ControlError(400, 'UnknownRole', `Unknown application permission(s): ${unknown.join(', ')}. Known: ${APPLICATION_PERMISSIONS.join(', ')}.`);
-    return ctx.tokens.appToken(t, app_, roles, GRAPH_RESOURCE, `${GRAPH_RESOURCE}/.default`, issuerBase);
+    return mintToken(ctx, t, b, baseUrl(request));
   });
 
   // ---- fault injection ----
   app.get('/faults', async () => ({ value: ctx.faults.list() }));
   app.post<{ Body: FaultSpec }>('/faults', {
-    schema: {
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['path'],
-        properties: {
-          method: { type: 'string' },
-          path: { type: 'string' },
-          status: { type: 'integer' },
-          retryAfter: { type: 'integer', minimum: 0 },
-          error: { type: 'object', additionalProperties: false, properties: { code: { type: 'string' }, message: { type: 'string' } } },
-          aad: { type: 'object', additionalProperties: false, required: ['error', 'aadsts'], properties: { error: { type: 'string' }, aadsts: { type: 'integer' }, description: { type: 'string' } } },
-          latencyMs: { type: 'number' },
-          times: { type: 'integer' },
-          probability: { type: 'number' },
-        },
-      },
-    },
+    schema: { body: FAULT_SCHEMA },
   }, async (request, reply) => {
-    try {
-      return reply.status(201).send(ctx.faults.add(request.body));
-    } catch (e) {
-      if (e instanceof FaultError) throw new ControlError(400, 'InvalidFault', e.message);
-      throw e;
-    }
+    return reply.status(201).send(addFault(ctx, request.body));
   });
   app.delete('/faults', async (_request, reply) => {
     ctx.faults.clear();
@@ -251,13 +181,7 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
 
   // ---- request log ----
   app.get<{ Querystring: { method?: string; path?: string; status?: string; tenant?: string; caller?: string; limit?: string } }>('/requests', async (request) => {
-    const q = request.query;
-    const status = q.status === undefined ? undefined : Number(q.status);
-    const limit = q.limit === undefined ? 100 : Number(q.limit);
-    if ((status !== undefined && !Number.isInteger(status)) || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw new ControlError(400, 'InvalidRequest', 'status must be a whole number; limit from 1 to 1000');
-    }
-    return { value: ctx.requests.list({ method: q.method, path: q.path, status, tenant: q.tenant, caller: q.caller, limit }) };
+    return { value: ctx.requests.list(requestLogFilter(request.query, request.query.tenant)) };
   });
   app.delete('/requests', async (_request, reply) => {
     ctx.requests.clear();
@@ -324,3 +248,4 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
 function sendControl(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.status(status).send({ error: { code, message } });
 }
+

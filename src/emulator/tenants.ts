@@ -6,7 +6,8 @@ import { WELL_KNOWN_PUBLIC_CLIENTS } from '../auth/clients.js';
 import { defaultPolicy } from '../pim/policy-defaults.js';
 import { isGuid, newGuid, roleAssignmentId } from '../ids.js';
 import { derivedMfaSecret, TENANT_NAME_PATTERN } from '../store/seed.js';
-import { ControlError } from './routes.js';
+import { ControlError } from './errors.js';
+import { ControlKeys, hashKey } from './access.js';
 
 /**
  * Tenants on demand: a workshop gives each team its own copy of contoso (POST /_emulator/tenants
@@ -46,9 +47,14 @@ export function cloneTenant(source: TenantData, target: CloneTarget, roles: read
   const rehome = (address: string | null): string | null =>
     address && address.toLowerCase().endsWith(fromDomain) ? `${address.slice(0, -fromDomain.length)}@${target.domain}` : address;
 
+  // A persona named after the source tenant ("Contoso Admin") is named after the clone ("team07 Admin"):
+  // a team signed in to its own tenant should never read another company's name.
+  const sourceName = source.tenant.displayName;
+  const rename = (displayName: string): string =>
+    sourceName && displayName.startsWith(`${sourceName} `) ? `${target.displayName}${displayName.slice(sourceName.length)}` : displayName;
   const users: UserRecord[] = source.users.map((u) => {
     const id = remap(u.id);
-    return { ...structuredClone(u), id, userPrincipalName: rehome(u.userPrincipalName)!, mail: rehome(u.mail), mfaSecret: derivedMfaSecret(target.id, id) };
+    return { ...structuredClone(u), id, displayName: rename(u.displayName), userPrincipalName: rehome(u.userPrincipalName)!, mail: rehome(u.mail), mfaSecret: derivedMfaSecret(target.id, id) };
   });
   const groups: GroupRecord[] = source.groups.map((g) => ({ ...structuredClone(g), id: remap(g.id), mail: rehome(g.mail), members: g.members.map(remap) }));
   const applications: ApplicationRecord[] = source.applications.map((a) => ({
@@ -72,6 +78,11 @@ export function cloneTenant(source: TenantData, target: CloneTarget, roles: read
     pim: { requests: [], schedules: [], audits: [] },
     outbox: [],
   };
+}
+
+/** What anyone may read about a tenant when keys are in force and the caller's key does not reach it. */
+export function tenantHeadline(t: TenantData) {
+  return { id: t.tenant.id, name: t.tenant.name, displayName: t.tenant.displayName, domain: t.tenant.domain, licenses: t.tenant.licenses };
 }
 
 export function tenantSummary(t: TenantData) {
@@ -117,9 +128,23 @@ export function tenantRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (clash) throw new ControlError(409, 'TenantExists', `A tenant named '${name}' (${domain}) exists already (${clash.tenant.id}). DELETE /_emulator/tenants/${name} removes it.`);
     const source = from === undefined ? ctx.store.tenants()[0] : findTenant(ctx.store, from);
     if (!source) throw new ControlError(404, 'TenantNotFound', `No tenant '${from}' to clone. Known: ${known(ctx)}.`);
+    // With keys in force, anyone may copy a seed tenant, but copying a team's tenant (its users, apps
+    // and secrets) takes that team's key or the admin key.
+    const scope = request.controlScope ?? { kind: 'none' };
+    if (source.emulator?.keyHash && !ctx.keys.reaches(scope, source)) {
+      throw new ControlError(403, 'TenantKeyRequired', `Copying tenant '${source.tenant.name}' needs its tenant key or the admin key (send it as 'Authorization: Bearer <key>'); without one, copy a seed tenant such as ${ctx.store.tenants().filter((t) => !t.emulator?.keyHash).map((t) => t.tenant.name).join(', ')}.`);
+    }
     const data = cloneTenant(source, { id: newGuid(), name, displayName: displayName ?? name, domain }, ctx.store.system().roleDefinitions);
+    // The tenant key: returned now, once; only its hash is kept. The creation state is kept for a tenant reset.
+    const key = ControlKeys.newTenantKey();
+    data.emulator = { keyHash: hashKey(key), creation: structuredClone(data) };
     await ctx.store.addTenant(data);
-    return reply.status(201).send({ ...tenantSummary(data), clonedFrom: source.tenant.name });
+    return reply.status(201).send({
+      ...tenantSummary(data),
+      clonedFrom: source.tenant.name,
+      key,
+      keyUsage: `Shown once. Send it as 'Authorization: Bearer <key>' to /_emulator/tenants/${name}/… (clock, reset, faults, mail, MFA codes, tokens, requests, export, delete)${ctx.keys.enforced ? '; this emulator requires it' : '; this emulator runs without keys, so it is not required here'}.`,
+    });
   }));
 
   app.delete<{ Params: { tenant: string } }>('/tenants/:tenant', async (request, reply) => serially(async () => {
@@ -127,6 +152,7 @@ export function tenantRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (!t) throw new ControlError(404, 'TenantNotFound', `No tenant '${request.params.tenant}'. Known: ${known(ctx)}.`);
     if (ctx.store.tenants().length === 1) throw new ControlError(400, 'LastTenant', `'${t.tenant.name}' is the only tenant; the emulator keeps at least one (POST /_emulator/seed replaces them all).`);
     await ctx.store.removeTenant(t.tenant.id);
+    ctx.faults.clear(t.tenant.id);
     return reply.status(204).send();
   }));
 }

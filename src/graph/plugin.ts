@@ -114,7 +114,7 @@ function authenticate(ctx: AppContext, request: FastifyRequest): Caller {
     throw graphErrors.tokenInvalid();
   }
   const tenant = ctx.store.tenant(claims.tid)!;
-  const nowMs = ctx.clock.nowMs();
+  const nowMs = ctx.time.nowMs(tenant);
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
   if (claims.idtyp === 'app') {

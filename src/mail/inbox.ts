@@ -24,6 +24,8 @@ export interface InboxFilter {
   text?: string;
   /** A Mailpit search query (see matchesMailpitQuery). */
   query?: string;
+  /** A tenant's mail: some recipient (To or Cc) has an address in this domain (exact, case-insensitive). */
+  domain?: string;
 }
 
 export interface InboxOptions {
@@ -271,6 +273,10 @@ export function matchesFilter(m: InboxMessage, f: InboxFilter): boolean {
   if (f.subject && !contains(m.subject, f.subject)) return false;
   if (f.text && !contains(`${m.subject}\n${m.text}\n${m.html}`, f.text)) return false;
   if (f.query && !matchesMailpitQuery(m, f.query)) return false;
+  if (f.domain) {
+    const at = `@${f.domain.toLowerCase()}`;
+    if (![...m.to, ...m.cc].some((a) => a.address.toLowerCase().endsWith(at))) return false;
+  }
   return true;
 }
 

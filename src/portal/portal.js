@@ -10,7 +10,7 @@ const CLIENT_ID = 'a7e3c1d2-5b4f-4e86-9d0a-3f2b1c6e8d47'; // PORTAL_CLIENT_ID in
 const SCOPE = 'openid profile offline_access https://graph.microsoft.com/.default';
 /** The portal's own address on whatever origin the browser reached the emulator by. */
 const redirectUri = () => `${location.origin}/portal/`;
-const KEY = { session: 'pimPortal.session', pending: 'pimPortal.pending', draft: 'pimPortal.draft', flash: 'pimPortal.flash', tenant: 'pimPortal.tenant', skipMfa: 'pimPortal.skipMfa' };
+const KEY = { session: 'pimPortal.session', pending: 'pimPortal.pending', draft: 'pimPortal.draft', flash: 'pimPortal.flash', tenant: 'pimPortal.tenant', skipMfa: 'pimPortal.skipMfa', keys: 'pimPortal.keys', adminKey: 'pimPortal.adminKey' };
 const DIRECTORY_ROLE = "scopeId eq '/' and scopeType eq 'DirectoryRole'";
 const RM = '/v1.0/roleManagement/directory';
 
@@ -27,6 +27,18 @@ const store = {
   },
   set: (k, v) => sessionStorage.setItem(k, JSON.stringify(v)),
   drop: (k) => sessionStorage.removeItem(k),
+};
+/** What this browser keeps across its tabs: the team's tenant keys and the instructor's admin key. */
+const kept = {
+  get: (k) => {
+    try {
+      return JSON.parse(localStorage.getItem(k) ?? 'null');
+    } catch {
+      return null;
+    }
+  },
+  set: (k, v) => localStorage.setItem(k, JSON.stringify(v)),
+  drop: (k) => localStorage.removeItem(k),
 };
 
 /** Builds an element. Text is always set as text (never HTML), so data from the API cannot inject markup. */
@@ -334,10 +346,55 @@ async function graph(path, { method = 'GET', body } = {}) {
 }
 const list = async (path) => (await graph(path)).value ?? [];
 
-async function emu(path, { method = 'GET', body } = {}) {
+// ------------------------------------------------------------------ control-plane keys (issue #12)
+// With an admin key set (a workshop), each tenant's control plane (/_emulator/tenants/{t}/…) takes
+// that tenant's key, handed out once when the team creates its tenant; the instructor's admin key
+// reaches everything. This browser keeps the keys it was given (localStorage: every tab of it).
+
+/** { keysRequired, scope, tenant } from GET /_emulator/access; open until the emulator says otherwise. */
+let access = { keysRequired: false, scope: 'none' };
+const adminKey = () => kept.get(KEY.adminKey);
+const tenantKeys = () => kept.get(KEY.keys) ?? {};
+const keyFor = (tenant) => adminKey() ?? (tenant ? tenantKeys()[tenant] : undefined);
+function rememberKey(tenant, key) {
+  kept.set(KEY.keys, { ...tenantKeys(), [tenant]: key });
+}
+/** The admin's view (every tenant): no keys in force, or the admin key held. */
+const instructor = () => !access.keysRequired || access.scope === 'admin';
+/** May this browser act on this tenant's control plane? */
+const reaches = (tenant) => !access.keysRequired || Boolean(keyFor(tenant));
+/** The tenant this window works in: the signed-in one, else the one chosen on the sign-in page. */
+const myTenant = () => session()?.tenant ?? store.get(KEY.tenant) ?? undefined;
+async function syncAccess() {
+  try {
+    access = await emu('/access');
+    // A remembered admin key that no longer works (a restart with a new one) is forgotten.
+    if (adminKey() && access.scope !== 'admin') kept.drop(KEY.adminKey);
+  } catch {
+    /* keep the last answer */
+  }
+}
+/** A tenant with its personas: from the list when the key reaches it, else from its own entry (with its key). */
+async function withPersonas(t) {
+  if (!t || t.users) return t;
+  if (!reaches(t.name)) return { ...t, users: null };
+  try {
+    return await emu(`/tenants/${encodeURIComponent(t.name)}`);
+  } catch {
+    return { ...t, users: null };
+  }
+}
+
+async function emu(path, { method = 'GET', body, key } = {}) {
+  // The key for a tenant's own control plane is that tenant's; anything else takes the admin key.
+  const m = /^\/tenants\/([^/?]+)[/?]?/.exec(path);
+  const sent = key ?? (m ? keyFor(decodeURIComponent(m[1])) : adminKey());
+  const headers = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (sent) headers.authorization = `Bearer ${sent}`;
   const res = await fetch(`/_emulator${path}`, {
     method,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+    headers,
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -352,7 +409,9 @@ let clockFrozen = false;
 const emuNow = () => Date.now() + clockOffset;
 async function syncClock() {
   try {
-    const c = await emu('/clock');
+    // This tenant's clock (each tenant runs on its own offset); the instance clock when it cannot be read.
+    const t = myTenant();
+    const c = (t && reaches(t) ? await emu(`/tenants/${encodeURIComponent(t)}/clock`).catch(() => null) : null) ?? await emu('/clock');
     clockOffset = Date.parse(c.now) - Date.now();
     clockFrozen = c.frozen;
   } catch {
@@ -745,12 +804,17 @@ async function landingView(view) {
     tenants.map((t) => h('option', { value: t.name, text: `${t.name} (${t.domain})${(t.licenses ?? []).length ? '' : ' \u2014 no P2 licence'}` })));
   const skip = h('input', { type: 'checkbox', id: 'skip-mfa', checked: Boolean(store.get(KEY.skipMfa)) });
   const personas = h('div', { id: 'personas' });
-  const paintPersonas = () => {
-    const t = tenants.find((x) => x.name === select.value);
-    fill(personas, 
-      h('p', { class: 'hint', text: 'Or start with a persona (the user name is filled in):' }),
-      h('div', { class: 'buttons' }, (t?.users ?? []).map((u) =>
-        h('button', { type: 'button', onclick: () => go2(u.userPrincipalName), 'aria-label': `Sign in as ${u.userPrincipalName}` }, `Sign in as ${u.userPrincipalName.split('@')[0]}@`))),
+  let painting = 0;
+  const paintPersonas = async () => {
+    const mine = ++painting;
+    // With keys in force, a tenant's personas are shown only to the team holding its key.
+    const t = await withPersonas(tenants.find((x) => x.name === select.value));
+    if (mine !== painting) return;
+    fill(personas, t && t.users === null
+      ? h('p', { class: 'hint', id: 'personas-hidden', text: `The personas of ${t.name} are shown to the team that holds its key. Create your team’s tenant below, or enter your team’s key.` })
+      : [h('p', { class: 'hint', text: 'Or start with a persona (the user name is filled in):' }),
+        h('div', { class: 'buttons' }, (t?.users ?? []).map((u) =>
+          h('button', { type: 'button', onclick: () => go2(u.userPrincipalName), 'aria-label': `Sign in as ${u.userPrincipalName}` }, `Sign in as ${u.userPrincipalName.split('@')[0]}@`)))],
     );
   };
   const go2 = (loginHint) => {
@@ -760,9 +824,9 @@ async function landingView(view) {
   };
   select.addEventListener('change', () => {
     store.set(KEY.tenant, select.value);
-    paintPersonas();
+    void paintPersonas();
   });
-  paintPersonas();
+  void paintPersonas();
   const choose = (t) => {
     if (!tenants.some((x) => x.name === t.name)) {
       tenants.push(t);
@@ -770,13 +834,14 @@ async function landingView(view) {
     }
     select.value = t.name;
     store.set(KEY.tenant, t.name);
-    paintPersonas();
+    void paintPersonas();
   };
   put(view, h('div', { class: 'landing' },
     h('section', { class: 'blade', 'aria-labelledby': 'signin-h' },
       h('h2', { id: 'signin-h', text: 'Sign in' }),
       h('label', { for: 'tenant', text: 'Tenant' }), select,
       createTenantForm(tenants, choose),
+      access.keysRequired ? keyForm(tenants, choose) : null,
       h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'primary', id: 'sign-in', onclick: () => go2(undefined) }, 'Sign in')),
       personas,
       h('div', { class: 'banner emu' },
@@ -839,6 +904,8 @@ function createTenantForm(tenants, choose) {
     button.setAttribute('aria-busy', 'true');
     try {
       const t = await emu('/tenants', { method: 'POST', body: { name: wanted, ...(from ? { from } : {}) } });
+      // The tenant key comes back once: this browser keeps it (every tab), and the team copies it to its other browsers.
+      if (t.key) rememberKey(t.name, t.key);
       choose(t);
       name.value = '';
       paintHint();
@@ -846,7 +913,8 @@ function createTenantForm(tenants, choose) {
       fill(result, h('div', { class: 'banner ok', role: 'status', id: 'created-tenant' },
         h('p', {}, h('strong', { text: `Created ${t.name}.` }), ' Domain: ', h('span', { class: 'code', id: 'created-domain', text: t.domain }), `, a copy of ${t.clonedFrom}. It is selected in the Tenant list above.`),
         h('p', {}, 'Its personas (password ', h('span', { class: 'code', text: 'Passw0rd!' }), '):'),
-        h('ul', { id: 'created-personas' }, t.users.map((u) => h('li', {}, `${u.displayName} \u2014 `, h('span', { class: 'code', text: u.userPrincipalName }))))));
+        h('ul', { id: 'created-personas' }, t.users.map((u) => h('li', {}, `${u.displayName} \u2014 `, h('span', { class: 'code', text: u.userPrincipalName })))),
+        t.key && access.keysRequired ? h('p', {}, 'Your team\u2019s key (shown once; this browser keeps it, your team\u2019s other browsers need it): ', h('span', { class: 'code', id: 'created-key', text: t.key })) : null));
       announce(text);
     } catch (e) {
       const code = e instanceof GraphFailure ? e.code : '';
@@ -863,6 +931,46 @@ function createTenantForm(tenants, choose) {
     } finally {
       button.disabled = false;
       button.removeAttribute('aria-busy');
+    }
+  });
+  return form;
+}
+
+/**
+ * "Your team's key": a team's other browsers (and the instructor, with the admin key) enter the key
+ * here; the emulator says what it reaches (GET /_emulator/access) and this browser keeps it.
+ */
+function keyForm(tenants, choose) {
+  const input = h('input', { type: 'password', id: 'team-key', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'team-key-hint' });
+  const result = h('div', { id: 'team-key-result' });
+  const form = h('form', { class: 'create-tenant', id: 'team-key-form', novalidate: true },
+    h('h3', { text: 'I have a key' }),
+    h('label', { for: 'team-key', text: 'Your team\u2019s key' }),
+    h('div', { class: 'filterbar' }, input, h('button', { type: 'submit', id: 'use-key' }, 'Use key')),
+    h('p', { class: 'hint', id: 'team-key-hint', text: 'The key your team got when it created its tenant (or the instructor\u2019s admin key). It unlocks that tenant\u2019s personas, MFA codes, clock, inbox and reset in this browser.' }),
+    result);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const key = input.value.trim();
+    let said;
+    try {
+      said = key ? await emu('/access', { key }) : undefined;
+    } catch {
+      said = undefined;
+    }
+    if (said?.scope === 'tenant') {
+      rememberKey(said.tenant, key);
+      input.value = '';
+      const t = tenants.find((x) => x.name === said.tenant);
+      if (t) choose(t);
+      fill(result, h('p', { class: 'banner ok', role: 'status', text: `This browser now holds ${said.tenant}\u2019s key.` }));
+    } else if (said?.scope === 'admin') {
+      kept.set(KEY.adminKey, key);
+      await syncAccess();
+      flash('ok', 'Instructor view: this browser holds the admin key and sees every tenant.');
+      go('#/emulator');
+    } else {
+      fill(result, h('div', { class: 'banner error', role: 'alert' }, h('p', { text: 'That key is neither a tenant\u2019s key nor the admin key (a key stops working when its tenant is deleted or the whole emulator is reset).' })));
     }
   });
   return form;
@@ -1930,12 +2038,12 @@ async function auditView(view, route, stale) {
     go(`#/pim/audit${search.value.trim() ? `?search=${encodeURIComponent(search.value.trim())}` : ''}`);
   } }, h('label', { for: 'audit-search', text: 'Search justifications', style: 'margin:0' }), search, h('button', { type: 'submit', id: 'audit-search-go' }, 'Search'));
   put(view, h('div', { class: 'blade' }, form,
-    h('p', { class: 'hint', text: 'Search runs on the emulator (/_emulator/audit): Graph\u2019s $filter cannot look inside justifications. Without a search the list comes from Microsoft Graph (/v1.0/auditLogs/directoryAudits).' })));
+    h('p', { class: 'hint', text: 'Search runs on the emulator (/_emulator/tenants/{tenant}/audit): Graph\u2019s $filter cannot look inside justifications. Without a search the list comes from Microsoft Graph (/v1.0/auditLogs/directoryAudits).' })));
   let records;
   try {
     if (q) {
-      const tid = me().tid ?? session().tenant;
-      records = (await emu(`/audit?tenant=${encodeURIComponent(tid)}&search=${encodeURIComponent(q)}`)).value ?? [];
+      const t = session().tenant ?? me().tid;
+      records = (await emu(`/tenants/${encodeURIComponent(t)}/audit?search=${encodeURIComponent(q)}`)).value ?? [];
     } else {
       records = await list('/v1.0/auditLogs/directoryAudits?$top=100');
     }
@@ -2000,7 +2108,7 @@ async function guideFacts(tenant) {
       : Promise.resolve(signedOut),
     pim ? read(() => list(asPimuser ? own('roleEligibilityScheduleRequests') : byPrincipal('roleEligibilityScheduleRequests'))) : Promise.resolve(signedOut),
     pim ? read(() => list(asPimuser ? own('roleAssignmentScheduleRequests') : byPrincipal('roleAssignmentScheduleRequests'))) : Promise.resolve(signedOut),
-    admin ? settle(emu(`/mail?to=${encodeURIComponent(admin.userPrincipalName)}&limit=500`)) : Promise.resolve({ ok: false, error: new Error('This tenant has no admin@ persona.') }),
+    admin ? settle(emu(`/tenants/${encodeURIComponent(tenant.name)}/mail?to=${encodeURIComponent(admin.userPrincipalName)}&limit=500`)) : Promise.resolve({ ok: false, error: new Error('This tenant has no admin@ persona.') }),
   ]);
   return { tenant, pim, admin, audits, policy, roles, eligibilityRequests, assignmentRequests, mail };
 }
@@ -2261,16 +2369,26 @@ async function guideTenant() {
   const name = s?.tenant ?? store.get(KEY.tenant);
   const t = tenants.find((x) => x.id === tid) ?? tenants.find((x) => x.name === name || x.domain === name || x.id === name) ?? tenants[0];
   if (!t) throw new Error('The emulator has no tenant.');
-  return t;
+  const full = await withPersonas(t);
+  if (!full.users) throw new Error(`${t.name}\u2019s personas are shown to the team holding its key: enter it on the sign-in page (I have a key).`);
+  return full;
 }
 
 // ------------------------------------------------------------------ Inbox (emulator)
 
 async function inboxView(view, route) {
   const c = me();
-  const tenants = await emu('/tenants').catch(() => []);
+  await syncAccess();
+  const all = await emu('/tenants').catch(() => []);
+  // The Inbox is the team's: the mailboxes of the signed-in tenant (or the one chosen on the sign-in
+  // page), read through that tenant's own inbox. The instructor's view lists every tenant's.
+  const mine = myTenant();
+  const scoped = access.keysRequired && access.scope === 'admin' ? all : mine ? all.filter((t) => t.name === mine) : access.keysRequired ? [] : all;
+  const tenants = (await Promise.all(scoped.map(withPersonas))).filter((t) => t?.users && reaches(t.name));
   const users = tenants.flatMap((t) => t.users.map((u) => ({ ...u, tenant: t.name })));
   const to = route.query.get('to') ?? c?.upn ?? users[0]?.userPrincipalName ?? '';
+  /** The tenant a mailbox belongs to: its inbox is read under /_emulator/tenants/{tenant}/mail. */
+  const tenantOfMailbox = (upn) => users.find((u) => u.userPrincipalName.toLowerCase() === upn.toLowerCase())?.tenant ?? tenants.find((t) => upn.toLowerCase().endsWith(`@${t.domain}`))?.name ?? mine;
   header(view, { title: 'Inbox', subtitle: 'The mail PIM sent, as each recipient receives it (captured by the emulator\u2019s SMTP server \u2014 not part of Microsoft Entra). New mail appears by itself.' });
   const mailbox = h('select', { id: 'mailbox', value: to }, users.map((u) => h('option', { value: u.userPrincipalName, text: `${u.displayName} <${u.userPrincipalName}>` })));
   if (to && !users.some((u) => u.userPrincipalName === to)) mailbox.prepend(h('option', { value: to, text: to }));
@@ -2287,7 +2405,7 @@ async function inboxView(view, route) {
     selected = id;
     listEl.querySelectorAll('button').forEach((b) => b.setAttribute('aria-current', String(b.dataset.id === id)));
     try {
-      const m = await emu(`/mail/${encodeURIComponent(id)}`);
+      const m = await emu(`/tenants/${encodeURIComponent(tenantOfMailbox(mailbox.value))}/mail/${encodeURIComponent(id)}`);
       const portalLink = /#\/roles\/([0-9a-f-]{36})/i.exec(m.text ?? '')?.[1];
       const frame = h('iframe', { title: `Message: ${m.subject}`, sandbox: '', srcdoc: m.html || `<pre>${(m.text ?? '').replace(/[&<>]/g, (x) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[x])}</pre>` });
       fill(reading, 
@@ -2303,13 +2421,14 @@ async function inboxView(view, route) {
   const refresh = async (first) => {
     let res;
     try {
-      res = await emu(`/mail?to=${encodeURIComponent(mailbox.value)}&limit=100`);
+      res = await emu(`/tenants/${encodeURIComponent(tenantOfMailbox(mailbox.value))}/mail?to=${encodeURIComponent(mailbox.value)}&limit=100`);
     } catch (e) {
       if (first) fill(listEl, errorBanner(e, 'The inbox could not be read'));
       return;
     }
     const now = res.messages.map((m) => m.id).join(',');
-    if (now === ids) return;
+    // The first answer is always painted: an empty inbox says so at once.
+    if (now === ids && !first) return;
     const before = new Set(ids.split(',').filter(Boolean));
     const fresh = res.messages.filter((m) => !before.has(m.id)).length;
     ids = now;
@@ -2332,12 +2451,28 @@ async function inboxView(view, route) {
 
 async function emulatorView(view, route) {
   view.classList.add('emu-panel');
-  header(view, { title: 'Emulator \u2014 not part of Microsoft Entra', subtitle: 'entra-pim-emulator\u2019s control plane (/_emulator): move the clock, read the personas\u2019 MFA codes, reset, switch user. Microsoft\u2019s portal has none of this.' });
+  header(view, { title: 'Emulator \u2014 not part of Microsoft Entra', subtitle: 'entra-pim-emulator\u2019s control plane (/_emulator): move your tenant\u2019s clock, read its personas\u2019 MFA codes, reset it, switch user. Microsoft\u2019s portal has none of this.' });
   const s = session();
-  const tenants = await emu('/tenants').catch(() => []);
-  // ?tenant= shows another tenant's personas (a new tab has no remembered tenant: it would show the first).
-  const tenantName = route.query.get('tenant') ?? s?.tenant ?? store.get(KEY.tenant) ?? tenants[0]?.name;
-  const tenant = tenants.find((t) => t.name === tenantName || t.id === tenantName || t.domain === tenantName) ?? tenants[0];
+  await syncAccess();
+  const all = await emu('/tenants').catch(() => []);
+  // Signed in, the panel is the signed-in tenant's; the instructor (or a local run without keys)
+  // may look at any tenant, a team at the tenants whose keys this browser holds.
+  const visible = instructor() ? all : all.filter((t) => reaches(t.name) || t.name === s?.tenant);
+  const pinned = Boolean(s) && !(access.keysRequired && access.scope === 'admin');
+  const tenantName = (pinned ? s.tenant : route.query.get('tenant')) ?? myTenant() ?? visible[0]?.name;
+  const listed = visible.find((t) => t.name === tenantName || t.id === tenantName || t.domain === tenantName) ?? (pinned ? undefined : visible[0]);
+  const tenant = await withPersonas(listed);
+  const allowed = tenant ? reaches(tenant.name) : false;
+  const here = tenant?.name;
+  const tpath = (rest) => `/tenants/${encodeURIComponent(here)}${rest}`;
+
+  if (!tenant || !allowed) {
+    put(view, h('div', { class: 'banner warn', role: 'status', id: 'emu-no-key' },
+      h('p', { text: tenant
+        ? `${tenant.name}\u2019s clock, MFA codes and reset are for the team that holds its key. Enter your team\u2019s key on the sign-in page (I have a key).`
+        : 'No tenant of yours is known in this browser yet: create your team\u2019s tenant on the sign-in page, or enter your team\u2019s key there.' }),
+      h('p', {}, h('a', { href: '#/', text: 'Go to the sign-in page' }))));
+  }
 
   // Clock
   const clockText = h('p', { class: 'clock-big', id: 'emu-clock' });
@@ -2348,37 +2483,40 @@ async function emulatorView(view, route) {
   every(1000, paint);
   const advance = async (iso, label) => {
     try {
-      const c = await emu('/clock', { method: 'POST', body: { advance: iso } });
+      const c = await emu(tpath('/clock'), { method: 'POST', body: { advance: iso } });
       clockOffset = Date.parse(c.now) - Date.now();
       paint();
       paintClock();
-      clockStatus.textContent = `Clock advanced ${label}: now ${fmt(c.now)}. Due expiries and reminders have been applied and their mail sent.`;
+      clockStatus.textContent = `Clock advanced ${label}: now ${fmt(c.now)} in ${here} (other tenants keep their time). Due expiries and reminders have been applied and their mail sent.`;
       announce(clockStatus.textContent);
     } catch (e) {
       fill(clockStatus, errorBanner(e, 'The clock did not move'));
     }
   };
-  put(view, h('section', { class: 'blade', 'aria-labelledby': 'emu-clock-h' },
-    h('h2', { id: 'emu-clock-h', text: 'Clock' }), clockText,
-    h('div', { class: 'buttons' },
-      h('button', { type: 'button', id: 'clock-1h', 'aria-label': 'Advance the clock 1 hour', onclick: () => advance('PT1H', '1 hour') }, '+1 h'),
-      h('button', { type: 'button', id: 'clock-8h', 'aria-label': 'Advance the clock 8 hours', onclick: () => advance('PT8H', '8 hours') }, '+8 h'),
-      h('button', { type: 'button', id: 'clock-14d', 'aria-label': 'Advance the clock 14 days', onclick: () => advance('P14D', '14 days') }, '+14 d')),
-    clockStatus,
-    h('p', { class: 'hint', text: 'Activations end, assignments expire and reminder mails go out as the emulator clock passes their time. Tokens live one hour on this clock; the portal renews them by itself.' })));
+  if (allowed) {
+    put(view, h('section', { class: 'blade', 'aria-labelledby': 'emu-clock-h' },
+      h('h2', { id: 'emu-clock-h', text: `Clock of ${here}` }), clockText,
+      h('div', { class: 'buttons' },
+        h('button', { type: 'button', id: 'clock-1h', 'aria-label': 'Advance the clock 1 hour', onclick: () => advance('PT1H', '1 hour') }, '+1 h'),
+        h('button', { type: 'button', id: 'clock-8h', 'aria-label': 'Advance the clock 8 hours', onclick: () => advance('PT8H', '8 hours') }, '+8 h'),
+        h('button', { type: 'button', id: 'clock-14d', 'aria-label': 'Advance the clock 14 days', onclick: () => advance('P14D', '14 days') }, '+14 d')),
+      clockStatus,
+      h('p', { class: 'hint', text: `Each tenant has its own clock: these buttons move ${here}\u2019s only. Activations end, assignments expire and reminder mails go out as it passes their time. Tokens live one hour on it; the portal renews them by itself.` })));
+  }
 
   // Personas and MFA codes
   const tbody = h('tbody');
   const codes = new Map();
+  const users = allowed ? tenant?.users ?? [] : [];
   const paintCodes = async () => {
-    await Promise.all((tenant?.users ?? []).map(async (u) => {
+    await Promise.all(users.map(async (u) => {
       try {
-        codes.set(u.userPrincipalName, await emu(`/tenants/${encodeURIComponent(tenant.name)}/users/${encodeURIComponent(u.userPrincipalName)}/mfa-code`));
+        codes.set(u.userPrincipalName, await emu(tpath(`/users/${encodeURIComponent(u.userPrincipalName)}/mfa-code`)));
       } catch {
         codes.delete(u.userPrincipalName);
       }
     }));
-    fill(tbody, ...(tenant?.users ?? []).map((u) => {
+    fill(tbody, ...users.map((u) => {
       const code = codes.get(u.userPrincipalName);
       const current = me()?.upn?.toLowerCase() === u.userPrincipalName.toLowerCase();
       return h('tr', {},
@@ -2393,16 +2531,23 @@ async function emulatorView(view, route) {
           } }, 'Sign in as')));
     }));
   };
-  await paintCodes();
-  every(5000, () => void paintCodes());
-  const which = h('select', { id: 'emu-tenant', value: tenant?.name }, tenants.map((t) => h('option', { value: t.name, text: `${t.name} (${t.domain})` })));
-  which.value = tenant?.name ?? '';
-  which.addEventListener('change', () => go(`#/emulator?tenant=${encodeURIComponent(which.value)}`));
-  put(view, h('section', { class: 'blade', 'aria-labelledby': 'emu-personas-h' },
-    h('h2', { id: 'emu-personas-h', text: `Personas of ${tenant?.name ?? 'the tenant'}` }),
-    tenants.length > 1 ? h('div', { class: 'filterbar' }, h('label', { for: 'emu-tenant', text: 'Show the personas of', style: 'margin:0' }), which) : null,
-    h('p', { class: 'hint', text: 'Password for everyone: Passw0rd!. The MFA code is what each user\u2019s authenticator app shows right now (TOTP, 30 s, on the emulator clock). Switching user signs you out of this window first.' }),
-    h('table', {}, h('thead', {}, h('tr', {}, ['User', 'MFA code', 'Switch user'].map((t) => h('th', { scope: 'col', text: t })))), tbody)));
+  if (allowed) {
+    await paintCodes();
+    every(5000, () => void paintCodes());
+    const choices = pinned ? [] : visible;
+    const which = h('select', { id: 'emu-tenant', value: here }, choices.map((t) => h('option', { value: t.name, text: `${t.name} (${t.domain})` })));
+    which.value = here ?? '';
+    which.addEventListener('change', () => go(`#/emulator?tenant=${encodeURIComponent(which.value)}`));
+    const key = access.keysRequired ? tenantKeys()[here] : undefined;
+    put(view, h('section', { class: 'blade', 'aria-labelledby': 'emu-personas-h' },
+      h('h2', { id: 'emu-personas-h', text: `Personas of ${here ?? 'the tenant'}` }),
+      choices.length > 1 ? h('div', { class: 'filterbar' }, h('label', { for: 'emu-tenant', text: 'Show the personas of', style: 'margin:0' }), which) : null,
+      h('p', { class: 'hint', text: 'Password for everyone: Passw0rd!. The MFA code is what each user\u2019s authenticator app shows right now (TOTP, 30 s, on the tenant\u2019s clock). Switching user signs you out of this window first.' }),
+      h('table', {}, h('thead', {}, h('tr', {}, ['User', 'MFA code', 'Switch user'].map((t) => h('th', { scope: 'col', text: t })))), tbody),
+      key ? h('details', { id: 'emu-team-key' }, h('summary', { text: `Your team\u2019s key for ${here}` }),
+        h('p', {}, h('span', { class: 'code', text: key })),
+        h('p', { class: 'hint', text: 'Your team\u2019s other browsers enter it on the sign-in page (I have a key). Anyone who has it can move this tenant\u2019s clock, read its codes and mail, and reset it.' })) : null));
+  }
 
   // Session
   const c = me();
@@ -2422,23 +2567,44 @@ async function emulatorView(view, route) {
       } }, 'Sign out'))]
       : h('p', {}, 'Not signed in. ', h('a', { href: '#/', text: 'Sign in' }))));
 
-  // Reset
+  // Reset: the team's own tenant; the whole emulator only for the instructor (or a local run without keys).
+  const resetTenant = async () => {
+    if (!(await confirmDialog(`Reset ${here}`, `${here} goes back to how it was made: its assignments, settings, history, mail and clock. Other tenants are not touched. Continue?`, 'Reset'))) return;
+    try {
+      await emu(tpath('/reset'), { method: 'POST' });
+      if (session()?.tenant === here) signOut();
+      await syncClock();
+      flash('ok', `${here} is back at its creation state. Sign in again.`);
+      go('#/');
+    } catch (e) {
+      showInline(e, 'The reset failed');
+    }
+  };
+  const resetAll = async () => {
+    if (!(await confirmDialog('Reset the emulator', 'Every tenant, the inbox and the clock go back to the seed, for every window: the tenants teams created are deleted. Continue?', 'Reset'))) return;
+    try {
+      await emu('/reset', { method: 'POST' });
+      signOut();
+      await syncClock();
+      flash('ok', 'The emulator is back at its seed. Sign in again.');
+      go('#/');
+    } catch (e) {
+      showInline(e, 'The reset failed');
+    }
+  };
   put(view, h('section', { class: 'blade', 'aria-labelledby': 'emu-reset-h' },
     h('h2', { id: 'emu-reset-h', text: 'Reset' }),
-    h('p', { text: 'Back to the seed: every tenant\u2019s state, the inbox and the clock. Everyone signed in must sign in again.' }),
-    h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'emu-reset', onclick: async () => {
-      if (!(await confirmDialog('Reset the emulator', 'Every tenant, the inbox and the clock go back to the seed, for every window. Continue?', 'Reset'))) return;
-      try {
-        await emu('/reset', { method: 'POST' });
-        signOut();
-        await syncClock();
-        flash('ok', 'The emulator is back at its seed. Sign in again.');
-        go('#/');
-      } catch (e) {
-        showInline(e, 'The reset failed');
-      }
-    } }, 'Reset the emulator')),
-    h('p', { class: 'hint' }, 'More: ', h('a', { href: '/_emulator/openapi.yaml', text: 'openapi.yaml' }), ' \u00b7 ', h('a', { href: '/_emulator/requests?limit=50', text: 'the last requests served' }))));
+    allowed ? h('p', { text: `Reset ${here}: back to how it was made (its state, mail and clock). Other tenants are not touched; everyone signed in to ${here} must sign in again.` }) : null,
+    h('div', { class: 'buttons' },
+      allowed ? h('button', { type: 'button', id: 'emu-reset-tenant', onclick: resetTenant }, `Reset ${here}`) : null,
+      instructor() ? h('button', { type: 'button', id: 'emu-reset', onclick: resetAll }, 'Reset the emulator') : null),
+    instructor() ? h('p', { class: 'hint', text: 'Reset the emulator: back to the seed, every tenant, the inbox and the clock; the tenants teams created are deleted.' }) : null,
+    access.keysRequired && access.scope === 'admin' ? h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'forget-admin-key', onclick: async () => {
+      kept.drop(KEY.adminKey);
+      await syncAccess();
+      go('#/emulator');
+    } }, 'Forget the admin key in this browser')) : null,
+    h('p', { class: 'hint' }, 'More: ', h('a', { href: '/_emulator/openapi.yaml', text: 'openapi.yaml' }), instructor() ? [' \u00b7 ', h('a', { href: '/_emulator/requests?limit=50', text: 'the last requests served' })] : null)));
 }
 
 // ------------------------------------------------------------------ start
@@ -2450,6 +2616,7 @@ async function start() {
     $('#main').focus();
   });
   window.addEventListener('hashchange', () => void render());
+  await syncAccess();
   await syncClock();
   setInterval(paintClock, 1000);
   setInterval(() => void syncClock(), 10_000);

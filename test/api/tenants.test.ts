@@ -79,7 +79,7 @@ describe('tenants on demand', () => {
       expect(team07.users.map((u) => u.userPrincipalName)).toEqual([
         'admin@team07.onmicrosoft.com', 'pimuser@team07.onmicrosoft.com', 'approver@team07.onmicrosoft.com', 'analyst@team07.onmicrosoft.com', 'helpdesk@team07.onmicrosoft.com',
       ]);
-      expect(team07.users.map((u) => u.displayName)).toEqual(['Contoso Admin', 'PIM User', 'Role Approver', 'Alex Analyst', 'Hana Helpdesk']);
+      expect(team07.users.map((u) => u.displayName)).toEqual(['team07 Admin', 'PIM User', 'Role Approver', 'Alex Analyst', 'Hana Helpdesk']);
       const contosoIds = Object.values(USERS).map((u) => u.id as string);
       for (const u of [...team07.users, ...team08.users]) expect(contosoIds).not.toContain(u.id);
       expect(new Set([...team07.users, ...team08.users].map((u) => u.id)).size).toBe(10);

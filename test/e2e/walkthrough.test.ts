@@ -23,9 +23,9 @@ const PHASE_TITLES = [
 ];
 const GRAPH = '/v1.0/roleManagement/directory';
 
-async function walk(url: string, tenant = 'contoso') {
+async function walk(url: string, tenant = 'contoso', key?: string) {
   const lines: string[] = [];
-  const result = await runWalkthrough({ url, tenant, yes: true, out: (l) => lines.push(l) });
+  const result = await runWalkthrough({ url, tenant, yes: true, out: (l) => lines.push(l), ...(key ? { key } : {}) });
   return { ...result, output: lines.join('\n') };
 }
 
@@ -72,7 +72,7 @@ describe('the narrated walkthrough', () => {
     expect(r.output).toContain('"PIM: PIM User has the Security Reader role activated"');
     // The Graph requests themselves, method and path.
     expect(r.output).toContain('→ POST /v1.0/roleManagement/directory/roleEligibilityScheduleRequests');
-    expect(r.output).toContain('→ POST /_emulator/clock');
+    expect(r.output).toContain('→ POST /_emulator/tenants/contoso/clock');
     expect(r.output).toContain('All five phases behaved as the article says');
     // Plain output when not asked for colours.
     expect(r.output).not.toContain('\x1b[');
@@ -176,5 +176,63 @@ describe('the narrated walkthrough', () => {
     const usage = await runCli(['walkthrough', '--frobnicate']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("unknown option '--frobnicate'");
+  });
+});
+
+describe('the walkthrough during a live workshop (keys required)', () => {
+  const ADMIN_KEY = 'instructor-key-0123456789';
+  let emu: Emulator;
+  let url: string;
+  const keys: Record<string, string> = {};
+  const control = async (method: 'GET' | 'POST', path: string, key?: string, payload?: object) => {
+    const res = await emu.app.inject({ method, url: path, headers: key ? { authorization: `Bearer ${key}` } : {}, ...(payload ? { payload } : {}) });
+    expect(res.statusCode, `${method} ${path}: ${res.body}`).toBe(200);
+    return res.json();
+  };
+  /** Every tenant's clock offset, and the instance clock. */
+  const clocks = async () => {
+    const out: Record<string, number> = {};
+    for (const t of emu.store.tenants()) out[t.tenant.name] = (await control('GET', `/_emulator/tenants/${t.tenant.name}/clock`, ADMIN_KEY)).offsetMs;
+    return { offsets: out, instance: Date.parse((await control('GET', '/_emulator/clock')).now) };
+  };
+
+  beforeAll(async () => {
+    emu = await testEmulator({ adminKey: ADMIN_KEY });
+    url = (await emu.listen()).http!;
+    for (const team of ['team01', 'team02']) {
+      const res = await emu.app.inject({ method: 'POST', url: '/_emulator/tenants', payload: { name: team } });
+      expect(res.statusCode).toBe(201);
+      keys[team] = res.json().key;
+    }
+    // Team 2 is mid-exercise, two hours into its own time.
+    await control('POST', '/_emulator/tenants/team02/clock', keys.team02, { advance: 'PT2H' });
+  });
+  afterAll(async () => emu.close());
+
+  it('walks a tenant of its own (the default) with that tenant\'s key, and leaves every other tenant\'s clock where it was', async () => {
+    const before = await clocks();
+    const r = await walk(url, 'new');
+    expect(r.error).toBeUndefined();
+    expect(r.ok).toBe(true);
+    expect(r.output).toContain(`→ POST /_emulator/tenants/${r.tenant}/clock`);
+    const after = await clocks();
+    for (const [name, offset] of Object.entries(before.offsets)) expect(after.offsets[name], name).toBe(offset);
+    expect(after.offsets[r.tenant!]).toBeGreaterThanOrEqual(8 * 3600_000);
+    // The instance clock was not moved (only real time passed).
+    expect(after.instance - before.instance).toBeLessThan(5 * 60_000);
+  });
+
+  it("asks for a key to walk a team's existing tenant, and with that team's key moves that team's clock only", async () => {
+    const refused = await walk(url, 'team01');
+    expect(refused.ok).toBe(false);
+    expect(refused.error).toContain('pass --key');
+    const before = await clocks();
+    const r = await walk(url, 'team01', keys.team01);
+    expect(r.error).toBeUndefined();
+    expect(r.ok).toBe(true);
+    const after = await clocks();
+    expect(after.offsets.team01! - before.offsets.team01!).toBeGreaterThanOrEqual(8 * 3600_000);
+    for (const name of Object.keys(before.offsets).filter((n) => n !== 'team01')) expect(after.offsets[name], name).toBe(before.offsets[name]);
+    expect(after.instance - before.instance).toBeLessThan(5 * 60_000);
   });
 });

@@ -191,3 +191,20 @@ describe('helpText', () => {
     expect(text).toContain('127.0.0.1');
   });
 });
+
+describe('the control-plane keys', () => {
+  it('reads PIM_ADMIN_KEY and --admin-key, refusing a short one', () => {
+    expect(loadConfig({ PIM_ADMIN_KEY: 'instructor-key-0123456789' }).adminKey).toBe('instructor-key-0123456789');
+    expect(loadConfig({}, ['--admin-key', 'another-key-0123456789']).adminKey).toBe('another-key-0123456789');
+    expect(loadConfig({}).adminKey).toBeUndefined();
+    expect(() => loadConfig({ PIM_ADMIN_KEY: 'short' })).toThrow(/PIM_ADMIN_KEY must be at least 16 characters/);
+  });
+
+  it('takes --workshop as a bare switch, or with true/false, before other flags', () => {
+    expect(loadConfig({}, ['--workshop']).workshop).toBe(true);
+    expect(loadConfig({}, ['--workshop', '--http-port', '0'])).toMatchObject({ workshop: true, httpPort: 0 });
+    expect(loadConfig({}, ['--workshop', 'false']).workshop).toBe(false);
+    expect(loadConfig({ PIM_WORKSHOP: 'yes' }).workshop).toBe(true);
+    expect(() => loadConfig({ PIM_WORKSHOP: 'maybe' })).toThrow(/PIM_WORKSHOP must be true or false/);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Clock } from '../../clock.js';
+import type { TenantClocks } from '../../directory/tenant-clock.js';
 import type { TenantData } from '../../directory/model.js';
 import type { Store } from '../../store/store.js';
 import { aad } from '../errors.js';
@@ -16,6 +17,8 @@ export interface GrantContext {
   clientSecret: string | undefined;
   store: Store;
   clock: Clock;
+  /** Each tenant's time: MFA codes and token lifetimes are judged on the tenant's clock. */
+  time: TenantClocks;
   tokens: TokenService;
   /** Codes and device authorizations of the interactive flows, and the refresh tokens already redeemed. */
   flows: AuthFlows;

@@ -21,7 +21,7 @@ export const password: GrantHandler = async (ctx) => {
   const amr = ['pwd'];
   const code = ctx.form.mfa_code;
   if (code !== undefined && code !== '') {
-    if (!verifyCode(user.mfaSecret, code, ctx.clock.nowMs())) throw aad.invalidMfaCode(tenant.tenant.name, user.userPrincipalName);
+    if (!verifyCode(user.mfaSecret, code, ctx.time.nowMs(tenant))) throw aad.invalidMfaCode(tenant.tenant.name, user.userPrincipalName);
     amr.push('mfa');
   }
   // A claims challenge asking for an authentication context (acrs) is satisfied only by a sign-in

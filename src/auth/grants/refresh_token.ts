@@ -24,7 +24,7 @@ export const refreshToken: GrantHandler = async (ctx) => {
   const { granted, unknown } = delegatedScopesFor(client, requested);
   if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in the README.');
   // Refresh tokens rotate: each response carries a new one, and the one just used is spent.
-  if (typeof claims.jti !== 'string' || !ctx.flows.redeemRefreshToken(claims.jti, Number(claims.exp) * 1000, ctx.clock.nowMs())) {
+  if (typeof claims.jti !== 'string' || !ctx.flows.redeemRefreshToken(claims.jti, Number(claims.exp) * 1000, ctx.time.nowMs(tenant))) {
     throw aad.refreshTokenRedeemed();
   }
   return ctx.tokens.userTokens({

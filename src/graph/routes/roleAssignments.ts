@@ -101,7 +101,7 @@ export const roleAssignmentsRoutes: RouteModule = (app, ctx, version) => {
       roleDefinitionId: role.id,
       directoryScopeId: scope,
       appScopeId: null,
-      createdDateTime: isoInstant(ctx.clock.nowMs()),
+      createdDateTime: isoInstant(caller.nowMs),
     };
     await ctx.store.update(caller.tenant.tenant.id, (t) => {
       // Checked inside the update so two concurrent POSTs cannot both add it.
