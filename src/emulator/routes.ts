@@ -13,6 +13,7 @@ import { parseSeed, SeedError } from '../store/seed.js';
 import { baseUrl } from '../web.js';
 import { FaultError, type FaultSpec } from './faults.js';
 import { tenantRoutes, tenantSummary } from './tenants.js';
+import { authenticatorRoutes } from './authenticator.js';
 
 /**
  * The control plane under /_emulator: what Graph lacks for testing (health, reset, clock, seed,
@@ -120,6 +121,7 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
   // ---- tenants and personas ----
   app.get('/tenants', async () => ctx.store.tenants().map(tenantSummary));
   tenantRoutes(app, ctx);
+  await app.register(authenticatorRoutes, { ctx });
 
   app.get<{ Params: { tenant: string; upn: string } }>('/tenants/:tenant/users/:upn/mfa-code', async (request) => {
     const t = findTenant(ctx.store, request.params.tenant);
