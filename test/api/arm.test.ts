@@ -41,7 +41,7 @@ describe('Azure Resource Manager: subscriptions, tenants, metadata/endpoints', (
     expect(other.json().value.map((s: { tenantId: string }) => s.tenantId)).toEqual([FABRIKAM.id]);
   });
 
-  it('gets one subscription, and answers SubscriptionNotFound for another tenant s', async () => {
+  it('gets one subscription, and answers SubscriptionNotFound for another tenant\'s', async () => {
     expect((await get(emu, `/subscriptions/${CONTOSO_SUB}?api-version=2022-12-01`, arm)).json()).toMatchObject({ subscriptionId: CONTOSO_SUB });
     const res = await get(emu, `/subscriptions/${CONTOSO_SUB}?api-version=2022-12-01`, fabrikamArm);
     expect(res.statusCode).toBe(404);
@@ -56,7 +56,7 @@ describe('Azure Resource Manager: subscriptions, tenants, metadata/endpoints', (
     });
   });
 
-  it('checks api-version: missing, then unknown, each in ARM s words', async () => {
+  it('checks api-version: missing, then unknown, each in ARM\'s words', async () => {
     const missing = await get(emu, '/subscriptions', arm);
     expect(missing.statusCode).toBe(400);
     expect(missing.json()).toEqual({ error: { code: 'MissingApiVersionParameter', message: 'The api-version query parameter (?api-version=) is required for all requests.' } });

@@ -12,7 +12,7 @@ describe('sign-in discovery and the v1 token endpoint', () => {
   afterAll(async () => emu.close());
   const MS = { host: 'login.microsoftonline.com', 'x-forwarded-proto': 'https' };
 
-  it('answers instance discovery for Microsoft s sign-in hosts, as Entra does', async () => {
+  it('answers instance discovery for Microsoft\'s sign-in hosts, as Entra does', async () => {
     const res = await get(emu, '/common/discovery/instance?api-version=1.1&authorization_endpoint=https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize', undefined, MS);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
@@ -22,7 +22,7 @@ describe('sign-in discovery and the v1 token endpoint', () => {
     });
   });
 
-  it('adds the emulator s own host when reached directly, and refuses an unknown instance', async () => {
+  it('adds the emulator\'s own host when reached directly, and refuses an unknown instance', async () => {
     const own = await get(emu, '/common/discovery/instance?api-version=1.1&authorization_endpoint=https://localhost:8443/contoso/oauth2/authorize', undefined, { host: 'localhost:8443', 'x-forwarded-proto': 'https' });
     expect(own.json().tenant_discovery_endpoint).toBe('https://localhost:8443/contoso/.well-known/openid-configuration');
     expect(own.json().metadata[1]).toEqual({ preferred_network: 'localhost:8443', preferred_cache: 'localhost:8443', aliases: ['localhost:8443'] });
@@ -39,7 +39,7 @@ describe('sign-in discovery and the v1 token endpoint', () => {
     expect((await get(emu, `/common/userrealm/${USERS.pimuser.upn}?api-version=2.0`)).json()).toMatchObject({ NameSpaceType: 'Managed', DomainName: CONTOSO.domain, FederationBrandName: 'Contoso' });
   });
 
-  it('issues tokens on the v1 endpoint for a resource, with v1 s extra fields', async () => {
+  it('issues tokens on the v1 endpoint for a resource, with v1\'s extra fields', async () => {
     const res = await emu.app.inject({
       method: 'POST', url: '/contoso.onmicrosoft.com/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded', ...MS },
       payload: new URLSearchParams({ grant_type: 'password', client_id: APPS.azureCli.appId, username: USERS.pimuser.upn, password: PASSWORD, resource: 'https://management.core.windows.net/' }).toString(),
