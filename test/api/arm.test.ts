@@ -48,6 +48,15 @@ describe('Azure Resource Manager: subscriptions, tenants, metadata/endpoints', (
     expect(res.json()).toEqual({ error: { code: 'SubscriptionNotFound', message: `The subscription '${CONTOSO_SUB}' could not be found.` } });
   });
 
+  it('gives a tenant made on demand a subscription of its own', async () => {
+    const made = await emu.app.inject({ method: 'POST', url: '/_emulator/tenants', payload: { name: 'team42', from: 'contoso' } });
+    expect(made.statusCode, made.body).toBe(201);
+    const token = await signIn('team42', `pimuser@${made.json().domain}`, 'https://management.azure.com/.default');
+    const res = await get(emu, '/subscriptions?api-version=2022-12-01', token);
+    expect(res.json().value).toEqual([expect.objectContaining({ tenantId: made.json().id, displayName: 'team42 subscription', subscriptionId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) })]);
+    expect(res.json().value[0].subscriptionId).not.toBe(CONTOSO_SUB);
+  });
+
   it('lists the caller tenant', async () => {
     const res = await get(emu, '/tenants?api-version=2022-12-01', arm);
     expect(res.json()).toEqual({

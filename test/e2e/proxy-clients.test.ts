@@ -23,7 +23,7 @@ function runScenario(name: string): Promise<Report> {
   return new Promise((resolve, reject) => {
     const harness = path.join('test', 'e2e', 'proxy', 'harness.ts');
     execFile('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --import tsx ${harness} ${name}`], {
-      cwd: PACKAGE_ROOT, timeout: 100_000, maxBuffer: 64 << 20,
+      cwd: PACKAGE_ROOT, timeout: 150_000, maxBuffer: 64 << 20,
     }, (err, stdout, stderr) => {
       const last = stdout.trim().split('\n').pop() ?? '';
       try {
@@ -71,7 +71,7 @@ describe('unmodified clients through proxy mode, in a namespace with no route ou
       expect.stringMatching(/^GET \/tenants\?api-version=[\d-]+ 200$/),
       expect.stringMatching(/^GET \/subscriptions\?api-version=[\d-]+ 200$/),
     ]));
-  }, 120_000);
+  }, 170_000);
 
   it('Python: azure-identity (client secret) makes pimuser eligible and MSAL (username/password) activates', async () => {
     const report = await runScenario('python');
@@ -81,7 +81,7 @@ describe('unmodified clients through proxy mode, in a namespace with no route ou
     const user = ok(report, 'msal username/password: activation');
     expect(user).toMatchObject({ tid: CONTOSO_ID, upn: PIMUSER.upn, amr: ['pwd', 'mfa'], status: 201, body: { action: 'selfActivate', status: 'Provisioned' } });
     expect(report.served).toContain(`GET /common/userrealm/${PIMUSER.upn}?api-version=1.0 200`);
-  }, 120_000);
+  }, 170_000);
 
   it('CLI for Microsoft 365: m365 login (password), pim role assignment add, then list shows the activation', async () => {
     const report = await runScenario('m365');
@@ -94,7 +94,7 @@ describe('unmodified clients through proxy mode, in a namespace with no route ou
     expect(listed).toEqual([expect.objectContaining({ principalId: PIMUSER.id, assignmentType: 'Activated', roleAssignmentScheduleId: added.targetScheduleId, roleDefinition: { displayName: 'Security Reader' } })]);
     // msal-node knows login.microsoftonline.com's metadata itself: it goes straight to the token endpoint.
     expect(report.served).toEqual(expect.arrayContaining([expect.stringMatching(/^POST \/contoso\.onmicrosoft\.com\/oauth2\/v2\.0\/token\?client-request-id=[0-9a-f-]+ 200$/)]));
-  }, 120_000);
+  }, 170_000);
 
   it('refuses every other host at once, naming it: curl and Python see the refusal, nothing is forwarded', async () => {
     const report = await runScenario('refusal');
@@ -110,5 +110,5 @@ describe('unmodified clients through proxy mode, in a namespace with no route ou
     expect(python.code).not.toBe(0);
     expect(python.stderr).toContain('403 Host www.example.com is not emulated');
     expect(report.served).toEqual([]);
-  }, 120_000);
+  }, 170_000);
 });

@@ -45,7 +45,7 @@ const clientEnv: Record<string, string> = {
 
 const run = (step: Extract<Step, { cmd: string[] }>): Promise<StepResult> =>
   new Promise((resolve) => {
-    execFile(step.cmd[0]!, step.cmd.slice(1), { env: { ...clientEnv, ...step.env }, cwd: PACKAGE_ROOT, timeout: step.timeoutMs ?? 40_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(step.cmd[0]!, step.cmd.slice(1), { env: { ...clientEnv, ...step.env }, cwd: PACKAGE_ROOT, timeout: step.timeoutMs ?? 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
       // A client that is not installed says so (ENOENT), loudly: .ci/run installs every one of them.
       const why = err && code === -1 ? `${err.message}\n` : '';
