@@ -262,7 +262,14 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       });
       const httpsPort = (httpsServer.address() as AddressInfo).port;
       if (config.proxyPort !== undefined) {
-        proxy = await startProxy({ host: config.host, port: config.proxyPort, ca: tls, route: (req, res) => app.routing(req, res), log: app.log });
+        proxy = await startProxy({
+          host: config.host, port: config.proxyPort, ca: tls, route: (req, res) => app.routing(req, res), log: app.log,
+          // Refusals show in /_emulator/requests: what a client tried to reach besides Microsoft's names.
+          onRefused: (method, target, status) => {
+            app.log.info({ method, target }, 'proxy: refused a host that is not emulated');
+            ctx.requests.add({ time: new Date(clock.nowMs()).toISOString(), method, path: target, status, durationMs: 0, tenant: null, caller: null, requestId: newGuid() });
+          },
+        });
         ctx.urls.proxy = `http://${urlHost(config.host)}:${proxy.port}`;
       }
       smtpPort = await inbox.start(config.smtpPort, config.host);

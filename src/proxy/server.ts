@@ -26,6 +26,8 @@ export interface ProxyOptions {
   /** The emulator's request handler (Fastify's app.routing). */
   route: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   log: FastifyBaseLogger;
+  /** Told of every refused request (the emulator lists them in /_emulator/requests). */
+  onRefused?: (method: string, target: string, status: number) => void;
 }
 
 const SERVED = Object.keys(PROXY_HOSTS).join(', ');
@@ -41,7 +43,10 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
   /** Hands a request for `host` to the app, or answers it here when the host or path is not served. */
   const dispatch = (req: http.IncomingMessage, res: http.ServerResponse, host: string, scheme: 'http' | 'https') => {
     const service = serviceOfHost(host);
-    if (!service) return refuse(res, host);
+    if (!service) {
+      opts.onRefused?.(req.method ?? 'GET', `${scheme}://${host}${req.url ?? ''}`, 403);
+      return refuse(res, host);
+    }
     const path = req.url ?? '/';
     const wanted = serviceOfPath(path);
     if (wanted !== service) return wrongHost(res, host, service, path);
@@ -71,7 +76,10 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
         message: `This is the emulator's proxy port: send absolute-form requests (GET http://graph.microsoft.com/v1.0/…) or CONNECT host:443, as HTTPS_PROXY clients do. The emulator itself answers on PIM_HTTP_PORT / PIM_HTTPS_PORT.`,
       });
     }
-    if (target.protocol !== 'http:' && target.protocol !== 'https:') return refuse(res, target.host || String(req.url));
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      opts.onRefused?.(req.method ?? 'GET', String(req.url), 403);
+      return refuse(res, target.host || String(req.url));
+    }
     req.url = `${target.pathname}${target.search}`;
     req.headers.host = target.host;
     dispatch(req, res, target.hostname, target.protocol === 'https:' ? 'https' : 'http');
@@ -86,6 +94,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
     }
     const host = m[1]!.toLowerCase();
     const port = Number(m[2]);
+    if (!serviceOfHost(host) || port !== 443) opts.onRefused?.('CONNECT', `${host}:${port}`, 403);
     if (!serviceOfHost(host)) {
       return reject(socket, 403, `Host ${host} is not emulated`, refusal(`${host}:${port}`));
     }

@@ -109,6 +109,7 @@ describe('unmodified clients through proxy mode, in a namespace with no route ou
     const python = report.results.find((r) => r.name === 'python requests other host')!;
     expect(python.code).not.toBe(0);
     expect(python.stderr).toContain('403 Host www.example.com is not emulated');
-    expect(report.served).toEqual([]);
+    // The refusals are listed in /_emulator/requests; nothing else was served.
+    expect(report.served).toEqual(['CONNECT www.example.com:443 403', 'GET http://www.example.com/ 403', 'CONNECT www.example.com:443 403']);
   }, 170_000);
 });

@@ -129,6 +129,12 @@ describe('proxy mode (PIM_PROXY_PORT)', () => {
     expect(body(response)).toEqual({ ver: '1.0', account_type: 'Managed', domain_name: CONTOSO.domain, cloud_instance_name: 'microsoftonline.com', cloud_audience_urn: 'urn:federation:MicrosoftOnline' });
   });
 
+  it('lists what it refused in /_emulator/requests', async () => {
+    await raw('CONNECT telemetry.example.net:443 HTTP/1.1\r\nHost: telemetry.example.net:443\r\n\r\n');
+    const res = await emu.app.inject({ method: 'GET', url: '/_emulator/requests?method=CONNECT&path=telemetry.example.net' });
+    expect(res.json()).toMatchObject({ value: [{ method: 'CONNECT', path: 'telemetry.example.net:443', status: 403 }] });
+  });
+
   it('reports its URL in /_emulator/health', async () => {
     const res = await emu.app.inject({ method: 'GET', url: '/_emulator/health' });
     expect(res.json().listeners.proxy).toBe(`http://127.0.0.1:${port}`);
