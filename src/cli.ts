@@ -101,6 +101,10 @@ function banner(e: Emulator): string {
     `  Graph        ${https}/v1.0   (also ${http}/v1.0)`,
     `  Sign-in      ${https}/{tenant}/oauth2/v2.0/token   discovery: ${https}/contoso/v2.0/.well-known/openid-configuration`,
     `  Control      ${http}/_emulator/health  · /clock · /reset · /seed · /tokens`,
+    ...(e.urls.proxy
+      ? [`  Proxy        ${e.urls.proxy}  answers login.microsoftonline.com, graph.microsoft.com, management.azure.com (and aliases); refuses every other host`,
+        `               export HTTPS_PROXY=${e.urls.proxy} REQUESTS_CA_BUNDLE=$PWD/pim-ca.pem NODE_EXTRA_CA_CERTS=$PWD/pim-ca.pem   (az, m365, Python)`]
+      : []),
     `  Mail         ${e.urls.smtp} → inbox ${http}/_emulator/mail (Mailpit API: ${http}/api/v1/messages)${c.smtpUrl ? `; PIM mail is relayed to ${c.smtpUrl}` : ''}`,
     `  CA           ${http}/_emulator/ca.pem${c.storage === 'file' ? `  (file: ${path.resolve(c.dataDir, 'tls', 'ca.pem')})` : '  (memory storage: a new CA each start)'}`,
     `               trust it: curl -s ${http}/_emulator/ca.pem > pim-ca.pem && export NODE_EXTRA_CA_CERTS=$PWD/pim-ca.pem`,

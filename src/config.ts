@@ -6,6 +6,8 @@ export interface Config {
   httpPort: number;
   httpsPort: number;
   smtpPort: number;
+  /** Proxy mode (src/proxy): off unless set. */
+  proxyPort: number | undefined;
   host: string;
   dataDir: string;
   storage: 'file' | 'memory';
@@ -54,6 +56,9 @@ function bytes(raw: string, env: string): number {
   const unit = (m[2] ?? '').toLowerCase().startsWith('m') ? 1024 * 1024 : (m[2] ?? '').toLowerCase().startsWith('k') ? 1024 : 1;
   return Number(m[1]) * unit;
 }
+function optionalPort(raw: string, env: string): number | undefined {
+  return raw.trim() === '' ? undefined : port(raw, env);
+}
 function oneOf<T extends string>(values: readonly T[]) {
   return (raw: string, env: string): T => {
     const v = raw.trim().toLowerCase() as T;
@@ -100,6 +105,7 @@ export const SETTINGS = [
   { key: 'httpPort', env: 'PIM_HTTP_PORT', flag: '--http-port', help: 'HTTP listener: Graph, sign-in, control plane', default: 8080, parse: port },
   { key: 'httpsPort', env: 'PIM_HTTPS_PORT', flag: '--https-port', help: 'HTTPS listener (same app over TLS; MSAL and @azure/identity need it)', default: 8443, parse: port },
   { key: 'smtpPort', env: 'PIM_SMTP_PORT', flag: '--smtp-port', help: 'SMTP capture listener', default: 2525, parse: port },
+  { key: 'proxyPort', env: 'PIM_PROXY_PORT', flag: '--proxy-port', help: "proxy mode: an HTTP proxy answering CONNECT for Microsoft's sign-in, Graph and ARM host names (off unless set)", default: undefined, parse: optionalPort },
   { key: 'host', env: 'PIM_HOST', flag: '--host', help: 'bind address (0.0.0.0 in the container)', default: '127.0.0.1', parse: nonEmpty },
   { key: 'dataDir', env: 'PIM_DATA', flag: '--data', help: 'data directory: state files and the generated CA', default: './.pim-emulator', parse: nonEmpty },
   { key: 'storage', env: 'PIM_STORAGE', flag: '--storage', help: 'file (durable, under PIM_DATA) or memory', default: 'file', parse: oneOf(['file', 'memory'] as const) },

@@ -27,7 +27,7 @@ export interface AppContext {
   authFlows: AuthFlows;
   tls: TlsMaterial;
   /** Listener URLs once listening (health, banner). */
-  urls: { http?: string; https?: string; smtp?: string };
+  urls: { http?: string; https?: string; smtp?: string; proxy?: string };
   /** Back to the seed (or to a given state): store, clock. */
   reset(): Promise<void>;
   /**

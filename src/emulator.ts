@@ -35,6 +35,10 @@ import { ControlKeys, registerControlAccess } from './emulator/access.js';
 import { findTenant } from './directory/directory.js';
 import { AadError } from './auth/errors.js';
 import { GraphError } from './graph/errors.js';
+import { startProxy, type ProxyServer } from './proxy/server.js';
+import { armPlugin, sendArm } from './arm/routes.js';
+import { armErrors } from './arm/errors.js';
+import { serviceOfPath } from './proxy/hosts.js';
 
 export interface EmulatorOptions {
   /** Fastify/pino logger options; false (the default) logs nothing. */
@@ -277,6 +281,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   });
 
   await app.register(authPlugin, { ctx });
+  await app.register(armPlugin, { ctx });
   await app.register(graphPlugin, { ctx, version: 'v1.0', prefix: '/v1.0' });
   await app.register(graphPlugin, { ctx, version: 'beta', prefix: '/beta' });
   await app.register(controlPlanePlugin, { ctx, prefix: '/_emulator' });
@@ -289,6 +294,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       const segments = (m[2] ?? '/').split('/').filter(Boolean);
       return sendGraphError(ctx, request, reply, graphErrors.noSuchRoute(decodeURIComponent(segments.at(-1) ?? m[1]!)));
     }
+    // Unknown ARM paths fail loudly in ARM's envelope, saying what is served.
+    if (serviceOfPath(request.url) === 'arm') return sendArm(reply, armErrors.notEmulated(request.method, request.url.split('?')[0]!));
     return reply.status(404).send({
       error: {
         code: 'NotFound',
@@ -298,6 +305,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   });
 
   let httpsServer: https.Server | undefined;
+  let proxy: ProxyServer | undefined;
   let ticker: NodeJS.Timeout | undefined;
 
   const emulator: Emulator = {
@@ -317,6 +325,17 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
         httpsServer!.listen(config.httpsPort, config.host, () => resolve());
       });
       const httpsPort = (httpsServer.address() as AddressInfo).port;
+      if (config.proxyPort !== undefined) {
+        proxy = await startProxy({
+          host: config.host, port: config.proxyPort, ca: tls, route: (req, res) => app.routing(req, res), log: app.log,
+          // Refusals show in /_emulator/requests: what a client tried to reach besides Microsoft's names.
+          onRefused: (method, target, status) => {
+            app.log.info({ method, target }, 'proxy: refused a host that is not emulated');
+            ctx.requests.add({ time: new Date(clock.nowMs()).toISOString(), method, path: target, status, durationMs: 0, tenant: null, caller: null, requestId: newGuid() });
+          },
+        });
+        ctx.urls.proxy = `http://${urlHost(config.host)}:${proxy.port}`;
+      }
       smtpPort = await inbox.start(config.smtpPort, config.host);
       ctx.urls.smtp = `smtp://${urlHost(config.host)}:${smtpPort}`;
       outbox.start();
@@ -336,6 +355,11 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       await inbox.stop();
       smtpPort = undefined;
       delete ctx.urls.smtp;
+      if (proxy) {
+        await proxy.close();
+        proxy = undefined;
+        delete ctx.urls.proxy;
+      }
       if (httpsServer) {
         httpsServer.closeAllConnections();
         await new Promise<void>((resolve) => httpsServer!.close(() => resolve()));

@@ -16,6 +16,13 @@ export const WELL_KNOWN_PUBLIC_CLIENTS: Record<string, string> = {
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+/** Azure Resource Manager: its app id, and the resource names az and Azure PowerShell ask tokens for. */
+export const ARM_APP_ID = '797f4846-ba00-4fd7-ba43-dac1f8f63013';
+export const ARM_RESOURCE = 'https://management.core.windows.net/';
+const ARM_RESOURCES = new Set(['https://management.core.windows.net', 'https://management.azure.com']);
+/** ARM has one delegated permission. */
+export const ARM_DELEGATED = ['user_impersonation'] as const;
+export const isArmResource = (resource: string): boolean => ARM_RESOURCES.has(resource.replace(/\/+$/, '').toLowerCase());
 
 /**
  * The delegated Graph permissions the emulator knows. A public client asking for `.default`
@@ -141,9 +148,13 @@ export function parseScopes(scope: string | undefined): RequestedScopes {
   const perms: string[] = [];
   let isDefault = false;
   for (const p of parts) {
-    const m = /^(https?:\/\/[^/]+|[0-9a-f-]{36})\/(.+)$/i.exec(p);
+    // "https://management.core.windows.net//.default" (az, Azure PowerShell) names the resource with
+    // its trailing slash, which the token's aud then carries, as in Entra's v1 tokens for ARM.
+    const doubled = /^(https?:\/\/[^/]+\/)\/(.+)$/i.exec(p);
+    const m = doubled ?? /^(https?:\/\/[^/]+|[0-9a-f-]{36})\/(.+)$/i.exec(p);
     if (m) {
-      resource = m[1]!.toLowerCase() === GRAPH_APP_ID ? GRAPH_RESOURCE : m[1]!.replace(/\/$/, '');
+      const id = m[1]!.toLowerCase();
+      resource = id === GRAPH_APP_ID ? GRAPH_RESOURCE : id === ARM_APP_ID ? ARM_RESOURCE : doubled ? m[1]! : m[1]!.replace(/\/$/, '');
       if (m[2] === '.default') isDefault = true;
       else perms.push(m[2]!);
     } else if (p === '.default') {
@@ -156,6 +167,13 @@ export function parseScopes(scope: string | undefined): RequestedScopes {
 }
 
 export function delegatedScopesFor(client: Client, requested: RequestedScopes): { granted: string[]; unknown: string[] } {
+  if (isArmResource(requested.resource)) {
+    if (requested.permissions === '.default') return { granted: [...ARM_DELEGATED], unknown: [] };
+    return {
+      granted: requested.permissions.filter((p) => p.toLowerCase() === 'user_impersonation').map(() => 'user_impersonation'),
+      unknown: requested.permissions.filter((p) => p.toLowerCase() !== 'user_impersonation'),
+    };
+  }
   if (requested.permissions === '.default') {
     const consented = client.registration?.delegatedPermissions ?? [];
     return { granted: consented.length ? [...consented] : [...DEFAULT_DELEGATED], unknown: [] };

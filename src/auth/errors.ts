@@ -33,6 +33,9 @@ export class AadError extends Error {
 export const aad = {
   tenantNotFound: (tenant: string) =>
     new AadError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. The emulator knows the tenants listed by GET /_emulator/seed.`),
+  /** Instance discovery for an authority that is not a known cloud (MSAL: invalid_instance). */
+  invalidInstance: (endpoint: string | undefined) =>
+    new AadError(400, 'invalid_instance', 50049, `Unknown or invalid instance. ${endpoint ? `The authorization_endpoint '${endpoint}' is not a Microsoft sign-in host nor this emulator.` : "The request must contain the query parameter 'authorization_endpoint'."}`),
   missingParameter: (name: string) =>
     new AadError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`),
   unsupportedGrantType: (grant: string, supported: readonly string[]) =>
@@ -52,6 +55,9 @@ export const aad = {
   accountDisabled: () => new AadError(400, 'invalid_grant', 50057, `The user account is disabled.`),
   invalidMfaCode: (tenant: string, upn: string) =>
     new AadError(400, 'invalid_grant', 500121, `Authentication failed during strong authentication request. The verification code is wrong or expired. The emulator shows the current code at GET /_emulator/tenants/${tenant}/users/${encodeURIComponent(upn)}/mfa-code.`),
+  /** The authenticator behaviour `deny`: the user rejected the push notification (Entra: AADSTS500121). */
+  mfaDenied: (tenant: string, upn: string) =>
+    new AadError(400, 'invalid_grant', 500121, `Authentication failed during strong authentication request. The user denied the sign-in request in the authenticator app (emulator: this user's authenticator behaviour is 'deny'; change it with PUT /_emulator/tenants/${tenant}/users/${encodeURIComponent(upn)}/authenticator).`),
   /** Step-up: the claims challenge needs MFA (AADSTS50076, as Entra answers a password grant that needs MFA). */
   stepUpRequired: (tenant: string, upn: string, acrs: string[]) =>
     new AadError(400, 'invalid_grant', 50076, `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '00000003-0000-0000-c000-000000000000'. The claims challenge asks for the authentication context ${acrs.join(', ')}: step up by sending the user's current code as mfa_code (GET /_emulator/tenants/${tenant}/users/${encodeURIComponent(upn)}/mfa-code).`),

@@ -10,6 +10,7 @@ import { delegatedScopesFor, findClient, findClientInAnyTenant, parseScopes } fr
 import { requestedAcrs } from './authorize.js';
 import { DEVICE_CODE_SECONDS, DEVICE_POLL_SECONDS } from './flows.js';
 import { signInPlugin } from './signin.js';
+import { realmPlugin } from './realm.js';
 
 /** Authorities that name no tenant: the tenant comes from the user (or the refresh token). */
 const MULTI_TENANT = new Set(['common', 'organizations']);
@@ -151,6 +152,8 @@ export async function authPlugin(app: FastifyInstance, opts: { ctx: AppContext }
 
   // The browser side: /authorize, the sign-in and MFA pages, logout, /devicelogin.
   await app.register(signInPlugin, { ctx });
+  // What real clients ask before the token: instance and user-realm discovery, the v1 token endpoint.
+  await app.register(realmPlugin, { ctx });
 }
 
 /** AAD errors are always JSON, and never carry Retry-After (MSAL would throttle itself; clients.md §2). */

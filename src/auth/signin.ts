@@ -183,6 +183,9 @@ export async function signInPlugin(app: FastifyInstance, opts: { ctx: AppContext
     }
     // On common/organizations the app was found in some tenant; the user's tenant must know it too.
     if (!findClient(tenant, clientId)) return problem(reply, aad.unknownClient(clientId, tenant.tenant.domain), { appName: appNameOf(flow) });
+    // The simulated authenticator answers the push itself: approved (MFA done) or denied.
+    if (user.authenticator === 'deny') return problem(reply, aad.mfaDenied(tenant.tenant.name, user.userPrincipalName), { appName: appNameOf(flow) });
+    if (user.authenticator === 'approve') return finish(reply, flow, tenant, user, ['pwd', 'mfa'], flow.kind === 'authorize' ? flow.req.acrs : flow.acrs);
     return showMfa(reply, { ...flow, step: 'mfa', uid: user.id, utid: tenant.tenant.id }, tenant, user);
   });
 

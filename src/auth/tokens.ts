@@ -177,6 +177,13 @@ export class TokenService {
     return claims;
   }
 
+  /** Verifies signature and lifetime like verifyAccessToken, for another resource's audiences (ARM). */
+  verifyAccessTokenFor(token: string, audiences: readonly string[]): Claims {
+    const claims = this.verifyWithTenantKey(token);
+    if (typeof claims.aud !== 'string' || !audiences.includes(claims.aud)) throw new TokenInvalid('audience');
+    return claims;
+  }
+
   verifyRefreshToken(token: string): Claims & { client_id: string; scope: string; amr: string[]; acrs: string[] } {
     const claims = this.verifyWithTenantKey(token);
     if (claims.aud !== REFRESH_AUDIENCE) throw new TokenInvalid('audience');

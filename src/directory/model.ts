@@ -15,7 +15,19 @@ export interface TenantInfo {
   /** skuPartNumbers; PIM needs AAD_PREMIUM_P2 or IDENTITY_GOVERNANCE. */
   licenses: string[];
   defaultPassword: string;
+  /** The tenant's fake Azure subscriptions (ARM); absent: one derived from the tenant id (directory/subscriptions.ts). */
+  subscriptions?: SubscriptionRecord[];
 }
+
+/** An Azure subscription as ARM lists it; only what az login and PIM for Azure resources need. */
+export interface SubscriptionRecord {
+  subscriptionId: string;
+  displayName: string;
+}
+
+/** How the user's simulated authenticator answers an MFA prompt (emulator-only). */
+export const AUTHENTICATOR_BEHAVIOURS = ['code', 'approve', 'deny'] as const;
+export type AuthenticatorBehaviour = (typeof AUTHENTICATOR_BEHAVIOURS)[number];
 
 export interface UserRecord {
   id: string;
@@ -34,6 +46,12 @@ export interface UserRecord {
   password?: string;
   /** Emulator-only: base32 TOTP secret of the user's registered authenticator. */
   mfaSecret: string;
+  /**
+   * Emulator-only: `code` (default) proves MFA with the TOTP code; `approve` satisfies MFA on every
+   * sign-in, as if the user approved the push notification (clients that cannot send a code);
+   * `deny` fails every sign-in's MFA with Entra's error.
+   */
+  authenticator?: AuthenticatorBehaviour;
 }
 
 export interface GroupRecord {

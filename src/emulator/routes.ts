@@ -14,6 +14,7 @@ import { ControlError } from './errors.js';
 import { addFault, exportTenant, FAULT_SCHEMA, mintSchema, mintToken, parseClockMove, requestLogFilter, searchAudits, type MintBody } from './operations.js';
 import { tenantHeadline, tenantRoutes, tenantSummary } from './tenants.js';
 import { tenantScopeRoutes } from './tenant-scope.js';
+import { authenticatorRoutes } from './authenticator.js';
 
 /**
  * The control plane under /_emulator: what Graph lacks for testing (health, reset, clock, seed,
@@ -118,6 +119,7 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
     ctx.keys.reaches(request.controlScope ?? { kind: 'none' }, t) ? tenantSummary(t) : tenantHeadline(t)));
   tenantRoutes(app, ctx);
   tenantScopeRoutes(app, ctx);
+  await app.register(authenticatorRoutes, { ctx });
 
   app.get<{ Params: { tenant: string; upn: string } }>('/tenants/:tenant/users/:upn/mfa-code', async (request) => {
     const t = findTenant(ctx.store, request.params.tenant);

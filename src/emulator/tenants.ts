@@ -68,8 +68,10 @@ export function cloneTenant(source: TenantData, target: CloneTarget, roles: read
     const derived = a.id === roleAssignmentId(a.roleDefinitionId, a.principalId);
     return { ...structuredClone(a), principalId, id: derived ? roleAssignmentId(a.roleDefinitionId, principalId) : a.id };
   });
+  // Subscriptions are not cloned: the new tenant gets its own, derived from its id (directory/subscriptions.ts).
+  const { subscriptions: _sourceSubscriptions, ...info } = structuredClone(source.tenant);
   return {
-    tenant: { ...structuredClone(source.tenant), ...target },
+    tenant: { ...info, ...target },
     users,
     groups,
     applications,

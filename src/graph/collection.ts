@@ -86,8 +86,31 @@ function shape<T>(item: T, wire: Record<string, unknown>, spec: EntitySpec<T>, s
     if ('@odata.type' in wire) out['@odata.type'] = wire['@odata.type'];
     for (const p of select) out[p] = wire[p] ?? null;
   }
-  for (const e of expand) out[e.name] = spec.expand![e.name]!(item, e.nested);
+  for (const e of expand) {
+    const handler = spec.expand![e.name]!;
+    // A handler without nested options still honours a nested $select (CLI for Microsoft 365 sends
+    // $expand=roleDefinition($select=displayName)).
+    out[e.name] = handler.length < 2 && e.nested !== undefined ? selectNested(handler(item), e.nested, e.name) : handler(item, e.nested);
+  }
   return out;
+}
+
+/** Applies `$select=a,b` to an expanded entity (or each of a list); names match case-insensitively. */
+function selectNested(value: unknown, nested: string, navigation: string): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const names = nested.replace(/^\$select=/i, '').split(',').map((x) => x.trim()).filter(Boolean);
+  const pick = (o: Record<string, unknown>) => {
+    const keys = new Map(Object.keys(o).map((k) => [k.toLowerCase(), k]));
+    const out: Record<string, unknown> = {};
+    if ('@odata.type' in o) out['@odata.type'] = o['@odata.type'];
+    for (const n of names) {
+      const k = keys.get(n.toLowerCase());
+      if (!k) throw graphErrors.selectExpand(n, navigation);
+      out[k] = o[k];
+    }
+    return out;
+  };
+  return Array.isArray(value) ? value.map((v) => pick(v as Record<string, unknown>)) : pick(value as Record<string, unknown>);
 }
 
 function parseSelectExpand<T>(q: Query, spec: EntitySpec<T>): { select: string[] | undefined; expand: Expansion[] } {
@@ -98,12 +121,17 @@ function parseSelectExpand<T>(q: Query, spec: EntitySpec<T>): { select: string[]
     const handler = spec.expand?.[name];
     if (!handler) throw graphErrors.selectExpand(name, spec.type);
     const nested = m?.[2];
-    if (nested !== undefined && handler.length < 2) throw graphErrors.badQuery('BadRequest', `Nested query options in $expand are not supported for '${name}' on type '${spec.type}'. Use $expand=${name}.`);
+    if (nested !== undefined && handler.length < 2 && !/^\$select=[A-Za-z,\s]+$/i.test(nested)) throw graphErrors.badQuery('BadRequest', `Nested query options in $expand are not supported for '${name}' on type '${spec.type}'. Use $expand=${name}.`);
     return { name, nested };
   });
   if (q.$select === undefined) return { select: undefined, expand };
-  const select = list(q.$select);
-  for (const p of select) if (!spec.properties.includes(p)) throw graphErrors.selectExpand(p, spec.type);
+  // Graph matches property names case-insensitively ($select=Id answers "id"; CLI for Microsoft 365 sends it).
+  const canonical = new Map(spec.properties.map((p) => [p.toLowerCase(), p]));
+  const select = list(q.$select).map((p) => {
+    const name = canonical.get(p.toLowerCase());
+    if (!name) throw graphErrors.selectExpand(p, spec.type);
+    return name;
+  });
   return { select, expand };
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Ajv } from 'ajv';
 import * as OTPAuth from 'otpauth';
-import type { ApplicationRecord, GroupRecord, PolicyRecord, RoleAssignmentRecord, RoleDefinition, TenantData, UserRecord } from '../directory/model.js';
+import type { ApplicationRecord, GroupRecord, PolicyRecord, RoleAssignmentRecord, RoleDefinition, SubscriptionRecord, TenantData, UserRecord } from '../directory/model.js';
 import { defaultPolicy } from '../pim/policy-defaults.js';
 import type { PimData } from '../pim/model.js';
 import type { OutboxMessage } from '../mail/types.js';
@@ -68,6 +68,10 @@ const schema = {
               domain: { type: 'string', pattern: '^[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$' },
               licenses: strs,
               defaultPassword: str,
+              subscriptions: {
+                type: 'array',
+                items: { type: 'object', required: ['subscriptionId', 'displayName'], additionalProperties: false, properties: { subscriptionId: guid, displayName: str } },
+              },
             },
           },
           users: {
@@ -80,6 +84,7 @@ const schema = {
                 id: guid, displayName: str, givenName: nstr, surname: nstr, userPrincipalName: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' },
                 mail: nstr, jobTitle: nstr, officeLocation: nstr, mobilePhone: nstr, businessPhones: strs, preferredLanguage: nstr,
                 accountEnabled: { type: 'boolean' }, password: str, mfaSecret: { type: 'string', pattern: '^[A-Z2-7]{16,}=*$' },
+                authenticator: { type: 'string', enum: ['code', 'approve', 'deny'] },
               },
             },
           },
@@ -141,7 +146,7 @@ const validate = ajv.compile(schema);
 
 type Loose<T> = Partial<T> & Record<string, unknown>;
 interface SeedTenant {
-  tenant: { id: string; name: string; domain: string; displayName?: string; licenses?: string[]; defaultPassword?: string };
+  tenant: { id: string; name: string; domain: string; displayName?: string; licenses?: string[]; defaultPassword?: string; subscriptions?: SubscriptionRecord[] };
   users: Loose<UserRecord>[];
   groups?: Loose<GroupRecord>[];
   applications?: Loose<ApplicationRecord>[];
@@ -247,6 +252,7 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
       accountEnabled: u.accountEnabled ?? true,
       ...(u.password ? { password: u.password } : {}),
       mfaSecret: u.mfaSecret ?? derivedMfaSecret(tid, u.id!.toLowerCase()),
+      ...(u.authenticator && u.authenticator !== 'code' ? { authenticator: u.authenticator } : {}),
     };
   });
   const groups: GroupRecord[] = (t.groups ?? []).map((g, i) => {
@@ -314,6 +320,9 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
       domain,
       licenses: t.tenant.licenses ?? [],
       defaultPassword: t.tenant.defaultPassword ?? 'Passw0rd!',
+      ...(t.tenant.subscriptions?.length
+        ? { subscriptions: t.tenant.subscriptions.map((x) => ({ subscriptionId: x.subscriptionId.toLowerCase(), displayName: x.displayName })) }
+        : {}),
     },
     users,
     groups,

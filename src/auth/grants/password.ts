@@ -6,7 +6,7 @@ import { authenticateClient, required, type GrantHandler } from './grant.js';
 
 /**
  * password (ROPC) with simulated MFA: the extra form field `mfa_code` carrying the user's
- * current TOTP code turns `amr` from ["pwd"] into ["pwd","mfa"].
+ * current TOTP code turns `amr` from ["pwd"] into ["pwd","mfa"] (so does the authenticator behaviour `approve`).
  */
 export const password: GrantHandler = async (ctx) => {
   const username = required(ctx, 'username');
@@ -20,8 +20,13 @@ export const password: GrantHandler = async (ctx) => {
   if (!user.accountEnabled) throw aad.accountDisabled();
   const amr = ['pwd'];
   const code = ctx.form.mfa_code;
+  // The user's simulated authenticator (seed / control plane): `deny` fails MFA on every sign-in,
+  // `approve` satisfies it on every sign-in, for clients that cannot send mfa_code (az, m365, msal).
+  if (user.authenticator === 'deny') throw aad.mfaDenied(tenant.tenant.name, user.userPrincipalName);
   if (code !== undefined && code !== '') {
     if (!verifyCode(user.mfaSecret, code, ctx.time.nowMs(tenant))) throw aad.invalidMfaCode(tenant.tenant.name, user.userPrincipalName);
+    amr.push('mfa');
+  } else if (user.authenticator === 'approve') {
     amr.push('mfa');
   }
   // A claims challenge asking for an authentication context (acrs) is satisfied only by a sign-in
