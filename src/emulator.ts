@@ -80,7 +80,6 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   const jwt: JwtCodec = {
     // Every payload carries iat from the emulator clock; fast-jwt keeps a given iat, and noTimestamp would drop it.
     sign: (payload, key) => app.jwt.sign(payload, { key: key.privateKeyPem, algorithm: 'RS256', kid: key.kid } as never),
-    verify: (token, publicPem, nowMs) => app.jwt.verify(token, { key: publicPem, algorithms: ['RS256'], clockTimestamp: nowMs } as never),
     decode: (token) => {
       try {
         const payload = app.jwt.decode(token);
@@ -107,7 +106,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     version: VERSION,
     store,
     clock,
-    tokens: new TokenService(store, clock, jwt),
+    tokens: new TokenService(store, clock, jwt, () => [config.host, ...extraHosts]),
     authFlows: new AuthFlows(),
     tls,
     urls: {},
@@ -209,7 +208,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
 
   // Token requests are form posts.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    // A null-prototype object: a field named __proto__ or constructor is just a field.
+    done(null, Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(new URLSearchParams(body as string))));
   });
 
   await app.register(authPlugin, { ctx });

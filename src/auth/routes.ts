@@ -65,7 +65,7 @@ export async function authPlugin(app: FastifyInstance, opts: { ctx: AppContext }
     if (!m) return unauthorized('Access token is empty.');
     let claims;
     try {
-      claims = ctx.tokens.verifyAccessToken(m[1]!.trim());
+      claims = ctx.tokens.verifyAccessToken(m[1]!.trim(), header(request, 'x-forwarded-host') ?? header(request, 'host'));
     } catch {
       return unauthorized('Access token validation failure.');
     }
@@ -100,7 +100,7 @@ export async function authPlugin(app: FastifyInstance, opts: { ctx: AppContext }
       const form = (request.body ?? {}) as Record<string, string | undefined>;
       const grantType = form.grant_type;
       if (!grantType) throw aad.missingParameter('grant_type');
-      const grant = GRANTS[grantType];
+      const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
       if (!grant) throw aad.unsupportedGrantType(grantType, SUPPORTED_GRANTS);
       const response = await grant({
         form, tenant, tenantKey: key, issuerBase: baseUrl(request), clientSecret: form.client_secret ?? basicSecret(request),

@@ -25,6 +25,10 @@ export const graphErrors = {
   tokenInvalid: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure.'),
   tokenExpired: () => new GraphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.'),
   tokenAudience: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.'),
+  /** Worded like the audience failure: the issuer is not the token's tenant's (v1 sts.windows.net or v2 …/{tid}/v2.0). */
+  tokenIssuer: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid issuer.'),
+  /** nbf lies beyond Entra's 5-minute skew; worded like the expiry failure. */
+  tokenNotYetValid: () => new GraphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is not yet valid.'),
 
   // 403
   /** Core Directory APIs (users, roleAssignments): reference §4.2. */
@@ -40,6 +44,9 @@ export const graphErrors = {
     new GraphError(400, 'BadRequest', `The property '${property}' is required on type '${type}'.`),
   unsupportedQueryOption: (option: string, supported: string[]) =>
     new GraphError(400, 'BadRequest', `Query option '${option}' is not supported on this resource. Supported query options: ${supported.length ? supported.join(', ') : 'none'}.`),
+  /** OData's wording, as Graph returns it (microsoftgraph/msgraph-sdk-java#336). */
+  duplicateQueryOption: (option: string) =>
+    new GraphError(400, 'BadRequest', `Query option '${option}' was specified more than once, but it must be specified at most once.`),
   badQuery: (code: string, message: string) => new GraphError(400, code, message),
   selectExpand: (property: string, type: string) =>
     new GraphError(400, 'BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${property}' on type '${type}'.`),

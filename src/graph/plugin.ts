@@ -8,6 +8,7 @@ import type { Caller } from './caller.js';
 import { ODataQueryError } from './odata/index.js';
 import { PimError } from '../pim/errors.js';
 import { registerRoutes } from './routes/index.js';
+import { graphQuery } from './query-options.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,10 +47,7 @@ export async function graphPlugin(app: FastifyInstance, opts: { ctx: AppContext;
   app.addHook('preHandler', async (request) => {
     const config = request.routeOptions.config;
     if (config.pim && !hasPimLicense(request.caller!.tenant.tenant)) throw graphErrors.licenseRequired();
-    const allowed = config.query ?? [];
-    for (const key of Object.keys(request.query as object)) {
-      if (key.startsWith('$') && !allowed.includes(key.toLowerCase())) throw graphErrors.unsupportedQueryOption(key, [...allowed]);
-    }
+    request.query = graphQuery(request.query, config.query ?? []);
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -100,11 +98,13 @@ function authenticate(ctx: AppContext, request: FastifyRequest): Caller {
   if (raw.split('.').length !== 3) throw graphErrors.tokenMalformed();
   let claims;
   try {
-    claims = ctx.tokens.verifyAccessToken(raw);
+    claims = ctx.tokens.verifyAccessToken(raw, header(request, 'x-forwarded-host') ?? header(request, 'host'));
   } catch (e) {
     if (e instanceof TokenInvalid) {
       if (e.reason === 'expired') throw graphErrors.tokenExpired();
+      if (e.reason === 'notYetValid') throw graphErrors.tokenNotYetValid();
       if (e.reason === 'audience') throw graphErrors.tokenAudience();
+      if (e.reason === 'issuer') throw graphErrors.tokenIssuer();
       if (e.reason === 'malformed') throw graphErrors.tokenUndecodable();
     }
     throw graphErrors.tokenInvalid();
