@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import https from 'node:https';
+import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -29,6 +29,7 @@ import { Faults, defaultError } from './emulator/faults.js';
 import { RequestLog } from './emulator/request-log.js';
 import { AadError } from './auth/errors.js';
 import { GraphError } from './graph/errors.js';
+import { clientErrorHandler, createHttpsServer, frameworkErrors, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
 
 export interface EmulatorOptions {
   /** Fastify/pino logger options; false (the default) logs nothing. */
@@ -75,6 +76,12 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     // Graph ids can be long: a policy assignment id is {policyId}_{roleDefinitionId}, ~125 characters
     // (reference §1.6); find-my-way's default of 100 would answer 414.
     routerOptions: { maxParamLength: 1000 },
+    // The edge (src/edge.ts): socket limits against slow clients, /V1.0 served as /v1.0, and what Node
+    // or Fastify reject before a route answered in the shape of the path's family.
+    serverFactory: (handler) => http.createServer(serverOptions(), handler),
+    clientErrorHandler: (error, socket) => clientErrorHandler(ctx)(error as never, socket),
+    rewriteUrl,
+    frameworkErrors: (error, request, reply) => frameworkErrors(ctx)(error, request, reply),
   });
   await app.register(fastifyJwt, { secret: 'per-tenant RS256 keys are passed on every call' });
   const jwt: JwtCodec = {
@@ -206,6 +213,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     });
   });
 
+  app.setErrorHandler(rootErrorHandler(ctx));
+
   // Token requests are form posts.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     // A null-prototype object: a field named __proto__ or constructor is just a field.
@@ -222,8 +231,12 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   app.setNotFoundHandler((request, reply) => {
     const m = /^\/(v1\.0|beta)(\/[^?]*)?/.exec(request.url);
     if (m) {
+      // The path exists with another method: 405, with the methods it has.
+      const path = request.url.split('?')[0]!;
+      const allowed = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].filter((method) => method !== request.method && app.findRoute({ method: method as never, url: path }) !== null);
+      if (allowed.length) return sendGraphError(ctx, request, reply, graphErrors.methodNotAllowed(request.method, allowed));
       const segments = (m[2] ?? '/').split('/').filter(Boolean);
-      return sendGraphError(ctx, request, reply, graphErrors.noSuchRoute(decodeURIComponent(segments.at(-1) ?? m[1]!)));
+      return sendGraphError(ctx, request, reply, graphErrors.noSuchRoute(safeDecode(segments.at(-1) ?? m[1]!)));
     }
     return reply.status(404).send({
       error: {
@@ -233,7 +246,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     });
   });
 
-  let httpsServer: https.Server | undefined;
+  let httpsServer: ReturnType<typeof createHttpsServer> | undefined;
   let ticker: NodeJS.Timeout | undefined;
 
   const emulator: Emulator = {
@@ -247,7 +260,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     async listen() {
       await app.listen({ port: config.httpPort, host: config.host });
       const httpPort = (app.server.address() as AddressInfo).port;
-      httpsServer = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => app.routing(req, res));
+      httpsServer = createHttpsServer(ctx, tls, (req, res) => app.routing(req, res));
       await new Promise<void>((resolve, reject) => {
         httpsServer!.once('error', reject);
         httpsServer!.listen(config.httpsPort, config.host, () => resolve());
@@ -283,6 +296,14 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
   };
   return emulator;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Where to reach our own listener: a wildcard bind is reached on loopback. */

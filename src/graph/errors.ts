@@ -67,7 +67,12 @@ export const graphErrors = {
   noSuchRoute: (segment: string) =>
     new GraphError(404, 'ResourceNotFound', `Resource not found for the segment '${segment}'. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.`),
   segmentNotFound: (segment: string) => new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`),
-  methodNotAllowed: (method: string) => new GraphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed for this resource.`),
+  methodNotAllowed: (method: string, allowed: readonly string[] = []) =>
+    new GraphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed for this resource.${allowed.length ? ` It allows ${allowed.join(', ')}.` : ''}`, allowed.length ? { allow: allowed.join(', ') } : {}),
+  /** A body no parser takes: OData's 415 (microsoftgraph/microsoft-graph-docs#4648 shows the code). */
+  unsupportedMediaType: (contentType: string) =>
+    new GraphError(415, 'RequestBodyRead', `A supported MIME type could not be found that matches the content type of the request. The supported type is 'application/json' (with any odata.* parameters); the request's is '${contentType}'.`),
+  payloadTooLarge: (limit: number) => new GraphError(413, 'RequestEntityTooLarge', `The request body is larger than the emulator accepts (${limit} bytes).`),
 
   // 501
   notImplemented: (what: string) =>

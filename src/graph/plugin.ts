@@ -58,6 +58,16 @@ export async function graphPlugin(app: FastifyInstance, opts: { ctx: AppContext;
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendGraphError(ctx, request, reply, toGraphError(error, request)));
 
+  // Graph bodies are JSON: a text or form body is a 415 here, not a string handed to a route.
+  app.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(null, parseGraphJson(body as string, request.routeOptions.config?.graphType ?? 'microsoft.graph.entity'));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+
   registerRoutes(app, ctx, version);
 }
 
@@ -85,9 +95,33 @@ function toGraphError(error: FastifyError, request: FastifyRequest): GraphError 
     return graphErrors.invalidProperty(prop || 'body', type, v.message ?? 'invalid');
   }
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return graphErrors.invalidJson();
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new GraphError(415, 'UnsupportedMediaType', 'Content-Type must be application/json.');
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return graphErrors.unsupportedMediaType(String(request.headers['content-type'] ?? ''));
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return graphErrors.payloadTooLarge(request.routeOptions.bodyLimit ?? 1048576);
   if (error.statusCode && error.statusCode < 500) return new GraphError(error.statusCode, 'BadRequest', error.message);
   return new GraphError(500, 'InternalServerError', `The emulator failed: ${error.message}`);
+}
+
+/**
+ * A JSON body. JSON.parse keeps `__proto__` as an own property, but code that copies a body with
+ * Object.assign would set a prototype from it: such a key is refused where it stands, as the
+ * property no Graph type has (the route's schema would say the same of any other unknown name).
+ */
+function parseGraphJson(text: string, type: string): unknown {
+  if (text.trim() === '') throw graphErrors.invalidJson();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw graphErrors.invalidJson();
+  }
+  const stack = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (!Array.isArray(v) && Object.hasOwn(v, '__proto__')) throw graphErrors.unknownProperty('__proto__', type);
+    stack.push(...Object.values(v));
+  }
+  return value;
 }
 
 function authenticate(ctx: AppContext, request: FastifyRequest): Caller {
