@@ -24,7 +24,7 @@ export const SOCKET_LIMITS = {
   /** The request line and every header must arrive within this (Node's default: 60 s). */
   headersTimeoutMs: 5_000,
   /** The whole request, body included, must arrive within this (Node's default: 300 s). */
-  requestTimeoutMs: 8_000,
+  requestTimeoutMs: 6_000,
   /** How often Node checks the two limits above (Node's default: 30 s, which makes every cut late). */
   connectionsCheckingIntervalMs: 500,
   /** An idle keep-alive connection is closed after this (Fastify's default: 72 s). */
