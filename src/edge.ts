@@ -65,7 +65,7 @@ export function rewriteUrl(req: http.IncomingMessage): string {
 /** The error body for a family, for answers written before a request object exists. */
 function body(family: PathFamily, ctx: AppContext, status: number, code: string, message: string, requestId: string, clientRequestId?: string): Record<string, unknown> {
   if (family === 'graph') {
-    return { error: { code, message, innerError: { date: innerErrorDate(ctx.clock.nowMs()), 'request-id': requestId, 'client-request-id': clientRequestId ?? requestId } } };
+    return { error: { code, message, innerError: { date: innerErrorDate(ctx.clock.nowMs()), 'request-id': requestId, 'client-request-id': clientRequestId || requestId } } };
   }
   if (family === 'signin') return signInError(status, message).body(ctx.clock.nowMs(), clientRequestId);
   return { error: { code, message } };
@@ -80,7 +80,7 @@ export function sendEdgeError(ctx: AppContext, request: FastifyRequest, reply: F
   const family = familyOf(request.url);
   const clientRequestId = header(request, 'client-request-id');
   if (family === 'graph') {
-    reply.headers({ 'request-id': request.id, 'client-request-id': clientRequestId ?? request.id });
+    reply.headers({ 'request-id': request.id, 'client-request-id': clientRequestId || request.id });
     reply.type('application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8');
   } else if (family === 'signin') {
     reply.header('cache-control', 'no-store, no-cache');

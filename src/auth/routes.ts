@@ -164,7 +164,12 @@ function basicSecret(request: FastifyRequest): string | undefined {
   if (!m) return undefined;
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
   const i = decoded.indexOf(':');
-  return i >= 0 ? decodeURIComponent(decoded.slice(i + 1)) : undefined;
+  if (i < 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(i + 1));
+  } catch {
+    return decoded.slice(i + 1); // not form-encoded: the secret as sent, which then fails as a wrong secret
+  }
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

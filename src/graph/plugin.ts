@@ -37,7 +37,7 @@ export async function graphPlugin(app: FastifyInstance, opts: { ctx: AppContext;
   const { ctx, version } = opts;
 
   app.addHook('onRequest', async (request, reply) => {
-    const clientRequestId = header(request, 'client-request-id') ?? request.id;
+    const clientRequestId = header(request, 'client-request-id') || request.id;
     reply.header('request-id', request.id);
     reply.header('client-request-id', clientRequestId);
     reply.header('x-ms-ags-diagnostic', JSON.stringify({ ServerInfo: { DataCenter: 'Local', Slice: 'E', Ring: 'emulator', ScaleUnit: '000', RoleInstance: 'entra-pim-emulator' } }));
@@ -73,7 +73,7 @@ export async function graphPlugin(app: FastifyInstance, opts: { ctx: AppContext;
 
 export function sendGraphError(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, e: GraphError): FastifyReply {
   if (e.status >= 500 && e.status !== 501) request.log.error({ err: e }, 'graph request failed');
-  const clientRequestId = header(request, 'client-request-id') ?? request.id;
+  const clientRequestId = header(request, 'client-request-id') || request.id;
   return reply
     .status(e.status)
     .headers({ ...e.headers, 'request-id': request.id, 'client-request-id': clientRequestId })
