@@ -29,6 +29,7 @@ import { Faults, defaultError } from './emulator/faults.js';
 import { RequestLog } from './emulator/request-log.js';
 import { AadError } from './auth/errors.js';
 import { GraphError } from './graph/errors.js';
+import { assertWritableDataDir } from './startup.js';
 import { clientErrorHandler, createHttpsServer, frameworkErrors, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
 
 export interface EmulatorOptions {
@@ -62,10 +63,13 @@ export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 
 /** The one factory: the CLI and every test build the emulator here. */
 export async function createEmulator(config: Config, options: EmulatorOptions = {}): Promise<Emulator> {
   const loadSeed = (): State => options.seed ? structuredClone(options.seed) : loadSeedFile(config.seedPath);
-  const store = await LowdbStore.open(config.storage, path.join(config.dataDir, 'state'), loadSeed);
-  const clock = new Clock(store.system().clock);
+  // Refusals come before anything is read or written (src/startup.ts): an unwritable data directory,
+  // then unusable TLS material; the data directory is left as it was.
+  if (config.storage === 'file') await assertWritableDataDir(config.dataDir);
   const extraHosts = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
   const tls = options.tls ?? (config.storage === 'file' ? await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : await generateTlsMaterial(extraHosts));
+  const store = await LowdbStore.open(config.storage, path.join(config.dataDir, 'state'), loadSeed);
+  const clock = new Clock(store.system().clock);
 
   const app = Fastify({
     logger: options.logger ?? false,
