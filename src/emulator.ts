@@ -30,7 +30,7 @@ import { RequestLog } from './emulator/request-log.js';
 import { AadError } from './auth/errors.js';
 import { GraphError } from './graph/errors.js';
 import { assertWritableDataDir } from './startup.js';
-import { clientErrorHandler, createHttpsServer, frameworkErrors, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
+import { clientErrorHandler, createHttpsServer, familyOf, frameworkErrors, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
 
 export interface EmulatorOptions {
   /** Fastify/pino logger options; false (the default) logs nothing. */
@@ -233,19 +233,28 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   await app.register(portalPlugin);
 
   app.setNotFoundHandler((request, reply) => {
+    // The path exists with another method: 405 with the methods it has, in the shape of its family.
+    const path = request.url.split('?')[0]!;
+    const allowed = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].filter((method) => method !== request.method && app.findRoute({ method: method as never, url: path }) !== null);
     const m = /^\/(v1\.0|beta)(\/[^?]*)?/.exec(request.url);
     if (m) {
-      // The path exists with another method: 405, with the methods it has.
-      const path = request.url.split('?')[0]!;
-      const allowed = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].filter((method) => method !== request.method && app.findRoute({ method: method as never, url: path }) !== null);
       if (allowed.length) return sendGraphError(ctx, request, reply, graphErrors.methodNotAllowed(request.method, allowed));
       const segments = (m[2] ?? '/').split('/').filter(Boolean);
       return sendGraphError(ctx, request, reply, graphErrors.noSuchRoute(safeDecode(segments.at(-1) ?? m[1]!)));
     }
+    if (allowed.length) {
+      reply.header('allow', allowed.join(', '));
+      // Entra's wording for a token endpoint called with GET (AADSTS900561).
+      if (familyOf(path) === 'signin') {
+        const e = new AadError(405, 'invalid_request', 900561, `The endpoint only accepts ${allowed.join(', ')} requests. Received a ${request.method} request.`);
+        return reply.status(405).header('cache-control', 'no-store, no-cache').send(e.body(clock.nowMs()));
+      }
+      return reply.status(405).send({ error: { code: 'MethodNotAllowed', message: `${request.method} is not allowed on ${path}; it takes ${allowed.join(', ')}.` } });
+    }
     return reply.status(404).send({
       error: {
         code: 'NotFound',
-        message: `No route ${request.method} ${request.url.split('?')[0]}. The emulator serves Microsoft Graph under /v1.0 and /beta, sign-in under /{tenant}/oauth2/v2.0 and /{tenant}/v2.0/.well-known/openid-configuration, its control plane under /_emulator (see /_emulator/openapi.yaml), and the workshop portal at /portal/.`,
+        message: `No route ${request.method} ${path}. The emulator serves Microsoft Graph under /v1.0 and /beta, sign-in under /{tenant}/oauth2/v2.0 and /{tenant}/v2.0/.well-known/openid-configuration, its control plane under /_emulator (see /_emulator/openapi.yaml), and the workshop portal at /portal/.`,
       },
     });
   });
