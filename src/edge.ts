@@ -115,6 +115,22 @@ export function rootErrorHandler(ctx: AppContext) {
   };
 }
 
+/**
+ * Outside Graph (which answers in OData's words, graph/query-options.ts), a query parameter given
+ * twice is refused before a route sees it: routes read single strings, and an array where a string
+ * was expected must never become a 5xx.
+ */
+export function rejectRepeatedParameters(ctx: AppContext) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (familyOf(request.url) === 'graph') return undefined;
+    const query = request.query as Record<string, unknown> | undefined;
+    if (!query || typeof query !== 'object') return undefined;
+    const repeated = Object.keys(query).find((k) => Array.isArray(query[k]));
+    if (repeated === undefined) return undefined;
+    return sendEdgeError(ctx, request, reply, 400, 'InvalidRequest', `Query parameter '${repeated}' is given more than once.`);
+  };
+}
+
 /** A client error Fastify raised, worded for the caller. */
 export function describeClientError(error: FastifyError): string {
   switch (error.code) {

@@ -30,7 +30,7 @@ import { RequestLog } from './emulator/request-log.js';
 import { AadError } from './auth/errors.js';
 import { GraphError } from './graph/errors.js';
 import { assertWritableDataDir } from './startup.js';
-import { clientErrorHandler, createHttpsServer, familyOf, frameworkErrors, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
+import { clientErrorHandler, createHttpsServer, familyOf, frameworkErrors, rejectRepeatedParameters, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
 
 export interface EmulatorOptions {
   /** Fastify/pino logger options; false (the default) logs nothing. */
@@ -218,6 +218,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   });
 
   app.setErrorHandler(rootErrorHandler(ctx));
+  app.addHook('preValidation', rejectRepeatedParameters(ctx));
 
   // Token requests are form posts.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

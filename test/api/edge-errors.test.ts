@@ -153,6 +153,12 @@ describe('errors at the edge', () => {
   });
 
   describe('the control plane answers in its shape', () => {
+    it('a query parameter given twice is 400, never a 5xx', async () => {
+      const res = await emu.app.inject({ method: 'GET', url: '/_emulator/audit?search=a&search=b' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({ error: { code: 'InvalidRequest', message: "Query parameter 'search' is given more than once." } });
+    });
+
     it('invalid JSON is 400, a wrong method 405', async () => {
       const bad = await emu.app.inject({ method: 'POST', url: '/_emulator/clock', headers: { 'content-type': 'application/json' }, payload: '{' });
       expect(bad.statusCode).toBe(400);
