@@ -4,6 +4,7 @@ import { ConfigError, helpText, loadConfig, type Config } from './config.js';
 import { createEmulator, VERSION, type Emulator } from './emulator.js';
 import { SeedError } from './store/seed.js';
 import { loadOrCreateTlsMaterial } from './tls.js';
+import { StartupError } from './startup.js';
 import { ROLE } from './directory/directory.js';
 import { walkthroughCommand } from './walkthrough.js';
 
@@ -39,9 +40,15 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (command === 'ca') {
-    const tls = await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), config.publicUrl ? [new URL(config.publicUrl).hostname] : []);
-    process.stdout.write(tls.caCertPem);
-    return 0;
+    try {
+      const tls = await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), config.publicUrl ? [new URL(config.publicUrl).hostname] : []);
+      process.stdout.write(tls.caCertPem);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof StartupError)) throw e;
+      console.error(`pim-emulator: ${e.message}`);
+      return 1;
+    }
   }
   if (command !== 'serve') {
     console.error(`pim-emulator: unknown command '${command}'\n\n${helpText()}`);
@@ -59,6 +66,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof SeedError) {
       console.error(`pim-emulator: invalid seed: ${e.message}`);
+      return 1;
+    }
+    if (e instanceof StartupError) {
+      console.error(`pim-emulator: cannot start: ${e.message}`);
       return 1;
     }
     throw e;

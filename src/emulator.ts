@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import https from 'node:https';
+import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
@@ -39,6 +39,8 @@ import { startProxy, type ProxyServer } from './proxy/server.js';
 import { armPlugin, sendArm } from './arm/routes.js';
 import { armErrors } from './arm/errors.js';
 import { serviceOfPath } from './proxy/hosts.js';
+import { assertWritableDataDir } from './startup.js';
+import { clientErrorHandler, createHttpsServer, familyOf, frameworkErrors, rejectRepeatedParameters, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
 
 export interface EmulatorOptions {
   /** Fastify/pino logger options; false (the default) logs nothing. */
@@ -71,12 +73,15 @@ export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 
 /** The one factory: the CLI and every test build the emulator here. */
 export async function createEmulator(config: Config, options: EmulatorOptions = {}): Promise<Emulator> {
   const loadSeed = (): State => options.seed ? structuredClone(options.seed) : loadSeedFile(config.seedPath);
+  // Refusals come before anything is read or written (src/startup.ts): an unwritable data directory,
+  // then unusable TLS material; the data directory is left as it was.
+  if (config.storage === 'file') await assertWritableDataDir(config.dataDir);
+  const extraHosts = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
+  const tls = options.tls ?? (config.storage === 'file' ? await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : await generateTlsMaterial(extraHosts));
   const store = await LowdbStore.open(config.storage, path.join(config.dataDir, 'state'), loadSeed, { journalMaxBytes: config.journalMaxBytes, crashAt: config.crashAt });
   // Indexes over each tenant's PIM records follow every change the store applies (or rolls back).
   store.onChange(applyChanges);
   const clock = new Clock(store.system().clock);
-  const extraHosts = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
-  const tls = options.tls ?? (config.storage === 'file' ? await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : await generateTlsMaterial(extraHosts));
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -87,12 +92,17 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     // Graph ids can be long: a policy assignment id is {policyId}_{roleDefinitionId}, ~125 characters
     // (reference §1.6); find-my-way's default of 100 would answer 414.
     routerOptions: { maxParamLength: 1000 },
+    // The edge (src/edge.ts): socket limits against slow clients, /V1.0 served as /v1.0, and what Node
+    // or Fastify reject before a route answered in the shape of the path's family.
+    serverFactory: (handler) => http.createServer(serverOptions(), handler),
+    clientErrorHandler: (error, socket) => clientErrorHandler(ctx)(error as never, socket),
+    rewriteUrl,
+    frameworkErrors: (error, request, reply) => frameworkErrors(ctx)(error, request, reply),
   });
   await app.register(fastifyJwt, { secret: 'per-tenant RS256 keys are passed on every call' });
   const jwt: JwtCodec = {
     // Every payload carries iat from the emulator clock; fast-jwt keeps a given iat, and noTimestamp would drop it.
     sign: (payload, key) => app.jwt.sign(payload, { key: key.privateKeyPem, algorithm: 'RS256', kid: key.kid } as never),
-    verify: (token, publicPem, nowMs) => app.jwt.verify(token, { key: publicPem, algorithms: ['RS256'], clockTimestamp: nowMs } as never),
     decode: (token) => {
       try {
         const payload = app.jwt.decode(token);
@@ -124,7 +134,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     store,
     clock,
     time,
-    tokens: new TokenService(store, { nowMs: (tenantId) => time.nowMs(tenantId) }, jwt),
+    tokens: new TokenService(store, { nowMs: (tenantId) => time.nowMs(tenantId) }, jwt, () => [config.host, ...extraHosts]),
     authFlows: new AuthFlows(),
     tls,
     urls: {},
@@ -275,9 +285,13 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     });
   });
 
+  app.setErrorHandler(rootErrorHandler(ctx));
+  app.addHook('preValidation', rejectRepeatedParameters(ctx));
+
   // Token requests are form posts.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    // A null-prototype object: a field named __proto__ or constructor is just a field.
+    done(null, Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(new URLSearchParams(body as string))));
   });
 
   await app.register(authPlugin, { ctx });
@@ -289,22 +303,35 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   await app.register(portalPlugin);
 
   app.setNotFoundHandler((request, reply) => {
+    // The path exists with another method: 405 with the methods it has, in the shape of its family.
+    const path = request.url.split('?')[0]!;
+    const allowed = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].filter((method) => method !== request.method && app.findRoute({ method: method as never, url: path }) !== null);
     const m = /^\/(v1\.0|beta)(\/[^?]*)?/.exec(request.url);
     if (m) {
+      if (allowed.length) return sendGraphError(ctx, request, reply, graphErrors.methodNotAllowed(request.method, allowed));
       const segments = (m[2] ?? '/').split('/').filter(Boolean);
-      return sendGraphError(ctx, request, reply, graphErrors.noSuchRoute(decodeURIComponent(segments.at(-1) ?? m[1]!)));
+      return sendGraphError(ctx, request, reply, graphErrors.noSuchRoute(safeDecode(segments.at(-1) ?? m[1]!)));
+    }
+    if (allowed.length) {
+      reply.header('allow', allowed.join(', '));
+      // Entra's wording for a token endpoint called with GET (AADSTS900561).
+      if (familyOf(path) === 'signin') {
+        const e = new AadError(405, 'invalid_request', 900561, `The endpoint only accepts ${allowed.join(', ')} requests. Received a ${request.method} request.`);
+        return reply.status(405).header('cache-control', 'no-store, no-cache').send(e.body(clock.nowMs()));
+      }
+      return reply.status(405).send({ error: { code: 'MethodNotAllowed', message: `${request.method} is not allowed on ${path}; it takes ${allowed.join(', ')}.` } });
     }
     // Unknown ARM paths fail loudly in ARM's envelope, saying what is served.
     if (serviceOfPath(request.url) === 'arm') return sendArm(reply, armErrors.notEmulated(request.method, request.url.split('?')[0]!));
     return reply.status(404).send({
       error: {
         code: 'NotFound',
-        message: `No route ${request.method} ${request.url.split('?')[0]}. The emulator serves Microsoft Graph under /v1.0 and /beta, sign-in under /{tenant}/oauth2/v2.0 and /{tenant}/v2.0/.well-known/openid-configuration, its control plane under /_emulator (see /_emulator/openapi.yaml), and the workshop portal at /portal/.`,
+        message: `No route ${request.method} ${path}. The emulator serves Microsoft Graph under /v1.0 and /beta, sign-in under /{tenant}/oauth2/v2.0 and /{tenant}/v2.0/.well-known/openid-configuration, its control plane under /_emulator (see /_emulator/openapi.yaml), and the workshop portal at /portal/.`,
       },
     });
   });
 
-  let httpsServer: https.Server | undefined;
+  let httpsServer: ReturnType<typeof createHttpsServer> | undefined;
   let proxy: ProxyServer | undefined;
   let ticker: NodeJS.Timeout | undefined;
 
@@ -319,7 +346,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     async listen() {
       await app.listen({ port: config.httpPort, host: config.host });
       const httpPort = (app.server.address() as AddressInfo).port;
-      httpsServer = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => app.routing(req, res));
+      httpsServer = createHttpsServer(ctx, tls, (req, res) => app.routing(req, res));
       await new Promise<void>((resolve, reject) => {
         httpsServer!.once('error', reject);
         httpsServer!.listen(config.httpsPort, config.host, () => resolve());
@@ -371,6 +398,14 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
   };
   return emulator;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Where to reach our own listener: a wildcard bind is reached on loopback. */

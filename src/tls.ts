@@ -15,8 +15,9 @@ import { wallClock } from './clock.js';
 import { X509Certificate as NodeX509, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './store/atomic-file.js';
+import { StartupError } from './startup.js';
 import type * as X509 from '@peculiar/x509';
 
 // Key types as @peculiar/x509 declares them (DOM WebCrypto), derived from its own
@@ -208,6 +209,42 @@ export async function generateTlsMaterial(extraHosts: string[] = []): Promise<Tl
 }
 
 /** True when the CA parses, is a CA, matches its key, is signable-with and is not about to expire. */
+/** What is wrong with the CA files on disk, if anything (expiry aside: an expiring CA is renewed). */
+async function caProblem(caCertPem: string | undefined, caKeyPem: string | undefined): Promise<{ file: string; what: string } | undefined> {
+  if (caCertPem === undefined) return { file: TLS_FILES.caCertPem, what: `is missing while ${TLS_FILES.caKeyPem} exists` };
+  if (caKeyPem === undefined) return { file: TLS_FILES.caKeyPem, what: `is missing while ${TLS_FILES.caCertPem} exists` };
+  let cert: NodeX509;
+  try {
+    cert = new NodeX509(caCertPem);
+  } catch {
+    return { file: TLS_FILES.caCertPem, what: 'is not a readable PEM certificate (truncated or corrupt)' };
+  }
+  if (!cert.ca) return { file: TLS_FILES.caCertPem, what: 'is not a CA certificate' };
+  let key;
+  try {
+    key = createPrivateKey(caKeyPem);
+  } catch {
+    return { file: TLS_FILES.caKeyPem, what: 'is not a readable PEM private key (truncated or corrupt)' };
+  }
+  if (!cert.checkPrivateKey(key)) return { file: TLS_FILES.caKeyPem, what: `is not the private key of ${TLS_FILES.caCertPem}` };
+  try {
+    await importSigningKey(caKeyPem);
+  } catch {
+    return { file: TLS_FILES.caKeyPem, what: 'cannot sign certificates (not an ECDSA/RSA key the emulator can use)' };
+  }
+  return undefined;
+}
+
+function corruptCa(dir: string, file: string, what: string): StartupError {
+  const dataDir = dirname(dir);
+  return new StartupError(
+    `${join(dir, file)} ${what}. The emulator will not make a new CA over it on its own: every client that trusts the ` +
+      `current one (NODE_EXTRA_CA_CERTS, a trust store) would stop connecting. Restore ${file} from a backup; or delete ` +
+      `${join(dir, TLS_FILES.caCertPem)} and ${join(dir, TLS_FILES.caKeyPem)} to make a new CA on the next start (then trust the new ` +
+      `one: pim-emulator ca, or GET /_emulator/ca.pem); or delete the data directory ${dataDir} to start over. Nothing was changed.`,
+  );
+}
+
 async function isUsableCa(ca: CaMaterial, now: number): Promise<boolean> {
   try {
     const cert = new NodeX509(ca.caCertPem);
@@ -262,6 +299,12 @@ export async function loadOrCreateTlsMaterial(dir: string, extraHosts: string[] 
   );
   const now = wallClock();
   const hosts = requiredHosts(extraHosts);
+
+  // A CA on disk that cannot be used is never replaced silently: every client that trusts it would break.
+  if (caCertPem !== undefined || caKeyPem !== undefined) {
+    const problem = await caProblem(caCertPem, caKeyPem);
+    if (problem) throw corruptCa(dir, problem.file, problem.what);
+  }
 
   let ca: CaMaterial | undefined;
   if (caCertPem !== undefined && caKeyPem !== undefined && (await isUsableCa({ caCertPem, caKeyPem }, now))) {

@@ -88,7 +88,7 @@ export function findClient(t: TenantData, clientId: string): Client | undefined 
   const id = clientId.toLowerCase();
   const reg = t.applications.find((a) => a.appId === id);
   if (reg) return { clientId: id, displayName: reg.displayName, publicClient: reg.publicClient, registration: reg };
-  const known = WELL_KNOWN_PUBLIC_CLIENTS[id];
+  const known = Object.hasOwn(WELL_KNOWN_PUBLIC_CLIENTS, id) ? WELL_KNOWN_PUBLIC_CLIENTS[id] : undefined;
   return known ? { clientId: id, displayName: known, publicClient: true, registration: undefined } : undefined;
 }
 

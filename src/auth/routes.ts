@@ -66,7 +66,7 @@ export async function authPlugin(app: FastifyInstance, opts: { ctx: AppContext }
     if (!m) return unauthorized('Access token is empty.');
     let claims;
     try {
-      claims = ctx.tokens.verifyAccessToken(m[1]!.trim());
+      claims = ctx.tokens.verifyAccessToken(m[1]!.trim(), header(request, 'x-forwarded-host') ?? header(request, 'host'));
     } catch {
       return unauthorized('Access token validation failure.');
     }
@@ -101,7 +101,7 @@ export async function authPlugin(app: FastifyInstance, opts: { ctx: AppContext }
       const form = (request.body ?? {}) as Record<string, string | undefined>;
       const grantType = form.grant_type;
       if (!grantType) throw aad.missingParameter('grant_type');
-      const grant = GRANTS[grantType];
+      const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
       if (!grant) throw aad.unsupportedGrantType(grantType, SUPPORTED_GRANTS);
       const response = await grant({
         form, tenant, tenantKey: key, issuerBase: baseUrl(request), clientSecret: form.client_secret ?? basicSecret(request),
@@ -167,7 +167,12 @@ function basicSecret(request: FastifyRequest): string | undefined {
   if (!m) return undefined;
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
   const i = decoded.indexOf(':');
-  return i >= 0 ? decodeURIComponent(decoded.slice(i + 1)) : undefined;
+  if (i < 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(i + 1));
+  } catch {
+    return decoded.slice(i + 1); // not form-encoded: the secret as sent, which then fails as a wrong secret
+  }
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createDecoder, createVerifier } from 'fast-jwt';
 import type { ApplicationRecord, TenantData, UserRecord } from '../directory/model.js';
 import { ROLE } from '../directory/directory.js';
 import { activeRoleTemplateIds } from '../pim/schedules.js';
@@ -7,12 +8,23 @@ import { newGuid } from '../ids.js';
 import { publicKeyPem, signingKey } from './keys.js';
 import { GRAPH_RESOURCE, type Client } from './clients.js';
 
-/** JWT encoding, provided by @fastify/jwt (see emulator.ts); verification checks time against the emulator clock. */
+/** JWT encoding, provided by @fastify/jwt (see emulator.ts); verification is below, with fast-jwt. */
 export interface JwtCodec {
   sign(payload: Record<string, unknown>, key: SigningKey): string;
-  verify(token: string, publicPem: string, nowMs: number): Record<string, unknown>;
   decode(token: string): Record<string, unknown> | undefined;
 }
+
+/**
+ * The clock skew Entra's resource servers allow on nbf and exp: Microsoft.IdentityModel's
+ * TokenValidationParameters.DefaultClockSkew, 300 seconds. Refresh tokens get none: the token
+ * endpoint answers their expiry exactly.
+ */
+export const ACCESS_TOKEN_SKEW_SECONDS = 300;
+/** The one signing algorithm Entra uses for these tokens; every other `alg` (none, HS256, …) is refused. */
+const ALLOWED_ALGORITHMS = ['RS256'] as const;
+/** Host names an access token's issuer may carry besides the emulator's own (Entra's v2 and v1 issuers). */
+const ENTRA_ISSUER_HOSTS = ['login.microsoftonline.com', 'sts.windows.net'];
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
 export const ACCESS_TOKEN_SECONDS = 3600;
 export const REFRESH_TOKEN_SECONDS = 90 * 24 * 3600;
@@ -51,12 +63,43 @@ export interface TenantTime {
 
 export const issuerOf = (base: string, tenantId: string): string => `${base}/${tenantId}/v2.0`;
 
+/**
+ * Whether `iss` is one of the tenant's issuers, as an Entra resource server accepts them: the v2.0
+ * form `https://{host}/{tid}/v2.0` (the host being Entra's or one the emulator answers on) or the
+ * v1.0 form `https://sts.windows.net/{tid}/` (learn: access-token-claims-reference, `iss`).
+ */
+export function isTenantIssuer(iss: unknown, tenantId: string, hosts: ReadonlySet<string>): boolean {
+  if (typeof iss !== 'string') return false;
+  if (iss === `https://sts.windows.net/${tenantId}/`) return true;
+  let url: URL;
+  try {
+    url = new URL(iss);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+  if (url.pathname.toLowerCase() !== `/${tenantId}/v2.0` || url.search || url.hash || url.username || url.password) return false;
+  return hosts.has(url.hostname.toLowerCase());
+}
+
+/** A verifier per tenant key: the public key is imported into a KeyObject once, not on every request. */
+interface TenantVerifier {
+  kid: string;
+  n: string;
+  verify: (token: string) => Record<string, unknown>;
+}
+
 /** Issues and verifies the tokens of every grant, with times from the emulator clock. */
 export class TokenService {
+  private readonly verifiers = new Map<string, TenantVerifier>();
+  private readonly decodeComplete = createDecoder({ complete: true });
+
   constructor(
     private readonly store: Store,
     private readonly clock: TenantTime,
     private readonly jwt: JwtCodec,
+    /** Host names the emulator is reached by (its public URL, its bind address), for the issuer check. */
+    private readonly ownHosts: () => Iterable<string> = () => [],
   ) {}
 
   async userTokens(r: UserTokenRequest): Promise<TokenResponse> {
@@ -167,9 +210,14 @@ export class TokenService {
     return { token_type: 'Bearer', scope: scopeEcho, expires_in: ACCESS_TOKEN_SECONDS - 1, ext_expires_in: ACCESS_TOKEN_SECONDS - 1, access_token: access };
   }
 
-  /** Verifies signature (the token's tenant key), lifetime (emulator clock) and audience (Graph). */
-  verifyAccessToken(token: string): Claims {
-    const claims = this.verifyWithTenantKey(token);
+  /**
+   * Validates an access token as Entra's resource servers do: the token's tenant exists and has the
+   * key that signed it (RS256 only, kid matching), the issuer is that tenant's (v1 or v2 form), the
+   * lifetime holds on the emulator clock within Entra's 5-minute skew, and the audience is Graph.
+   * `requestHost` is the host the caller used, which the emulator's own issuers may carry.
+   */
+  verifyAccessToken(token: string, requestHost?: string): Claims {
+    const claims = this.verifyWithTenantKey(token, ACCESS_TOKEN_SKEW_SECONDS, requestHost);
     const aud = claims.aud;
     if (aud !== GRAPH_RESOURCE && aud !== `${GRAPH_RESOURCE}/` && aud !== '00000003-0000-0000-c000-000000000000') {
       throw new TokenInvalid('audience');
@@ -178,34 +226,70 @@ export class TokenService {
   }
 
   /** Verifies signature and lifetime like verifyAccessToken, for another resource's audiences (ARM). */
-  verifyAccessTokenFor(token: string, audiences: readonly string[]): Claims {
-    const claims = this.verifyWithTenantKey(token);
+  verifyAccessTokenFor(token: string, audiences: readonly string[], requestHost?: string): Claims {
+    const claims = this.verifyWithTenantKey(token, ACCESS_TOKEN_SKEW_SECONDS, requestHost);
     if (typeof claims.aud !== 'string' || !audiences.includes(claims.aud)) throw new TokenInvalid('audience');
     return claims;
   }
 
   verifyRefreshToken(token: string): Claims & { client_id: string; scope: string; amr: string[]; acrs: string[] } {
-    const claims = this.verifyWithTenantKey(token);
+    const claims = this.verifyWithTenantKey(token, 0, undefined);
     if (claims.aud !== REFRESH_AUDIENCE) throw new TokenInvalid('audience');
     return claims as never;
   }
 
-  private verifyWithTenantKey(token: string): Claims {
-    const decoded = this.jwt.decode(token);
-    if (!decoded) throw new TokenInvalid('malformed');
-    // A readable JWT without a tenant is not one of ours: no key can verify it.
-    const tid = decoded.tid;
-    if (typeof tid !== 'string') throw new TokenInvalid('signature');
-    const key = this.store.system().signingKeys[tid];
-    if (!key || !this.store.tenant(tid)) throw new TokenInvalid('signature');
+  private verifyWithTenantKey(token: string, skewSeconds: number, requestHost: string | undefined): Claims {
+    let decoded: { header: Record<string, unknown>; payload: unknown };
     try {
-      return this.jwt.verify(token, publicKeyPem(key), this.clock.nowMs(tid)) as Claims;
-    } catch (e) {
-      const code = (e as { code?: string }).code ?? '';
-      if (code.includes('EXPIRED')) throw new TokenInvalid('expired');
-      if (code.includes('INACTIVE')) throw new TokenInvalid('notYetValid');
+      decoded = this.decodeComplete(token);
+    } catch {
+      // IdentityModel's IDX14102 names the header; a readable header over an unreadable payload is just invalid.
+      throw new TokenInvalid(readableHeader(token) ? 'signature' : 'malformed');
+    }
+    const { header, payload } = decoded;
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new TokenInvalid('signature');
+    const claimed = payload as Record<string, unknown>;
+    // A readable JWT without a tenant of ours is not one of ours: no key can verify it.
+    const tid = claimed.tid;
+    if (typeof tid !== 'string' || !this.store.tenant(tid)) throw new TokenInvalid('signature');
+    const keys = this.store.system().signingKeys;
+    const key = Object.hasOwn(keys, tid) ? keys[tid] : undefined;
+    if (!key) throw new TokenInvalid('signature');
+    // Algorithm allow-list and key id before any signature work: alg none or HS256 over the public key never verify.
+    if (!ALLOWED_ALGORITHMS.includes(header.alg as never)) throw new TokenInvalid('signature');
+    if (header.kid !== undefined && header.kid !== key.kid) throw new TokenInvalid('signature');
+    let claims: Claims;
+    try {
+      claims = this.verifierFor(tid, key).verify(token) as Claims;
+    } catch {
       throw new TokenInvalid('signature');
     }
+    if (!isTenantIssuer(claims.iss, tid, this.issuerHosts(requestHost))) throw new TokenInvalid('issuer');
+    const nowS = this.clock.nowMs(tid) / 1000;
+    if (typeof claims.exp !== 'number' || nowS > claims.exp + skewSeconds) throw new TokenInvalid('expired');
+    if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || nowS < claims.nbf - skewSeconds)) throw new TokenInvalid('notYetValid');
+    return claims;
+  }
+
+  /** The tenant's verifier, made once per key (createVerifier imports the public key into a KeyObject). */
+  private verifierFor(tenantId: string, key: SigningKey): TenantVerifier {
+    const cached = this.verifiers.get(tenantId);
+    if (cached && cached.kid === key.kid && cached.n === String(key.publicJwk.n)) return cached;
+    const verifier: TenantVerifier = {
+      kid: key.kid,
+      n: String(key.publicJwk.n),
+      // Lifetime is checked above against the emulator clock (fast-jwt fixes its clock when the verifier is made).
+      verify: createVerifier({ key: publicKeyPem(key), algorithms: [...ALLOWED_ALGORITHMS], ignoreExpiration: true, ignoreNotBefore: true, cache: false }) as never,
+    };
+    this.verifiers.set(tenantId, verifier);
+    return verifier;
+  }
+
+  private issuerHosts(requestHost: string | undefined): Set<string> {
+    const hosts = new Set([...ENTRA_ISSUER_HOSTS, ...LOOPBACK_HOSTS]);
+    for (const h of this.ownHosts()) hosts.add(h.toLowerCase());
+    if (requestHost) hosts.add(hostnameOf(requestHost));
+    return hosts;
   }
 
   private wids(t: TenantData, userId: string): string[] {
@@ -213,8 +297,26 @@ export class TokenService {
   }
 }
 
+function readableHeader(token: string): boolean {
+  try {
+    const h: unknown = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
+    return !!h && typeof h === 'object' && !Array.isArray(h);
+  } catch {
+    return false;
+  }
+}
+
+/** The host name of a Host header value ("localhost:8443", "[::1]:8080"). */
+function hostnameOf(host: string): string {
+  try {
+    return new URL(`http://${host}`).hostname.toLowerCase();
+  } catch {
+    return host.toLowerCase();
+  }
+}
+
 export class TokenInvalid extends Error {
-  constructor(readonly reason: 'malformed' | 'signature' | 'expired' | 'notYetValid' | 'audience') {
+  constructor(readonly reason: 'malformed' | 'signature' | 'expired' | 'notYetValid' | 'audience' | 'issuer') {
     super(reason);
   }
 }

@@ -2,9 +2,18 @@ import type { ApplicationRecord, GroupRecord, RoleDefinition, TenantData, UserRe
 import { isGuid } from '../ids.js';
 import type { Store } from '../store/store.js';
 
+/** A key that may still be percent-encoded (a client that encoded twice); malformed encoding is taken as it is. */
+export function decodeOnce(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return key;
+  }
+}
+
 /** Tenants are named in URLs by GUID, by domain (contoso.onmicrosoft.com) or by short name (contoso). */
 export function findTenant(store: Store, key: string): TenantData | undefined {
-  const k = decodeURIComponent(key).toLowerCase();
+  const k = decodeOnce(key).toLowerCase();
   return store.tenants().find((t) => t.tenant.id === k || t.tenant.domain === k || t.tenant.name === k);
 }
 
@@ -15,7 +24,7 @@ export function tenantOfUpn(store: Store, upn: string): TenantData | undefined {
 }
 
 export function findUser(t: TenantData, idOrUpn: string): UserRecord | undefined {
-  const k = decodeURIComponent(idOrUpn).toLowerCase();
+  const k = decodeOnce(idOrUpn).toLowerCase();
   return isGuid(k) ? t.users.find((u) => u.id === k) : t.users.find((u) => u.userPrincipalName.toLowerCase() === k);
 }
 

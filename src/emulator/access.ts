@@ -1,3 +1,4 @@
+import { decodeOnce } from '../directory/directory.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
@@ -140,9 +141,9 @@ export function registerControlAccess(app: FastifyInstance, deps: { keys: Contro
       const target = findTenant(store, named);
       if (scope.kind === 'tenant') {
         if (target && target.tenant.id === scope.tenant.tenant.id) return;
-        throw new AccessRefused(403, 'TenantKeyOutOfScope', `The key sent is tenant ${scope.tenant.tenant.name}\u2019s; it does not reach tenant '${decodeURIComponent(named)}'. ${what} needs that tenant\u2019s key or the admin key.`);
+        throw new AccessRefused(403, 'TenantKeyOutOfScope', `The key sent is tenant ${scope.tenant.tenant.name}\u2019s; it does not reach tenant '${decodeOnce(named)}'. ${what} needs that tenant\u2019s key or the admin key.`);
       }
-      throw new AccessRefused(401, 'TenantKeyRequired', `${what} needs tenant '${decodeURIComponent(named)}'\u2019s key (returned once when the tenant was made, and shown in that team\u2019s portal) or the admin key. ${KEY_HINT}`);
+      throw new AccessRefused(401, 'TenantKeyRequired', `${what} needs tenant '${decodeOnce(named)}'\u2019s key (returned once when the tenant was made, and shown in that team\u2019s portal) or the admin key. ${KEY_HINT}`);
     } catch (e) {
       if (e instanceof AccessRefused) return sendRefusal(reply, e);
       throw e;

@@ -1,3 +1,4 @@
+import { decodeOnce } from '../directory/directory.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import addressparser from 'nodemailer/lib/addressparser';
 import { headerList, matchesFilter, type Inbox, type InboxFilter } from '../mail/inbox.js';
@@ -27,7 +28,7 @@ export async function mailPlugin(app: FastifyInstance, opts: MailPluginOptions):
     await app.register(async (scope) => controlPlaneMail(scope, opts.inbox, '/_emulator/tenants/:tenant/mail', (request) => {
       const name = (request.params as { tenant: string }).tenant;
       const domain = tenantDomain(name);
-      if (!domain) throw new ControlError(404, 'TenantNotFound', `No tenant '${decodeURIComponent(name)}'.`);
+      if (!domain) throw new ControlError(404, 'TenantNotFound', `No tenant '${decodeOnce(name)}'.`);
       return { domain };
     }));
   }

@@ -1,3 +1,4 @@
+import { decodeOnce } from '../directory/directory.js';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { TenantData } from '../directory/model.js';
@@ -21,7 +22,7 @@ export function tenantScopeRoutes(app: FastifyInstance, ctx: AppContext): void {
   type P = { Params: { tenant: string } };
   const tenantOf = (name: string): TenantData => {
     const t = findTenant(ctx.store, name);
-    if (!t) throw new ControlError(404, 'TenantNotFound', `No tenant '${decodeURIComponent(name)}'. Known: ${ctx.store.tenants().map((x) => x.tenant.name).join(', ')}.`);
+    if (!t) throw new ControlError(404, 'TenantNotFound', `No tenant '${decodeOnce(name)}'. Known: ${ctx.store.tenants().map((x) => x.tenant.name).join(', ')}.`);
     return t;
   };
 

@@ -118,7 +118,8 @@ function parseSelectExpand<T>(q: Query, spec: EntitySpec<T>): { select: string[]
   const expand = list(q.$expand).map((e) => {
     const m = /^([A-Za-z]+)(?:\((.*)\))?$/.exec(e);
     const name = m?.[1] ?? e;
-    const handler = spec.expand?.[name];
+    // Own properties only: $expand=constructor or __proto__ must not reach Object.prototype.
+    const handler = spec.expand && Object.hasOwn(spec.expand, name) ? spec.expand[name] : undefined;
     if (!handler) throw graphErrors.selectExpand(name, spec.type);
     const nested = m?.[2];
     if (nested !== undefined && handler.length < 2 && !/^\$select=[A-Za-z,\s]+$/i.test(nested)) throw graphErrors.badQuery('BadRequest', `Nested query options in $expand are not supported for '${name}' on type '${spec.type}'. Use $expand=${name}.`);

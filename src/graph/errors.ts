@@ -25,6 +25,10 @@ export const graphErrors = {
   tokenInvalid: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure.'),
   tokenExpired: () => new GraphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.'),
   tokenAudience: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.'),
+  /** Worded like the audience failure: the issuer is not the token's tenant's (v1 sts.windows.net or v2 …/{tid}/v2.0). */
+  tokenIssuer: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid issuer.'),
+  /** nbf lies beyond Entra's 5-minute skew; worded like the expiry failure. */
+  tokenNotYetValid: () => new GraphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is not yet valid.'),
 
   // 403
   /** Core Directory APIs (users, roleAssignments): reference §4.2. */
@@ -40,6 +44,9 @@ export const graphErrors = {
     new GraphError(400, 'BadRequest', `The property '${property}' is required on type '${type}'.`),
   unsupportedQueryOption: (option: string, supported: string[]) =>
     new GraphError(400, 'BadRequest', `Query option '${option}' is not supported on this resource. Supported query options: ${supported.length ? supported.join(', ') : 'none'}.`),
+  /** OData's wording, as Graph returns it (microsoftgraph/msgraph-sdk-java#336). */
+  duplicateQueryOption: (option: string) =>
+    new GraphError(400, 'BadRequest', `Query option '${option}' was specified more than once, but it must be specified at most once.`),
   badQuery: (code: string, message: string) => new GraphError(400, code, message),
   selectExpand: (property: string, type: string) =>
     new GraphError(400, 'BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${property}' on type '${type}'.`),
@@ -60,7 +67,12 @@ export const graphErrors = {
   noSuchRoute: (segment: string) =>
     new GraphError(404, 'ResourceNotFound', `Resource not found for the segment '${segment}'. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.`),
   segmentNotFound: (segment: string) => new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`),
-  methodNotAllowed: (method: string) => new GraphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed for this resource.`),
+  methodNotAllowed: (method: string, allowed: readonly string[] = []) =>
+    new GraphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed for this resource.${allowed.length ? ` It allows ${allowed.join(', ')}.` : ''}`, allowed.length ? { allow: allowed.join(', ') } : {}),
+  /** A body no parser takes: OData's 415 (microsoftgraph/microsoft-graph-docs#4648 shows the code). */
+  unsupportedMediaType: (contentType: string) =>
+    new GraphError(415, 'RequestBodyRead', `A supported MIME type could not be found that matches the content type of the request. The supported type is 'application/json' (with any odata.* parameters); the request's is '${contentType}'.`),
+  payloadTooLarge: (limit: number) => new GraphError(413, 'RequestEntityTooLarge', `The request body is larger than the emulator accepts (${limit} bytes).`),
 
   // 501
   notImplemented: (what: string) =>

@@ -8,6 +8,7 @@ import type { Caller } from './caller.js';
 import { ODataQueryError } from './odata/index.js';
 import { PimError } from '../pim/errors.js';
 import { registerRoutes } from './routes/index.js';
+import { graphQuery } from './query-options.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,7 +37,7 @@ export async function graphPlugin(app: FastifyInstance, opts: { ctx: AppContext;
   const { ctx, version } = opts;
 
   app.addHook('onRequest', async (request, reply) => {
-    const clientRequestId = header(request, 'client-request-id') ?? request.id;
+    const clientRequestId = header(request, 'client-request-id') || request.id;
     reply.header('request-id', request.id);
     reply.header('client-request-id', clientRequestId);
     reply.header('x-ms-ags-diagnostic', JSON.stringify({ ServerInfo: { DataCenter: 'Local', Slice: 'E', Ring: 'emulator', ScaleUnit: '000', RoleInstance: 'entra-pim-emulator' } }));
@@ -46,10 +47,7 @@ export async function graphPlugin(app: FastifyInstance, opts: { ctx: AppContext;
   app.addHook('preHandler', async (request) => {
     const config = request.routeOptions.config;
     if (config.pim && !hasPimLicense(request.caller!.tenant.tenant)) throw graphErrors.licenseRequired();
-    const allowed = config.query ?? [];
-    for (const key of Object.keys(request.query as object)) {
-      if (key.startsWith('$') && !allowed.includes(key.toLowerCase())) throw graphErrors.unsupportedQueryOption(key, [...allowed]);
-    }
+    request.query = graphQuery(request.query, config.query ?? []);
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -60,12 +58,22 @@ export async function graphPlugin(app: FastifyInstance, opts: { ctx: AppContext;
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendGraphError(ctx, request, reply, toGraphError(error, request)));
 
+  // Graph bodies are JSON: a text or form body is a 415 here, not a string handed to a route.
+  app.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      done(null, parseGraphJson(body as string, request.routeOptions.config?.graphType ?? 'microsoft.graph.entity'));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+
   registerRoutes(app, ctx, version);
 }
 
 export function sendGraphError(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, e: GraphError): FastifyReply {
   if (e.status >= 500 && e.status !== 501) request.log.error({ err: e }, 'graph request failed');
-  const clientRequestId = header(request, 'client-request-id') ?? request.id;
+  const clientRequestId = header(request, 'client-request-id') || request.id;
   return reply
     .status(e.status)
     .headers({ ...e.headers, 'request-id': request.id, 'client-request-id': clientRequestId })
@@ -87,13 +95,37 @@ function toGraphError(error: FastifyError, request: FastifyRequest): GraphError 
     return graphErrors.invalidProperty(prop || 'body', type, v.message ?? 'invalid');
   }
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return graphErrors.invalidJson();
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new GraphError(415, 'UnsupportedMediaType', 'Content-Type must be application/json.');
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return graphErrors.unsupportedMediaType(String(request.headers['content-type'] ?? ''));
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return graphErrors.payloadTooLarge(request.routeOptions.bodyLimit ?? 1048576);
   if (error.statusCode && error.statusCode < 500) return new GraphError(error.statusCode, 'BadRequest', error.message);
   // The data directory refused the write (disk full, I/O error): nothing was kept, as Graph's 503 says.
   if (error.name === 'StorageUnavailable') {
     return new GraphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable: the emulator could not save the change to its data directory (its log says why). Nothing was changed. Retry later.', { 'retry-after': '5' });
   }
   return new GraphError(500, 'InternalServerError', `The emulator failed: ${error.message}`);
+}
+
+/**
+ * A JSON body. JSON.parse keeps `__proto__` as an own property, but code that copies a body with
+ * Object.assign would set a prototype from it: such a key is refused where it stands, as the
+ * property no Graph type has (the route's schema would say the same of any other unknown name).
+ */
+function parseGraphJson(text: string, type: string): unknown {
+  if (text.trim() === '') throw graphErrors.invalidJson();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw graphErrors.invalidJson();
+  }
+  const stack = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (!Array.isArray(v) && Object.hasOwn(v, '__proto__')) throw graphErrors.unknownProperty('__proto__', type);
+    stack.push(...Object.values(v));
+  }
+  return value;
 }
 
 function authenticate(ctx: AppContext, request: FastifyRequest): Caller {
@@ -104,11 +136,13 @@ function authenticate(ctx: AppContext, request: FastifyRequest): Caller {
   if (raw.split('.').length !== 3) throw graphErrors.tokenMalformed();
   let claims;
   try {
-    claims = ctx.tokens.verifyAccessToken(raw);
+    claims = ctx.tokens.verifyAccessToken(raw, header(request, 'x-forwarded-host') ?? header(request, 'host'));
   } catch (e) {
     if (e instanceof TokenInvalid) {
       if (e.reason === 'expired') throw graphErrors.tokenExpired();
+      if (e.reason === 'notYetValid') throw graphErrors.tokenNotYetValid();
       if (e.reason === 'audience') throw graphErrors.tokenAudience();
+      if (e.reason === 'issuer') throw graphErrors.tokenIssuer();
       if (e.reason === 'malformed') throw graphErrors.tokenUndecodable();
     }
     throw graphErrors.tokenInvalid();

@@ -38,6 +38,8 @@ export interface InboxOptions {
 }
 
 export const DEFAULT_MAX_MESSAGES = 2000;
+/** How many captured Message-IDs the inbox remembers for de-duplication (ids are ~60 bytes). */
+export const SEEN_IDS_MAX = 100_000;
 /** Mailpit and most relays accept far more, but PIM's notifications are a few kilobytes. */
 export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
@@ -50,6 +52,12 @@ export class Inbox {
   /** Oldest first; list() reverses. */
   private messages: InboxMessage[] = [];
   private readonly read = new Set<string>();
+  /**
+   * Every Message-ID captured, kept after its message is deleted or evicted, so that an outbox retry
+   * (a crash between SMTP's 250 and marking the mail sent) is captured exactly once. Bounded: the
+   * oldest ids are forgotten beyond SEEN_IDS_MAX.
+   */
+  private readonly seenIds = new Set<string>();
   private readonly waiters = new Set<Waiter>();
   private readonly listeners = new Set<(message: InboxMessage) => void>();
   private readonly maxMessages: number;
@@ -114,13 +122,18 @@ export class Inbox {
 
   /**
    * Parse and store one message source. Resolves with the stored message, or undefined when it
-   * was dropped because a message with the same Message-ID is already stored (the outbox may
-   * send again after a crash between SMTP's 250 and marking the mail sent).
+   * was dropped because a message with the same Message-ID was captured before — even if that one
+   * has since been deleted (the outbox may send again after a crash between SMTP's 250 and marking
+   * the mail sent; the embedded inbox captures each mail exactly once).
    */
   async add(raw: string): Promise<InboxMessage | undefined> {
     const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
     const messageId = (parsed.messageId ?? '').trim().replace(/^<|>$/g, '');
-    if (messageId && this.messages.some((m) => m.messageId === messageId)) return undefined;
+    if (messageId && this.seenIds.has(messageId)) return undefined;
+    if (messageId) {
+      this.seenIds.add(messageId);
+      if (this.seenIds.size > SEEN_IDS_MAX) this.seenIds.delete(this.seenIds.values().next().value!);
+    }
     const received = new Date(this.now()).toISOString();
     const message: InboxMessage = {
       id: newInboxId(),

@@ -80,6 +80,15 @@ describe('the captured inbox', () => {
       const body = (await get('/_emulator/mail')).json();
       expect(body.messages.map((m: { messageId: string }) => m.messageId)).toEqual(['outbox-2@pim-emulator', 'outbox-1@pim-emulator']);
     });
+
+    it('captures a Message-ID exactly once, even when the first copy was deleted before the retry', async () => {
+      await send({ ...activated, messageId: '<outbox-3@pim-emulator>' });
+      expect((await del('/_emulator/mail')).statusCode).toBe(204);
+      await send({ ...activated, messageId: '<outbox-3@pim-emulator>' });
+      await send({ ...activated, messageId: '<outbox-4@pim-emulator>' });
+      const body = (await get('/_emulator/mail')).json();
+      expect(body.messages.map((m: { messageId: string }) => m.messageId)).toEqual(['outbox-4@pim-emulator']);
+    });
   });
 
   describe('GET /_emulator/mail', () => {

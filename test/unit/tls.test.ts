@@ -204,10 +204,15 @@ describe('loadOrCreateTlsMaterial', () => {
     );
   });
 
-  it('replaces a CA whose key is missing or corrupt', async () => {
+  // Issue #14: a corrupt CA is never replaced silently (clients that trust it would break); the start is refused.
+  it('refuses a CA whose key is missing or corrupt, and makes a new one once both CA files are deleted', async () => {
     const dir = await tempDir();
     const first = await loadOrCreateTlsMaterial(dir);
     await writeFile(join(dir, 'ca-key.pem'), 'garbage');
+    await expect(loadOrCreateTlsMaterial(dir)).rejects.toThrow(`${join(dir, 'ca-key.pem')} is not a readable PEM private key`);
+    expect(await readFile(join(dir, 'ca.pem'), 'utf8')).toBe(first.caCertPem);
+    await unlink(join(dir, 'ca-key.pem'));
+    await unlink(join(dir, 'ca.pem'));
     const second = await loadOrCreateTlsMaterial(dir);
     expect(second.caCertPem).not.toBe(first.caCertPem);
     await withServer(second, async (port) => {

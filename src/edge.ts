@@ -1,0 +1,198 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from './context.js';
+import { newGuid } from './ids.js';
+import { AadError } from './auth/errors.js';
+import { innerErrorDate } from './graph/errors.js';
+
+/**
+ * What happens at the edge, before (or instead of) a route: the socket limits, the URL the router
+ * sees, and the answer to whatever Node or Fastify rejects on their own (malformed URLs, headers too
+ * large, slow clients, bodies no parser takes). Every answer is in the shape of the family the path
+ * belongs to: Graph's envelope under /v1.0 and /beta, Entra's OAuth error on sign-in paths, and the
+ * control plane's `{"error":{"code","message"}}` elsewhere — never a framework's own body.
+ */
+
+/**
+ * Socket limits, chosen so a client that trickles its headers or body (Slowloris) is cut within
+ * seconds while the emulator's own clients (loopback, a container network) never come near them.
+ * Node checks them every CHECK_INTERVAL, so a cut happens at most that much after the limit.
+ */
+export const SOCKET_LIMITS = {
+  /** The request line and every header must arrive within this (Node's default: 60 s). */
+  headersTimeoutMs: 5_000,
+  /** The whole request, body included, must arrive within this (Node's default: 300 s). */
+  requestTimeoutMs: 6_000,
+  /** How often Node checks the two limits above (Node's default: 30 s, which makes every cut late). */
+  connectionsCheckingIntervalMs: 500,
+  /** An idle keep-alive connection is closed after this (Fastify's default: 72 s). */
+  keepAliveTimeoutMs: 5_000,
+  /** Header bytes per request (Node's default); more is 431. */
+  maxHeaderSize: 16_384,
+} as const;
+
+export const serverOptions = (): http.ServerOptions => ({
+  headersTimeout: SOCKET_LIMITS.headersTimeoutMs,
+  requestTimeout: SOCKET_LIMITS.requestTimeoutMs,
+  connectionsCheckingInterval: SOCKET_LIMITS.connectionsCheckingIntervalMs,
+  keepAliveTimeout: SOCKET_LIMITS.keepAliveTimeoutMs,
+  maxHeaderSize: SOCKET_LIMITS.maxHeaderSize,
+});
+
+export type PathFamily = 'graph' | 'signin' | 'control';
+
+const GRAPH_PREFIX = /^\/(v1\.0|beta)(?=[/?#]|$)/i;
+const SIGNIN_PATH = /^\/[^/?]+\/(oauth2\/|v2\.0\/\.well-known\/|\.well-known\/|discovery\/)/;
+
+export function familyOf(url: string): PathFamily {
+  if (GRAPH_PREFIX.test(url)) return 'graph';
+  if (SIGNIN_PATH.test(url) && !url.startsWith('/_emulator/')) return 'signin';
+  return 'control';
+}
+
+/**
+ * The URL the router sees: Graph's version segment in any case (`/V1.0/me`, `/Beta/...`) is served
+ * as the lower-case one, as Graph's own routing does not distinguish them.
+ */
+export function rewriteUrl(req: http.IncomingMessage): string {
+  const url = req.url ?? '/';
+  const m = GRAPH_PREFIX.exec(url);
+  return m && m[1] !== m[1]!.toLowerCase() ? `/${m[1]!.toLowerCase()}${url.slice(m[0].length)}` : url;
+}
+
+/** The error body for a family, for answers written before a request object exists. */
+function body(family: PathFamily, ctx: AppContext, status: number, code: string, message: string, requestId: string, clientRequestId?: string): Record<string, unknown> {
+  if (family === 'graph') {
+    return { error: { code, message, innerError: { date: innerErrorDate(ctx.clock.nowMs()), 'request-id': requestId, 'client-request-id': clientRequestId || requestId } } };
+  }
+  if (family === 'signin') return signInError(status, message).body(ctx.clock.nowMs(), clientRequestId);
+  return { error: { code, message } };
+}
+
+/** Entra's OAuth error for what the framework rejects on a sign-in path (AADSTS90000-series invalid_request). */
+const signInError = (status: number, message: string) =>
+  new AadError(status, status >= 500 ? 'temporarily_unavailable' : 'invalid_request', status === 413 ? 90001 : 90000, message);
+
+/** A request Fastify rejected before a route ran, in the family's shape. */
+export function sendEdgeError(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  const family = familyOf(request.url);
+  const clientRequestId = header(request, 'client-request-id');
+  if (family === 'graph') {
+    reply.headers({ 'request-id': request.id, 'client-request-id': clientRequestId || request.id });
+    reply.type('application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8');
+  } else if (family === 'signin') {
+    reply.header('cache-control', 'no-store, no-cache');
+  }
+  return reply.status(status).send(body(family, ctx, status, code, message, request.id, clientRequestId));
+}
+
+/** Fastify's frameworkErrors: a URL it cannot decode or route. */
+export function frameworkErrors(ctx: AppContext) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const url = request.raw.url ?? request.url;
+    const message =
+      error.code === 'FST_ERR_BAD_URL'
+        ? `The request URL '${truncate(url)}' is not valid: it has a malformed percent-encoding.`
+        : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? `A segment of the request URL '${truncate(url)}' is longer than the emulator accepts (1000 characters).`
+          : error.message;
+    void sendEdgeError(ctx, request, reply, 400, 'BadRequest', message);
+  };
+}
+
+/**
+ * Errors from the root error handler (sign-in routes, the portal, anything outside the Graph and
+ * control-plane plugins, which have their own): a client error keeps its status; nothing from input is a 5xx.
+ */
+export function rootErrorHandler(ctx: AppContext) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : error instanceof SyntaxError ? 400 : 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const message = status >= 500 ? `The emulator failed: ${error.message}` : describeClientError(error);
+    return sendEdgeError(ctx, request, reply, status, status >= 500 ? 'InternalError' : 'InvalidRequest', message);
+  };
+}
+
+/**
+ * Outside Graph (which answers in OData's words, graph/query-options.ts), a query parameter given
+ * twice is refused before a route sees it: routes read single strings, and an array where a string
+ * was expected must never become a 5xx.
+ */
+export function rejectRepeatedParameters(ctx: AppContext) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (familyOf(request.url) === 'graph') return undefined;
+    const query = request.query as Record<string, unknown> | undefined;
+    if (!query || typeof query !== 'object') return undefined;
+    const repeated = Object.keys(query).find((k) => Array.isArray(query[k]));
+    if (repeated === undefined) return undefined;
+    return sendEdgeError(ctx, request, reply, 400, 'InvalidRequest', `Query parameter '${repeated}' is given more than once.`);
+  };
+}
+
+/** A client error Fastify raised, worded for the caller. */
+export function describeClientError(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `The request body is larger than the emulator accepts (${error.message}).`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return `Unsupported Content-Type: ${error.message}`;
+    default:
+      return error.message;
+  }
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' };
+
+/**
+ * Node's clientError: what its HTTP parser refuses (headers too large, a malformed request line, a
+ * request that took too long). The path is read from the bytes received so far, to answer in the
+ * family's shape; the connection is closed either way.
+ */
+export function clientErrorHandler(ctx: AppContext) {
+  return (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void => {
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_URI_TOO_LONG' ? 414 : 400;
+    const requestLine = err.rawPacket ? err.rawPacket.subarray(0, 8192).toString('latin1').split('\r\n')[0]! : '';
+    const path = requestLine.split(' ')[1] ?? '';
+    const family = familyOf(path);
+    const [code, message] =
+      status === 431
+        ? ['RequestHeaderFieldsTooLarge', `The request headers are larger than the emulator accepts (${SOCKET_LIMITS.maxHeaderSize} bytes).`]
+        : status === 408
+          ? ['RequestTimeout', `The request did not arrive in time: headers must arrive within ${SOCKET_LIMITS.headersTimeoutMs / 1000} s and the whole request within ${SOCKET_LIMITS.requestTimeoutMs / 1000} s.`]
+          : status === 414
+            ? ['RequestUriTooLong', 'The request URL is longer than the emulator accepts.']
+            : ['BadRequest', 'The request is not valid HTTP/1.1.'];
+    const id = newGuid();
+    const text = JSON.stringify(body(family, ctx, status, code, message, id));
+    const type = family === 'graph' ? 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8' : 'application/json; charset=utf-8';
+    const extra = family === 'graph' ? `request-id: ${id}\r\nclient-request-id: ${id}\r\n` : '';
+    const response = `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(text)}\r\n${extra}Connection: close\r\n\r\n${text}`;
+    // Write, then close whatever the client does: a Slowloris client may never read nor close.
+    socket.write(response, () => socket.destroy());
+    setTimeout(() => socket.destroy(), 1000).unref();
+  };
+}
+
+/** The HTTPS listener: the same app, the same limits and the same clientError answers as HTTP. */
+export function createHttpsServer(ctx: AppContext, tls: { keyPem: string; certPem: string }, handler: http.RequestListener): https.Server {
+  const server = https.createServer({ key: tls.keyPem, cert: tls.certPem, ...serverOptions() }, handler);
+  server.on('clientError', clientErrorHandler(ctx));
+  return server;
+}
+
+function truncate(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+

@@ -1,0 +1,31 @@
+import { graphErrors } from './errors.js';
+
+/**
+ * The query string of a Graph request as the routes read it: a null-prototype object (so no name a
+ * client sends, `__proto__` or `constructor` included, can reach Object.prototype), system query
+ * options under their lower-case name, each given at most once.
+ *
+ * OData says a system query option "irrespective of casing … MUST NOT be specified more than once";
+ * Graph answers a repeated one with 400 BadRequest "Query option '$select' was specified more than
+ * once, but it must be specified at most once." (microsoftgraph/msgraph-sdk-java#336). An option the
+ * route does not serve is a 400 naming the ones it does, never silently ignored.
+ */
+export function graphQuery(raw: unknown, allowed: readonly string[]): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  if (!raw || typeof raw !== 'object') return out;
+  const seen = new Set<string>();
+  for (const key of Object.keys(raw)) {
+    const value = (raw as Record<string, unknown>)[key];
+    if (!key.startsWith('$')) {
+      // Custom (non-system) parameters are passed through as Graph does; a repeated one keeps its first value.
+      out[key] = Array.isArray(value) ? String(value[0] ?? '') : String(value ?? '');
+      continue;
+    }
+    const option = key.toLowerCase();
+    if (!allowed.includes(option)) throw graphErrors.unsupportedQueryOption(key, [...allowed]);
+    if (seen.has(option) || Array.isArray(value)) throw graphErrors.duplicateQueryOption(key);
+    seen.add(option);
+    out[option] = String(value ?? '');
+  }
+  return out;
+}
