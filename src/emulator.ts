@@ -11,8 +11,9 @@ import type { AppContext } from './context.js';
 import { LowdbStore } from './store/lowdb-store.js';
 import { loadSeedFile } from './store/seed.js';
 import type { State, Store } from './store/store.js';
-import { generateTlsMaterial, loadOrCreateTlsMaterial, type TlsMaterial } from './tls.js';
+import { loadOrCreateTlsMaterial, memoryTlsMaterial, type TlsMaterial } from './tls.js';
 import { TokenService, type JwtCodec } from './auth/tokens.js';
+import { SigningKeys } from './auth/keys.js';
 import { authPlugin } from './auth/routes.js';
 import { AuthFlows } from './auth/flows.js';
 import { graphPlugin, sendGraphError } from './graph/plugin.js';
@@ -56,6 +57,9 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/** Spare RSA keys a file-storage instance keeps ready for tenants created on demand (generated one at a time, in the background). */
+const SPARE_SIGNING_KEYS = 8;
+
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The one factory: the CLI and every test build the emulator here. */
@@ -64,7 +68,12 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   const store = await LowdbStore.open(config.storage, path.join(config.dataDir, 'state'), loadSeed);
   const clock = new Clock(store.system().clock);
   const extraHosts = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
-  const tls = options.tls ?? (config.storage === 'file' ? await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : await generateTlsMaterial(extraHosts));
+  const keys = new SigningKeys(store, { storage: config.storage });
+  // Every tenant has its signing key before anything is served; the TLS material is made meanwhile.
+  const [tls] = await Promise.all([
+    options.tls ?? (config.storage === 'file' ? loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : memoryTlsMaterial(extraHosts)),
+    keys.ensureStored(),
+  ]);
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -108,6 +117,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     store,
     clock,
     tokens: new TokenService(store, clock, jwt),
+    keys,
     authFlows: new AuthFlows(),
     tls,
     urls: {},
@@ -143,7 +153,9 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       },
     },
     async reset() {
-      await store.replace(loadSeed());
+      const state = loadSeed();
+      await keys.assign(state.tenants);
+      await store.replace(state);
       inbox.clear();
       ctx.faults.clear();
       ctx.requests.clear();
@@ -256,6 +268,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       smtpPort = await inbox.start(config.smtpPort, config.host);
       ctx.urls.smtp = `smtp://${urlHost(config.host)}:${smtpPort}`;
       outbox.start();
+      // A long-running instance keeps spare signing keys for a burst of new tenants (a workshop).
+      if (config.storage === 'file') keys.keepSpares(SPARE_SIGNING_KEYS);
       // The scheduler runs every second on the real clock (and inside POST /_emulator/clock).
       ticker = setInterval(() => {
         ctx.tick().catch((e) => app.log.error({ err: e }, 'scheduler tick failed'));

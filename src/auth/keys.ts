@@ -1,23 +1,142 @@
-import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import type { SigningKey, Store } from '../store/store.js';
+import { createHash, createPublicKey, generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { SigningKey, TenantData } from '../directory/model.js';
+import type { Store } from '../store/store.js';
 
 /**
- * Per-tenant RS256 signing keys, created on first use and kept in the store so tokens stay
- * valid across restarts. The kid is the RFC 7638 thumbprint of the public key.
+ * Per-tenant RS256 signing keys. A tenant gets its key when it is created or loaded, never inside a
+ * request: RSA generation takes 100–300 ms of CPU, and a synchronous one stalls every other request
+ * (issue #11: 30 first sign-ins at once made the token endpoint's p95 22 s). Keys are generated with
+ * the asynchronous `generateKeyPair` (libuv's thread pool, off the event loop) and kept with the
+ * tenant's own data, so no shared file grows with the number of tenants.
+ * The kid is the RFC 7638 thumbprint of the public key.
  */
-export async function signingKey(store: Store, tenantId: string): Promise<SigningKey> {
-  const existing = store.system().signingKeys[tenantId];
-  if (existing) return existing;
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+const generateRsa = promisify(generateKeyPair);
+
+export async function generateSigningKey(): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateRsa('rsa', { modulusLength: 2048 });
   const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
   const kid = createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n })).digest('base64url');
-  const key: SigningKey = {
+  return {
     kid,
     privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     publicJwk: { kty: 'RSA', use: 'sig', kid, x5t: kid, n: jwk.n, e: jwk.e, alg: 'RS256' },
   };
-  // Another request may have created one meanwhile; the first stored key wins.
-  return store.updateSystem((s) => (s.signingKeys[tenantId] ??= key));
+}
+
+/**
+ * Spare keys made ahead of demand, one at a time in the background (so at most one thread-pool
+ * thread works on them), for a burst of new tenants: a workshop where every team creates its own.
+ * Each spare is handed out once.
+ */
+class SparePool {
+  private spares: SigningKey[] = [];
+  private target = 0;
+  private filling = false;
+
+  /** Keep `n` spares from now on. */
+  keep(n: number): void {
+    this.target = Math.max(this.target, n);
+    this.refill();
+  }
+
+  take(): Promise<SigningKey> {
+    const spare = this.spares.shift();
+    this.refill();
+    return spare ? Promise.resolve(spare) : generateSigningKey();
+  }
+
+  private refill(): void {
+    if (this.filling || this.spares.length >= this.target) return;
+    this.filling = true;
+    generateSigningKey()
+      .then((k) => void this.spares.push(k), () => undefined)
+      .finally(() => {
+        this.filling = false;
+        this.refill();
+      });
+  }
+}
+
+const spares = new SparePool();
+
+/**
+ * Memory storage only: a seeded tenant gets the same key in every emulator this process starts.
+ * Test suites start many in-memory emulators, and RSA generation would be most of each start;
+ * nothing outlives the process, as nothing of memory storage does.
+ */
+const seededKeys = new Map<string, Promise<SigningKey>>();
+function seededKey(tenantId: string): Promise<SigningKey> {
+  let key = seededKeys.get(tenantId);
+  if (!key) {
+    key = generateSigningKey();
+    key.catch(() => seededKeys.delete(tenantId));
+    seededKeys.set(tenantId, key);
+  }
+  return key;
+}
+
+/** Hands each tenant its key: at start, on reset and seed import, and when a tenant is created. */
+export class SigningKeys {
+  constructor(
+    private readonly store: Store,
+    private readonly opts: { storage: 'file' | 'memory' },
+  ) {}
+
+  /** Keep spare keys ready for tenants created later (a long-running instance: file storage). */
+  keepSpares(n: number): void {
+    spares.keep(n);
+  }
+
+  /** A key for a tenant about to be created. Once a process creates tenants, it keeps a couple of spares. */
+  forNewTenant(): Promise<SigningKey> {
+    spares.keep(2);
+    return spares.take();
+  }
+
+  /**
+   * Gives every tenant in `tenants` (a state about to replace the store's) a key: the key the store
+   * holds for the same tenant id (tokens survive a reset, as before), else a new one.
+   */
+  async assign(tenants: TenantData[]): Promise<void> {
+    await Promise.all(tenants.map(async (t) => {
+      t.signingKey ??= this.existing(t.tenant.id) ?? (await this.fresh(t.tenant.id));
+    }));
+  }
+
+  /**
+   * At start: every stored tenant has its key, durably, before the emulator answers anything. Keys
+   * an older version kept in system.json's shared map move to their tenant, and the map is emptied.
+   */
+  async ensureStored(): Promise<void> {
+    const missing = this.store.tenants().filter((t) => !t.signingKey);
+    const keys = await Promise.all(missing.map(async (t) => [t.tenant.id, this.existing(t.tenant.id) ?? (await this.fresh(t.tenant.id))] as const));
+    await Promise.all(keys.map(([id, key]) => this.store.update(id, (d) => void (d.signingKey ??= key))));
+    if (Object.keys(this.store.system().signingKeys ?? {}).length) {
+      await this.store.updateSystem((s) => void (s.signingKeys = {}));
+    }
+  }
+
+  private existing(tenantId: string): SigningKey | undefined {
+    const legacy = this.store.system().signingKeys ?? {};
+    return this.store.tenant(tenantId)?.signingKey ?? (Object.hasOwn(legacy, tenantId) ? legacy[tenantId] : undefined);
+  }
+
+  private fresh(tenantId: string): Promise<SigningKey> {
+    return this.opts.storage === 'memory' ? seededKey(tenantId) : spares.take();
+  }
+}
+
+/**
+ * The tenant's signing key. Every tenant has one from its creation or load (SigningKeys); should one
+ * ever lack it, it is generated here asynchronously — never with a synchronous call.
+ */
+export async function signingKey(store: Store, tenantId: string): Promise<SigningKey> {
+  const existing = store.tenant(tenantId)?.signingKey;
+  if (existing) return existing;
+  const key = await generateSigningKey();
+  return store.update(tenantId, (t) => (t.signingKey ??= key));
 }
 
 export function publicKeyPem(key: SigningKey): string {

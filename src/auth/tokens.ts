@@ -185,8 +185,8 @@ export class TokenService {
     // A readable JWT without a tenant is not one of ours: no key can verify it.
     const tid = decoded.tid;
     if (typeof tid !== 'string') throw new TokenInvalid('signature');
-    const key = this.store.system().signingKeys[tid];
-    if (!key || !this.store.tenant(tid)) throw new TokenInvalid('signature');
+    const key = this.store.tenant(tid)?.signingKey;
+    if (!key) throw new TokenInvalid('signature');
     try {
       return this.jwt.verify(token, publicKeyPem(key), this.clock.nowMs()) as Claims;
     } catch (e) {

@@ -103,7 +103,8 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
   // ---- seed ----
   app.get('/seed', async () => {
     const sys = ctx.store.system();
-    return { version: 1, roleDefinitions: sys.roleDefinitions, tenants: ctx.store.tenants() };
+    // A tenant's signing key is the emulator's own secret, not part of a seed document.
+    return { version: 1, roleDefinitions: sys.roleDefinitions, tenants: ctx.store.tenants().map(({ signingKey: _key, ...t }) => t) };
   });
   app.post('/seed', async (request) => {
     let state;
@@ -113,6 +114,7 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
       if (e instanceof SeedError) throw new ControlError(400, 'InvalidSeed', e.message);
       throw e;
     }
+    await ctx.keys.assign(state.tenants);
     await ctx.store.replace(state);
     return { status: 'imported', tenants: ctx.store.tenants().map((t) => t.tenant.name) };
   });

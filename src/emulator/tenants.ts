@@ -107,20 +107,25 @@ export function tenantRoutes(app: FastifyInstance, ctx: AppContext): void {
         properties: { name: { type: 'string' }, from: { type: 'string' }, displayName: { type: 'string', minLength: 1 } },
       },
     },
-  }, async (request, reply) => serially(async () => {
+  }, async (request, reply) => {
     const { name, from, displayName } = request.body;
     if (!NAME.test(name) || isGuid(name) || RESERVED_NAMES.has(name)) {
       throw new ControlError(400, 'InvalidTenantName', `'${name}' is not a tenant name: use lowercase letters, digits and hyphens (up to 63, not starting with a hyphen), not a GUID nor one of ${[...RESERVED_NAMES].join(', ')}.`);
     }
-    const domain = `${name}.onmicrosoft.com`;
-    const clash = ctx.store.tenants().find((t) => t.tenant.name === name || t.tenant.domain === domain);
-    if (clash) throw new ControlError(409, 'TenantExists', `A tenant named '${name}' (${domain}) exists already (${clash.tenant.id}). DELETE /_emulator/tenants/${name} removes it.`);
-    const source = from === undefined ? ctx.store.tenants()[0] : findTenant(ctx.store, from);
-    if (!source) throw new ControlError(404, 'TenantNotFound', `No tenant '${from}' to clone. Known: ${known(ctx)}.`);
-    const data = cloneTenant(source, { id: newGuid(), name, displayName: displayName ?? name, domain }, ctx.store.system().roleDefinitions);
-    await ctx.store.addTenant(data);
-    return reply.status(201).send({ ...tenantSummary(data), clonedFrom: source.tenant.name });
-  }));
+    // The tenant's key is made before waiting in line, so a burst of creations generates in parallel
+    // (off the event loop); a creation refused below just drops its key.
+    const signingKey = await ctx.keys.forNewTenant();
+    return serially(async () => {
+      const domain = `${name}.onmicrosoft.com`;
+      const clash = ctx.store.tenants().find((t) => t.tenant.name === name || t.tenant.domain === domain);
+      if (clash) throw new ControlError(409, 'TenantExists', `A tenant named '${name}' (${domain}) exists already (${clash.tenant.id}). DELETE /_emulator/tenants/${name} removes it.`);
+      const source = from === undefined ? ctx.store.tenants()[0] : findTenant(ctx.store, from);
+      if (!source) throw new ControlError(404, 'TenantNotFound', `No tenant '${from}' to clone. Known: ${known(ctx)}.`);
+      const data: TenantData = { ...cloneTenant(source, { id: newGuid(), name, displayName: displayName ?? name, domain }, ctx.store.system().roleDefinitions), signingKey };
+      await ctx.store.addTenant(data);
+      return reply.status(201).send({ ...tenantSummary(data), clonedFrom: source.tenant.name });
+    });
+  });
 
   app.delete<{ Params: { tenant: string } }>('/tenants/:tenant', async (request, reply) => serially(async () => {
     const t = findTenant(ctx.store, request.params.tenant);
