@@ -12,6 +12,8 @@ export interface Config {
   seedPath: string;
   publicUrl: string | undefined;
   smtpUrl: string | undefined;
+  /** Most messages the embedded inbox keeps (oldest evicted, counted); undefined keeps every message. */
+  inboxMax: number | undefined;
   logLevel: LogLevel;
 }
 
@@ -45,6 +47,12 @@ function oneOf<T extends string>(values: readonly T[]) {
     return v;
   };
 }
+function optionalCount(raw: string, env: string): number | undefined {
+  if (!raw.trim()) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < 1 || !Number.isSafeInteger(n)) throw new ConfigError(`${env} must be a positive whole number (or empty for no limit); got '${raw}'`);
+  return n;
+}
 function nonEmpty(raw: string, env: string): string {
   if (!raw.trim()) throw new ConfigError(`${env} must not be empty`);
   return raw.trim();
@@ -76,6 +84,7 @@ export const SETTINGS = [
   { key: 'seedPath', env: 'PIM_SEED', flag: '--seed', help: 'seed document loaded on first start and on reset', default: path.join(PACKAGE_ROOT, 'seed', 'default.json'), parse: nonEmpty },
   { key: 'publicUrl', env: 'PIM_PUBLIC_URL', flag: '--public-url', help: 'URL clients use when they reach the emulator through another name (container, proxy)', default: undefined, parse: url(['http:', 'https:']) },
   { key: 'smtpUrl', env: 'PIM_SMTP_URL', flag: '--smtp-url', help: 'send mail to this SMTP relay (e.g. smtp://mailpit:1025) instead of the embedded inbox', default: undefined, parse: url(['smtp:', 'smtps:']) },
+  { key: 'inboxMax', env: 'PIM_INBOX_MAX', flag: '--inbox-max', help: 'most messages the embedded inbox keeps; the oldest are then evicted and counted (health, inbox API); default: every message', default: undefined, parse: optionalCount },
   { key: 'logLevel', env: 'PIM_LOG_LEVEL', flag: '--log-level', help: `log level: ${LOG_LEVELS.join(', ')}`, default: 'info', parse: oneOf(LOG_LEVELS) },
 ] as const satisfies readonly Setting<keyof Config>[];
 

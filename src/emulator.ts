@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyJwt from '@fastify/jwt';
 import { PACKAGE_ROOT, type Config } from './config.js';
+import { compileRouteSchema } from './web.js';
 import { Clock, REAL_TIME } from './clock.js';
 import { newGuid } from './ids.js';
 import type { AppContext } from './context.js';
@@ -78,13 +79,13 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   const app = Fastify({
     logger: options.logger ?? false,
     genReqId: () => newGuid(),
-    // Unknown body properties must be reported (Graph does), never silently dropped; no type coercion.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     forceCloseConnections: true,
     // Graph ids can be long: a policy assignment id is {policyId}_{roleDefinitionId}, ~125 characters
     // (reference §1.6); find-my-way's default of 100 would answer 414.
     routerOptions: { maxParamLength: 1000 },
   });
+  // Unknown body properties must be reported (Graph does), never silently dropped; no type coercion (web.ts).
+  app.setValidatorCompiler(compileRouteSchema);
   await app.register(fastifyJwt, { secret: 'per-tenant RS256 keys are passed on every call' });
   const jwt: JwtCodec = {
     // Every payload carries iat from the emulator clock; fast-jwt keeps a given iat, and noTimestamp would drop it.
@@ -100,7 +101,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
   };
 
-  const inbox = new Inbox({ now: () => clock.wallMs() });
+  const inbox = new Inbox({ now: () => clock.wallMs(), maxMessages: config.inboxMax });
   const outbox = new Outbox(store, clock, {
     // PIM_SMTP_URL sends to a relay (e.g. Mailpit); otherwise to the embedded SMTP server.
     target: () => (config.smtpUrl ? { url: config.smtpUrl } : { host: loopback(config.host), port: smtpPort ?? config.smtpPort }),

@@ -48,7 +48,7 @@ async function controlPlaneMail(app: FastifyInstance, { inbox }: MailPluginOptio
     if (wait > 0 && !(await inbox.waitFor(filter, wait, abortSignalOf(reply)))) throw waitTimeout(filter, q.wait!);
     const matches = inbox.list(filter);
     const page = matches.slice(start, start + limit);
-    return { total: matches.length, count: page.length, start, messages: page.map(summary) };
+    return { total: matches.length, count: page.length, start, evicted: inbox.evicted, messages: page.map(summary) };
   });
 
   app.get('/_emulator/mail/latest', async (request, reply) => {

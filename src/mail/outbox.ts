@@ -1,4 +1,4 @@
-import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import type { SendMailOptions, Transporter } from 'nodemailer';
 import type { Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
 import type { OutboxMessage } from './types.js';
@@ -9,6 +9,13 @@ export interface OutboxOptions {
   log: { warn: (obj: object, msg: string) => void };
 }
 
+/** Delivered mails leave the outbox in one store update per batch of this many (a crash resends at most a batch; the inbox drops copies by Message-ID). */
+export const MARK_BATCH = 50;
+
+/** nodemailer is loaded with the first mail to send, not at start (cold start, issue #11). */
+let nodemailer: Promise<typeof import('nodemailer')> | undefined;
+const loadNodemailer = () => (nodemailer ??= import('nodemailer'));
+
 /** 1 s, 2 s, 4 s … up to a minute between attempts while SMTP is down. */
 export const backoffMs = (attempts: number): number => Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1));
 
@@ -16,7 +23,8 @@ export const backoffMs = (attempts: number): number => Math.min(60_000, 1000 * 2
  * Sends what the tenants' outboxes hold. A message is queued in the same store write as the change
  * that caused it; it leaves the outbox only after SMTP accepted it, so a crash or an SMTP outage
  * delays mail but never loses it (a restart resumes the queue). Backoff uses the wall clock: it is
- * about a real SMTP server, not about emulated time.
+ * about a real SMTP server, not about emulated time. Sent mails are removed in one store update per
+ * drained batch, not one per mail: each update is a durable write.
  */
 export class Outbox {
   private draining: Promise<void> | undefined;
@@ -65,10 +73,12 @@ export class Outbox {
     return this.draining;
   }
 
-  private transport(): Transporter {
+  private async transport(): Promise<Transporter> {
     const target = this.opts.target();
     const key = JSON.stringify(target);
     if (this.transporter?.key !== key) {
+      const { default: nodemailer } = await loadNodemailer();
+      if (this.transporter?.key === key) return this.transporter.t; // made meanwhile
       this.transporter?.t.close();
       const t = 'url' in target
         ? nodemailer.createTransport(target.url)
@@ -80,28 +90,37 @@ export class Outbox {
 
   private async drainOnce(): Promise<void> {
     for (const tenant of this.store.tenants()) {
+      if (!tenant.outbox.length) continue;
       const tenantId = tenant.tenant.id;
+      const sent = new Set<string>();
+      const mark = async (failed?: { id: string; error: string }) => {
+        if (!sent.size && !failed) return;
+        const done = new Set(sent);
+        sent.clear();
+        await this.store.update(tenantId, (t) => {
+          if (done.size) t.outbox = t.outbox.filter((x) => !done.has(x.id));
+          const queued = failed && t.outbox.find((x) => x.id === failed.id);
+          if (!queued) return;
+          queued.attempts += 1;
+          queued.lastError = failed!.error;
+          queued.notBeforeMs = this.clock.wallMs() + backoffMs(queued.attempts);
+        }).catch(() => undefined);
+      };
       for (const m of [...tenant.outbox]) {
         if (m.notBeforeMs > this.clock.wallMs()) continue;
         try {
-          await this.transport().sendMail(toMail(m));
+          await (await this.transport()).sendMail(toMail(m));
         } catch (e) {
           const error = (e as Error).message;
           this.opts.log.warn({ messageId: m.id, attempts: m.attempts + 1, error }, 'mail not sent; will retry');
-          await this.store.update(tenantId, (t) => {
-            const queued = t.outbox.find((x) => x.id === m.id);
-            if (!queued) return;
-            queued.attempts += 1;
-            queued.lastError = error;
-            queued.notBeforeMs = this.clock.wallMs() + backoffMs(queued.attempts);
-          }).catch(() => undefined);
+          await mark({ id: m.id, error });
           // SMTP is down for this tenant's mail: leave the rest for the next round, in order.
           break;
         }
-        await this.store.update(tenantId, (t) => {
-          t.outbox = t.outbox.filter((x) => x.id !== m.id);
-        }).catch(() => undefined);
+        sent.add(m.id);
+        if (sent.size >= MARK_BATCH) await mark();
       }
+      await mark();
     }
   }
 }
