@@ -102,6 +102,8 @@ export interface EmulatorSpawn {
   dataDir?: string;
   seed?: string;
   timeoutMs?: number;
+  /** PIM_SPARE_KEYS; the bench turns spare-key generation off except where it measures it. */
+  spareKeys?: number;
 }
 
 /** The built CLI (dist/cli.js), as `npm start` runs it, on free loopback ports. */
@@ -117,7 +119,10 @@ export async function spawnEmulator(o: EmulatorSpawn): Promise<Child> {
   };
   if (o.dataDir) env.PIM_DATA = o.dataDir;
   if (o.seed) env.PIM_SEED = o.seed;
-  return spawnServer([path.join(ROOT, 'dist', 'cli.js')], env, { port, smtpPort, readyPath: '/_emulator/health', timeoutMs: o.timeoutMs });
+  if (o.spareKeys !== undefined) env.PIM_SPARE_KEYS = String(o.spareKeys);
+  // BENCH_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', profiles the emulator children.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawnServer([...nodeArgs, path.join(ROOT, 'dist', 'cli.js')], env, { port, smtpPort, readyPath: '/_emulator/health', timeoutMs: o.timeoutMs });
 }
 
 /** The bare baseline: Fastify with GET /hello and POST /echo, or a bare smtp-server sink. */

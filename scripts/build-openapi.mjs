@@ -145,7 +145,7 @@ const signIn = {
 
 const control = {};
 const cop = (p, method, summary, extra = {}) => ((control[`/_emulator${p}`] ??= {})[method] = { tags: ['Control plane'], summary, responses: { 200: { description: 'OK' }, '4XX': { description: '{"error":{"code","message"}}' } }, ...extra });
-cop('/health', 'get', 'Health: 200 with version and listener URLs when every listener is up, else 503; inbox: {messages, evicted, max} (evicted counts what PIM_INBOX_MAX dropped)');
+cop('/health', 'get', 'Health: 200 with version and listener URLs when every listener is up, else 503; inbox: {messages, evicted, max} (evicted counts what PIM_INBOX_MAX dropped); spareSigningKeys (tenants POST /_emulator/tenants can create without waiting for RSA generation)');
 cop('/reset', 'post', 'Back to the seed: state, inbox and clock');
 cop('/clock', 'get', 'The emulator clock: {now, frozen}');
 cop('/clock', 'post', 'Move the clock: {"advance":"PT8H"} (prefix - to go back), {"set":"2026-12-01T09:00:00Z"}, {"freeze":true|false}', { requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { advance: { type: 'string' }, set: { type: 'string', format: 'date-time' }, freeze: { type: 'boolean' } } } } } } });

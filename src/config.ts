@@ -14,6 +14,8 @@ export interface Config {
   smtpUrl: string | undefined;
   /** Most messages the embedded inbox keeps (oldest evicted, counted); undefined keeps every message. */
   inboxMax: number | undefined;
+  /** RSA signing keys kept ready for tenants created on demand; undefined: 32 with file storage, none with memory. */
+  spareKeys: number | undefined;
   logLevel: LogLevel;
 }
 
@@ -53,6 +55,12 @@ function optionalCount(raw: string, env: string): number | undefined {
   if (!/^\d+$/.test(raw.trim()) || n < 1 || !Number.isSafeInteger(n)) throw new ConfigError(`${env} must be a positive whole number (or empty for no limit); got '${raw}'`);
   return n;
 }
+function optionalCountFromZero(raw: string, env: string): number | undefined {
+  if (!raw.trim()) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) throw new ConfigError(`${env} must be a whole number (0 for none, empty for the default); got '${raw}'`);
+  return n;
+}
 function nonEmpty(raw: string, env: string): string {
   if (!raw.trim()) throw new ConfigError(`${env} must not be empty`);
   return raw.trim();
@@ -85,6 +93,7 @@ export const SETTINGS = [
   { key: 'publicUrl', env: 'PIM_PUBLIC_URL', flag: '--public-url', help: 'URL clients use when they reach the emulator through another name (container, proxy)', default: undefined, parse: url(['http:', 'https:']) },
   { key: 'smtpUrl', env: 'PIM_SMTP_URL', flag: '--smtp-url', help: 'send mail to this SMTP relay (e.g. smtp://mailpit:1025) instead of the embedded inbox', default: undefined, parse: url(['smtp:', 'smtps:']) },
   { key: 'inboxMax', env: 'PIM_INBOX_MAX', flag: '--inbox-max', help: 'most messages the embedded inbox keeps; the oldest are then evicted and counted (health, inbox API); default: every message', default: undefined, parse: optionalCount },
+  { key: 'spareKeys', env: 'PIM_SPARE_KEYS', flag: '--spare-keys', help: 'RSA signing keys generated ahead (in the background) for tenants created on demand, so a workshop\'s teams don\'t wait; default 32 with file storage, 0 with memory', default: undefined, parse: optionalCountFromZero },
   { key: 'logLevel', env: 'PIM_LOG_LEVEL', flag: '--log-level', help: `log level: ${LOG_LEVELS.join(', ')}`, default: 'info', parse: oneOf(LOG_LEVELS) },
 ] as const satisfies readonly Setting<keyof Config>[];
 

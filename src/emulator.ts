@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyJwt from '@fastify/jwt';
+import { createSigner } from 'fast-jwt';
 import { PACKAGE_ROOT, type Config } from './config.js';
 import { compileRouteSchema } from './web.js';
 import { Clock, REAL_TIME } from './clock.js';
@@ -58,8 +59,8 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-/** Spare RSA keys a file-storage instance keeps ready for tenants created on demand (generated one at a time, in the background). */
-const SPARE_SIGNING_KEYS = 8;
+/** Spare RSA keys a file-storage instance keeps ready for tenants created on demand (generated one at a time, in the background): a workshop's teams. */
+const SPARE_SIGNING_KEYS = 32;
 
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -87,9 +88,19 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   // Unknown body properties must be reported (Graph does), never silently dropped; no type coercion (web.ts).
   app.setValidatorCompiler(compileRouteSchema);
   await app.register(fastifyJwt, { secret: 'per-tenant RS256 keys are passed on every call' });
+  // One fast-jwt signer per tenant key: the private key is imported once, not on every token
+  // (importing the PEM was 40 % of the token endpoint's CPU, issue #11).
+  const signers = new Map<string, (payload: Record<string, unknown>) => string>();
   const jwt: JwtCodec = {
     // Every payload carries iat from the emulator clock; fast-jwt keeps a given iat, and noTimestamp would drop it.
-    sign: (payload, key) => app.jwt.sign(payload, { key: key.privateKeyPem, algorithm: 'RS256', kid: key.kid } as never),
+    sign: (payload, key) => {
+      let signer = signers.get(key.kid);
+      if (!signer) {
+        signer = createSigner({ key: key.privateKeyPem, algorithm: 'RS256', kid: key.kid }) as (payload: Record<string, unknown>) => string;
+        signers.set(key.kid, signer);
+      }
+      return signer(payload);
+    },
     verify: (token, publicPem, nowMs) => app.jwt.verify(token, { key: publicPem, algorithms: ['RS256'], clockTimestamp: nowMs } as never),
     decode: (token) => {
       try {
@@ -248,6 +259,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
 
   let httpsServer: https.Server | undefined;
   let ticker: NodeJS.Timeout | undefined;
+  let releaseSpares: (() => void) | undefined;
 
   const emulator: Emulator = {
     config,
@@ -270,7 +282,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       ctx.urls.smtp = `smtp://${urlHost(config.host)}:${smtpPort}`;
       outbox.start();
       // A long-running instance keeps spare signing keys for a burst of new tenants (a workshop).
-      if (config.storage === 'file') keys.keepSpares(SPARE_SIGNING_KEYS);
+      releaseSpares = keys.keepSpares(config.spareKeys ?? (config.storage === 'file' ? SPARE_SIGNING_KEYS : 0));
       // The scheduler runs every second on the real clock (and inside POST /_emulator/clock).
       ticker = setInterval(() => {
         ctx.tick().catch((e) => app.log.error({ err: e }, 'scheduler tick failed'));
@@ -283,6 +295,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
     async close() {
       if (ticker) clearInterval(ticker);
+      releaseSpares?.();
       await outbox.stop();
       await inbox.stop();
       smtpPort = undefined;

@@ -14,7 +14,29 @@ import type { Store } from '../store/store.js';
 
 const generateRsa = promisify(generateKeyPair);
 
+/**
+ * At most this many generations at once. They run in libuv's thread pool (4 threads by default),
+ * which file reads and fsyncs share: a burst of 30 new tenants must not leave the store's writes
+ * and the portal's files waiting behind RSA generation.
+ */
+const MAX_PARALLEL_GENERATIONS = 2;
+let running = 0;
+const waiting: Array<() => void> = [];
+
 export async function generateSigningKey(): Promise<SigningKey> {
+  // A finished generation hands its slot straight to the next in line.
+  if (running >= MAX_PARALLEL_GENERATIONS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await generate();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
+async function generate(): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateRsa('rsa', { modulusLength: 2048 });
   const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
   const kid = createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n })).digest('base64url');
@@ -32,13 +54,26 @@ export async function generateSigningKey(): Promise<SigningKey> {
  */
 class SparePool {
   private spares: SigningKey[] = [];
-  private target = 0;
+  /** What each running emulator asked for; the pool keeps the largest. */
+  private readonly wanted = new Set<{ n: number }>();
   private filling = false;
 
-  /** Keep `n` spares from now on. */
-  keep(n: number): void {
-    this.target = Math.max(this.target, n);
+  /** Keep `n` spares until the returned release is called (when the emulator closes). */
+  keep(n: number): () => void {
+    const want = { n };
+    this.wanted.add(want);
     this.refill();
+    return () => void this.wanted.delete(want);
+  }
+
+  private get target(): number {
+    let n = 0;
+    for (const w of this.wanted) n = Math.max(n, w.n);
+    return n;
+  }
+
+  get ready(): number {
+    return this.spares.length;
   }
 
   take(): Promise<SigningKey> {
@@ -84,14 +119,18 @@ export class SigningKeys {
     private readonly opts: { storage: 'file' | 'memory' },
   ) {}
 
-  /** Keep spare keys ready for tenants created later (a long-running instance: file storage). */
-  keepSpares(n: number): void {
-    spares.keep(n);
+  /** Keep spare keys ready for tenants created later, until the returned release is called. */
+  keepSpares(n: number): () => void {
+    return n > 0 ? spares.keep(n) : () => undefined;
   }
 
-  /** A key for a tenant about to be created. Once a process creates tenants, it keeps a couple of spares. */
+  /** Spare keys ready now (health). */
+  get spares(): number {
+    return spares.ready;
+  }
+
+  /** A key for a tenant about to be created: a spare when one is ready. */
   forNewTenant(): Promise<SigningKey> {
-    spares.keep(2);
     return spares.take();
   }
 

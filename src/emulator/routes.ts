@@ -53,6 +53,8 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
       tenants: ctx.store.tenants().map((t) => t.tenant.name),
       // The inbox keeps every message unless PIM_INBOX_MAX caps it; what a cap dropped is counted here.
       inbox: { messages: ctx.mail.inbox.count, evicted: ctx.mail.inbox.evicted, max: ctx.mail.inbox.maxMessages ?? null },
+      // Tenants that POST /_emulator/tenants can create without waiting for RSA generation (PIM_SPARE_KEYS).
+      spareSigningKeys: ctx.keys.spares,
     });
   });
 
