@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { request } from 'undici';
 import { AZ_CLI, SR, benchRoles, bigSeed, tenantsSeed, writersSeed, type BenchUser } from './fixtures.js';
-import { ROOT, json, load, median, percentile, rssMiB, sleep, spawnBare, spawnEmulator, timed, writeBytes, form, type Child, type Job } from './lib.js';
+import { ROOT, cpuMs, json, load, median, percentile, rssMiB, sleep, spawnBare, spawnEmulator, timed, writeBytes, form, type Child, type Job } from './lib.js';
 
 const QUICK = process.env.QUICK === '1';
 const DURATION_MS = Number(process.env.DURATION ?? (QUICK ? 3 : 6)) * 1000;
@@ -138,8 +138,13 @@ async function readAndSmtp(bare: Child): Promise<void> {
   if (want('smtp')) {
     console.log('\nSMTP ingest, nodemailer pool of 5 connections');
     const tag = `bench-ingest-${Date.now()}`;
+    let c = cpuMs(emu.pid);
     const sent = await smtpBlast(emu.smtpPort, tag);
+    const emuCpu = (cpuMs(emu.pid) - c) / sent.ok;
+    c = cpuMs(bare.pid);
     const bsent = await smtpBlast(bare.smtpPort, tag);
+    const bareCpu = (cpuMs(bare.pid) - c) / bsent.ok;
+    console.log(`    server CPU per message: emulator ${emuCpu.toFixed(2)} ms, bare sink ${bareCpu.toFixed(2)} ms`);
     // Every accepted message must be visible in the inbox API.
     const listed = await json(emu.http, `/_emulator/mail?subject=${tag}&limit=1`);
     const visible = listed.body.total as number;

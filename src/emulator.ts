@@ -112,7 +112,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
   };
 
-  const inbox = new Inbox({ now: () => clock.wallMs(), maxMessages: config.inboxMax });
+  const inbox = new Inbox({ now: () => clock.wallMs(), maxMessages: config.inboxMax, onError: (err) => app.log.warn({ err }, 'mail capture: a connection or message failed') });
   const outbox = new Outbox(store, clock, {
     // PIM_SMTP_URL sends to a relay (e.g. Mailpit); otherwise to the embedded SMTP server.
     target: () => (config.smtpUrl ? { url: config.smtpUrl } : { host: loopback(config.host), port: smtpPort ?? config.smtpPort }),
@@ -162,6 +162,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
           await outbox.kick();
           if (outbox.pending() > 0) await new Promise((r) => setTimeout(r, 20));
         }
+        await inbox.idle(); // what SMTP accepted is in the inbox
+
       },
     },
     async reset() {
