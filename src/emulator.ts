@@ -162,7 +162,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
           await outbox.kick();
           if (outbox.pending() > 0) await new Promise((r) => setTimeout(r, 20));
         }
-        await inbox.idle(); // what SMTP accepted is in the inbox
+        await outbox.flush(); // delivered mail leaves the stored outbox
 
       },
     },
@@ -298,6 +298,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     async close() {
       if (ticker) clearInterval(ticker);
       releaseSpares?.();
+      keys.close();
       await outbox.stop();
       await inbox.stop();
       smtpPort = undefined;

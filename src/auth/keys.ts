@@ -48,15 +48,14 @@ async function generate(): Promise<SigningKey> {
 }
 
 /**
- * Spare keys made ahead of demand, one at a time in the background (so at most one thread-pool
- * thread works on them), for a burst of new tenants: a workshop where every team creates its own.
- * Each spare is handed out once.
+ * Spare keys made ahead of demand in the background (within MAX_PARALLEL_GENERATIONS), for a burst
+ * of new tenants: a workshop where every team creates its own. Each spare is handed out once.
  */
 class SparePool {
   private spares: SigningKey[] = [];
   /** What each running emulator asked for; the pool keeps the largest. */
   private readonly wanted = new Set<{ n: number }>();
-  private filling = false;
+  private filling = 0;
 
   /** Keep `n` spares until the returned release is called (when the emulator closes). */
   keep(n: number): () => void {
@@ -76,25 +75,53 @@ class SparePool {
     return this.spares.length;
   }
 
-  take(): Promise<SigningKey> {
+  /** A spare if one is ready. */
+  takeReady(): SigningKey | undefined {
     const spare = this.spares.shift();
     this.refill();
+    return spare;
+  }
+
+  take(): Promise<SigningKey> {
+    const spare = this.takeReady();
     return spare ? Promise.resolve(spare) : generateSigningKey();
   }
 
+  private readyWaiters: Array<{ n: number; resolve: () => void }> = [];
+
+  /** Resolves when `n` spares are ready (at most as many as wanted). */
+  whenReady(n: number): Promise<void> {
+    if (this.spares.length >= Math.min(n, this.target)) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push({ n, resolve }));
+  }
+
+  private wakeReady(): void {
+    this.readyWaiters = this.readyWaiters.filter((w) => {
+      if (this.spares.length < Math.min(w.n, this.target)) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
   private refill(): void {
-    if (this.filling || this.spares.length >= this.target) return;
-    this.filling = true;
-    generateSigningKey()
-      .then((k) => void this.spares.push(k), () => undefined)
-      .finally(() => {
-        this.filling = false;
-        this.refill();
-      });
+    while (this.filling < MAX_PARALLEL_GENERATIONS && this.spares.length + this.filling < this.target) {
+      this.filling++;
+      generateSigningKey()
+        .then((k) => void this.spares.push(k), () => undefined)
+        .finally(() => {
+          this.filling--;
+          this.wakeReady();
+          this.refill();
+        });
+    }
   }
 }
 
 const spares = new SparePool();
+/** Keys being generated for tenants created while no spare was ready, by tenant id. */
+const pendingKeys = new Map<string, Promise<SigningKey>>();
+/** Spares kept once an emulator has created a tenant (see forNewTenant). */
+const BURST_SPARES = 4;
 
 /**
  * Memory storage only: a seeded tenant gets the same key in every emulator this process starts.
@@ -114,10 +141,18 @@ function seededKey(tenantId: string): Promise<SigningKey> {
 
 /** Hands each tenant its key: at start, on reset and seed import, and when a tenant is created. */
 export class SigningKeys {
+  private releaseBurst: (() => void) | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly opts: { storage: 'file' | 'memory' },
   ) {}
+
+  /** Stop keeping spares for this emulator. */
+  close(): void {
+    this.releaseBurst?.();
+    this.releaseBurst = undefined;
+  }
 
   /** Keep spare keys ready for tenants created later, until the returned release is called. */
   keepSpares(n: number): () => void {
@@ -129,9 +164,29 @@ export class SigningKeys {
     return spares.ready;
   }
 
-  /** A key for a tenant about to be created: a spare when one is ready. */
-  forNewTenant(): Promise<SigningKey> {
-    return spares.take();
+  /** Resolves once `n` spare keys are ready (tests, and the bench's workshop). */
+  whenSpares(n: number): Promise<void> {
+    return spares.whenReady(n);
+  }
+
+  /**
+   * A key for a tenant about to be created, when a spare is ready; else undefined, and the caller
+   * starts one with generateFor() once the tenant exists. Once this emulator creates tenants, a few
+   * spares are kept until it closes, so a run of creations overlaps their generation.
+   */
+  spareForNewTenant(): SigningKey | undefined {
+    this.releaseBurst ??= spares.keep(BURST_SPARES);
+    return spares.takeReady();
+  }
+
+  /**
+   * Generates the key of a tenant just created without one, asynchronously, and stores it with the
+   * tenant. A sign-in meanwhile waits for it (signingKey below), off the event loop.
+   */
+  generateFor(tenantId: string): void {
+    const key = spares.take().then((k) => this.store.update(tenantId, (t) => (t.signingKey ??= k)));
+    pendingKeys.set(tenantId, key);
+    key.then(() => pendingKeys.delete(tenantId), () => pendingKeys.delete(tenantId));
   }
 
   /**
@@ -168,12 +223,14 @@ export class SigningKeys {
 }
 
 /**
- * The tenant's signing key. Every tenant has one from its creation or load (SigningKeys); should one
- * ever lack it, it is generated here asynchronously — never with a synchronous call.
+ * The tenant's signing key: given at creation or load (SigningKeys), or still being generated for a
+ * tenant created while no spare was ready — then this waits for it. Never a synchronous generation.
  */
 export async function signingKey(store: Store, tenantId: string): Promise<SigningKey> {
   const existing = store.tenant(tenantId)?.signingKey;
   if (existing) return existing;
+  const pending = pendingKeys.get(tenantId);
+  if (pending) return pending;
   const key = await generateSigningKey();
   return store.update(tenantId, (t) => (t.signingKey ??= key));
 }

@@ -15,10 +15,6 @@ export interface MailPluginOptions {
 }
 
 export async function mailPlugin(app: FastifyInstance, opts: MailPluginOptions): Promise<void> {
-  // Every message SMTP has accepted is visible: the inbox parses after answering 250.
-  app.addHook('preHandler', async () => {
-    await opts.inbox.idle();
-  });
   await app.register(controlPlaneMail, opts);
   await app.register(mailpitApi, opts);
 }

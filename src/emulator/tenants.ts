@@ -112,17 +112,18 @@ export function tenantRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (!NAME.test(name) || isGuid(name) || RESERVED_NAMES.has(name)) {
       throw new ControlError(400, 'InvalidTenantName', `'${name}' is not a tenant name: use lowercase letters, digits and hyphens (up to 63, not starting with a hyphen), not a GUID nor one of ${[...RESERVED_NAMES].join(', ')}.`);
     }
-    // The tenant's key is made before waiting in line, so a burst of creations generates in parallel
-    // (off the event loop); a creation refused below just drops its key.
-    const signingKey = await ctx.keys.forNewTenant();
     return serially(async () => {
       const domain = `${name}.onmicrosoft.com`;
       const clash = ctx.store.tenants().find((t) => t.tenant.name === name || t.tenant.domain === domain);
       if (clash) throw new ControlError(409, 'TenantExists', `A tenant named '${name}' (${domain}) exists already (${clash.tenant.id}). DELETE /_emulator/tenants/${name} removes it.`);
       const source = from === undefined ? ctx.store.tenants()[0] : findTenant(ctx.store, from);
       if (!source) throw new ControlError(404, 'TenantNotFound', `No tenant '${from}' to clone. Known: ${known(ctx)}.`);
-      const data: TenantData = { ...cloneTenant(source, { id: newGuid(), name, displayName: displayName ?? name, domain }, ctx.store.system().roleDefinitions), signingKey };
+      // The tenant's signing key: a spare made ahead, else generated from now on, off the event loop
+      // (a sign-in waits for it); never inside a sign-in, never synchronously.
+      const signingKey = ctx.keys.spareForNewTenant();
+      const data: TenantData = { ...cloneTenant(source, { id: newGuid(), name, displayName: displayName ?? name, domain }, ctx.store.system().roleDefinitions), ...(signingKey ? { signingKey } : {}) };
       await ctx.store.addTenant(data);
+      if (!signingKey) ctx.keys.generateFor(data.tenant.id);
       return reply.status(201).send({ ...tenantSummary(data), clonedFrom: source.tenant.name });
     });
   });

@@ -62,8 +62,6 @@ export class Inbox {
   private readonly now: () => number;
   private readonly onError: (error: Error) => void;
   private server: SMTPServer | undefined;
-  /** The last accepted message's parse; each waits for the one before. */
-  private parsing: Promise<void> = Promise.resolve();
 
   constructor(opts: InboxOptions = {}) {
     this.maxMessages = opts.maxMessages;
@@ -92,13 +90,10 @@ export class Inbox {
           if (stream.sizeExceeded) {
             return callback(Object.assign(new Error(`Message exceeds the fixed maximum message size of ${MAX_MESSAGE_BYTES} bytes`), { responseCode: 552 }));
           }
-          // 250 at once, parse after: the client's next message need not wait for this one's parse
-          // (SMTP ingest ran at 41 % of a bare smtp-server sink, issue #11). Parses run one after
-          // another, so the inbox keeps arrival order; idle() waits for them (the API, settle()).
-          const raw = Buffer.concat(chunks).toString('utf8');
-          const parsed = this.parsing.then(() => this.add(raw)).then(() => undefined, (e: unknown) => this.onError(e instanceof Error ? e : new Error(String(e))));
-          this.parsing = parsed;
-          callback(null);
+          this.add(Buffer.concat(chunks).toString('utf8')).then(
+            () => callback(null),
+            (e: unknown) => callback(Object.assign(e instanceof Error ? e : new Error(String(e)), { responseCode: 451 })),
+          );
         });
       },
     });
@@ -113,15 +108,6 @@ export class Inbox {
     });
     this.server = server;
     return (server.server.address() as AddressInfo).port;
-  }
-
-  /** Resolves once every message SMTP has accepted so far is parsed and stored. */
-  async idle(): Promise<void> {
-    let last: Promise<void>;
-    do {
-      last = this.parsing;
-      await last;
-    } while (last !== this.parsing);
   }
 
   /** Stop the listener and release pending waits (they resolve with undefined). */

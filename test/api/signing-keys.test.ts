@@ -39,28 +39,48 @@ describe('tenant signing keys', () => {
     expect(headerOf(await tokenFor(emu, 'admin@contoso.onmicrosoft.com')).kid).toBe(byName.contoso);
   });
 
-  it('30 tenants created at once each have a distinct key in their 201, and 30 first sign-ins at once use those keys', async () => {
+  it('a tenant created while spare keys are ready has its key in the 201, before any sign-in', async () => {
+    emu = await testEmulator();
+    const release = emu.ctx.keys.keepSpares(3);
+    try {
+      await emu.ctx.keys.whenSpares(3);
+      for (const name of ['team01', 'team02', 'team03']) {
+        const res = await emu.app.inject({ method: 'POST', url: '/_emulator/tenants', payload: { name } });
+        expect(res.statusCode).toBe(201);
+        const kid = emu.store.tenant(res.json().id)?.signingKey?.kid;
+        expect(kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        const jwks = await get(emu, `/${name}/discovery/v2.0/keys`);
+        expect(jwks.json().keys.map((k: { kid: string }) => k.kid)).toEqual([kid]);
+      }
+    } finally {
+      release();
+    }
+  });
+
+  it('30 tenants created at once, then 30 first sign-ins at once: each tenant keeps one key, the one its tokens carry', async () => {
     emu = await testEmulator();
     const names = Array.from({ length: 30 }, (_, i) => `team${String(i).padStart(2, '0')}`);
     const created = await Promise.all(names.map((name) => emu!.app.inject({ method: 'POST', url: '/_emulator/tenants', payload: { name } })));
     expect(created.map((r) => r.statusCode)).toEqual(names.map(() => 201));
-    // The key is there when the creation answers: nothing is left for a sign-in to make.
-    const atCreation = new Map(created.map((r) => [r.json().id as string, emu!.store.tenant(r.json().id)?.signingKey?.kid]));
-    expect([...atCreation.values()].every((kid) => typeof kid === 'string')).toBe(true);
-    expect(new Set(atCreation.values()).size).toBe(30);
 
     const signIns = await Promise.all(names.map(async (name) => tokenRequest(emu!, name, {
       grant_type: 'password', client_id: APPS.azureCli.appId, username: `admin@${name}.onmicrosoft.com`, password: PASSWORD,
       scope: 'https://graph.microsoft.com/.default', mfa_code: await mfaCode(emu!, `admin@${name}.onmicrosoft.com`, name),
     })));
+    const kids = new Set<string>();
     for (const res of signIns) {
       expect(res.statusCode, res.body).toBe(200);
       const token = res.json().access_token as string;
       const tid = claimsOf(token).tid as string;
-      expect(headerOf(token).kid).toBe(atCreation.get(tid));
-      expect(emu.store.tenant(tid)?.signingKey?.kid).toBe(atCreation.get(tid));
+      const stored = emu.store.tenant(tid)?.signingKey?.kid;
+      expect(headerOf(token).kid).toBe(stored);
+      kids.add(stored!);
       expect((await get(emu, '/v1.0/me', token)).statusCode).toBe(200);
     }
+    // One distinct key per tenant, unchanged by later sign-ins.
+    expect(kids.size).toBe(30);
+    const again = await tokenFor(emu, 'admin@team07.onmicrosoft.com');
+    expect(headerOf(again).kid).toBe(emu.store.tenant(claimsOf(again).tid as string)?.signingKey?.kid);
   }, 120_000); // 30 RSA keys on a shared 2-core machine
 
   it('reset keeps each seeded tenant its key (tokens survive a reset), and GET /_emulator/seed never shows a key', async () => {
