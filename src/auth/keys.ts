@@ -120,6 +120,8 @@ class SparePool {
 const spares = new SparePool();
 /** Keys being generated for tenants created while no spare was ready, by tenant id. */
 const pendingKeys = new Map<string, Promise<SigningKey>>();
+/** Most new keys a start waits for (SigningKeys.ensureStored). */
+const START_KEYS = 16;
 /** Spares kept once an emulator has created a tenant (see forNewTenant). */
 const BURST_SPARES = 4;
 
@@ -202,9 +204,12 @@ export class SigningKeys {
   /**
    * At start: every stored tenant has its key, durably, before the emulator answers anything. Keys
    * an older version kept in system.json's shared map move to their tenant, and the map is emptied.
+   * A seed of many tenants is the exception: past START_KEYS new keys, the others are made on first
+   * use (asynchronously, see signingKey) — 1,000 RSA keys would hold the first start for minutes.
    */
   async ensureStored(): Promise<void> {
-    const missing = this.store.tenants().filter((t) => !t.signingKey);
+    const lacking = this.store.tenants().filter((t) => !t.signingKey);
+    const missing = [...lacking.filter((t) => this.existing(t.tenant.id)), ...lacking.filter((t) => !this.existing(t.tenant.id)).slice(0, START_KEYS)];
     const keys = await Promise.all(missing.map(async (t) => [t.tenant.id, this.existing(t.tenant.id) ?? (await this.fresh(t.tenant.id))] as const));
     await Promise.all(keys.map(([id, key]) => this.store.update(id, (d) => void (d.signingKey ??= key))));
     if (Object.keys(this.store.system().signingKeys ?? {}).length) {
