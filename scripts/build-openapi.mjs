@@ -145,7 +145,7 @@ const signIn = {
 
 const control = {};
 const cop = (p, method, summary, extra = {}) => ((control[`/_emulator${p}`] ??= {})[method] = { tags: ['Control plane'], summary, responses: { 200: { description: 'OK' }, '4XX': { description: '{"error":{"code","message"}}' } }, ...extra });
-cop('/health', 'get', 'Health: 200 with version and listener URLs when every listener is up, else 503');
+cop('/health', 'get', 'Health: 200 with version and listener URLs when every listener is up, else 503; inbox: {messages, evicted, max} (evicted counts what PIM_INBOX_MAX dropped); spareSigningKeys (tenants POST /_emulator/tenants can create without waiting for RSA generation)');
 cop('/reset', 'post', 'Back to the seed: state, inbox and clock');
 cop('/clock', 'get', 'The emulator clock: {now, frozen}');
 cop('/clock', 'post', 'Move the clock: {"advance":"PT8H"} (prefix - to go back), {"set":"2026-12-01T09:00:00Z"}, {"freeze":true|false}', { requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { advance: { type: 'string' }, set: { type: 'string', format: 'date-time' }, freeze: { type: 'boolean' } } } } } } });
@@ -164,7 +164,7 @@ cop('/tenants/{tenant}/users/{user}/mfa-code', 'get', "A user's current authenti
 cop('/audit', 'get', 'Search the PIM audit records (justifications, activities, targets) of a tenant: ?tenant=contoso&search=…');
 cop('/devicelogin', 'post', 'Complete a pending device code sign-in without a browser: {"userCode" or "deviceCode", "user": upn, "mfa": true|false} or {…, "decline": true}; 404 unknown, 400 expired, 409 already completed');
 cop('/tokens', 'post', 'Mint an access token for a user ({tenant, user, scopes?, mfa?, acrs?}) or an app ({tenant, clientId, roles?})');
-cop('/mail', 'get', 'Captured mail, newest first: ?to=&from=&subject=&q= (Mailpit search syntax)&limit=&start=&wait=5s (long-poll; 408 when nothing matches in time)');
+cop('/mail', 'get', 'Captured mail, newest first: ?to=&from=&subject=&q= (Mailpit search syntax)&limit=&start=&wait=5s (long-poll; 408 when nothing matches in time); evicted counts messages a PIM_INBOX_MAX cap dropped');
 cop('/mail', 'delete', 'Delete every captured message');
 cop('/mail/latest', 'get', 'The newest message matching the same filters as the list; wait=5s long-polls');
 cop('/mail/{id}', 'get', 'One message: headers, text, HTML', { parameters: [param('id', 'message id')] });

@@ -14,6 +14,10 @@ export interface Config {
   seedPath: string;
   publicUrl: string | undefined;
   smtpUrl: string | undefined;
+  /** Most messages the embedded inbox keeps (oldest evicted, counted); undefined keeps every message. */
+  inboxMax: number | undefined;
+  /** RSA signing keys kept ready for tenants created on demand; undefined: 32 with file storage, none with memory. */
+  spareKeys: number | undefined;
   logLevel: LogLevel;
   /** File storage: a tenant's journal is folded into its snapshot past this many bytes (and a quarter of the snapshot). */
   journalMaxBytes: number;
@@ -66,6 +70,18 @@ function oneOf<T extends string>(values: readonly T[]) {
     return v;
   };
 }
+function optionalCount(raw: string, env: string): number | undefined {
+  if (!raw.trim()) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < 1 || !Number.isSafeInteger(n)) throw new ConfigError(`${env} must be a positive whole number (or empty for no limit); got '${raw}'`);
+  return n;
+}
+function optionalCountFromZero(raw: string, env: string): number | undefined {
+  if (!raw.trim()) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) throw new ConfigError(`${env} must be a whole number (0 for none, empty for the default); got '${raw}'`);
+  return n;
+}
 function nonEmpty(raw: string, env: string): string {
   if (!raw.trim()) throw new ConfigError(`${env} must not be empty`);
   return raw.trim();
@@ -114,6 +130,8 @@ export const SETTINGS = [
   { key: 'smtpUrl', env: 'PIM_SMTP_URL', flag: '--smtp-url', help: 'send mail to this SMTP relay (e.g. smtp://mailpit:1025) instead of the embedded inbox', default: undefined, parse: url(['smtp:', 'smtps:']) },
   { key: 'journalMaxBytes', env: 'PIM_JOURNAL_MAX_BYTES', flag: '--journal-max-bytes', help: 'file storage: fold a tenant\'s journal into its snapshot past this size (e.g. 4MiB)', default: 4 * 1024 * 1024, parse: bytes },
   { key: 'crashAt', env: 'PIM_CRASH_AT', flag: '--crash-at', help: 'crash tests: SIGKILL the process at none, compaction-before-rename or compaction-before-journal-reset', default: 'none', parse: oneOf(['none', 'compaction-before-rename', 'compaction-before-journal-reset'] as const) },
+  { key: 'inboxMax', env: 'PIM_INBOX_MAX', flag: '--inbox-max', help: 'most messages the embedded inbox keeps; the oldest are then evicted and counted (health, inbox API); default: every message', default: undefined, parse: optionalCount },
+  { key: 'spareKeys', env: 'PIM_SPARE_KEYS', flag: '--spare-keys', help: 'RSA signing keys generated ahead (in the background) for tenants created on demand, so a workshop\'s teams don\'t wait; default 32 with file storage, 0 with memory', default: undefined, parse: optionalCountFromZero },
   { key: 'logLevel', env: 'PIM_LOG_LEVEL', flag: '--log-level', help: `log level: ${LOG_LEVELS.join(', ')}`, default: 'info', parse: oneOf(LOG_LEVELS) },
   { key: 'adminKey', env: 'PIM_ADMIN_KEY', flag: '--admin-key', help: 'admin key for the control plane (/_emulator); unset = open to every local caller', default: undefined, parse: secret },
   { key: 'workshop', env: 'PIM_WORKSHOP', flag: '--workshop', help: 'workshop mode: generate an admin key (unless PIM_ADMIN_KEY is set) and print it in the banner', default: undefined, parse: bool, bare: 'true' },

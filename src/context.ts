@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import type { Clock } from './clock.js';
 import type { Store } from './store/store.js';
 import type { TokenService } from './auth/tokens.js';
+import type { SigningKeys } from './auth/keys.js';
 import type { AuthFlows } from './auth/flows.js';
 import type { TlsMaterial } from './tls.js';
 import type { TenantData } from './directory/model.js';
@@ -23,6 +24,8 @@ export interface AppContext {
   /** Each tenant's now: the instance clock plus the tenant's offset. */
   time: TenantClocks;
   tokens: TokenService;
+  /** Each tenant's token-signing key, given when the tenant is created or loaded. */
+  signingKeys: SigningKeys;
   /** In-memory state of the interactive sign-in flows: authorization codes, device codes, redeemed refresh tokens. */
   authFlows: AuthFlows;
   tls: TlsMaterial;

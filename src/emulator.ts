@@ -5,16 +5,19 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TenantData } from './directory/model.js';
 import fastifyJwt from '@fastify/jwt';
+import { createSigner } from 'fast-jwt';
 import { PACKAGE_ROOT, type Config } from './config.js';
+import { compileRouteSchema } from './web.js';
 import { Clock, REAL_TIME } from './clock.js';
 import { newGuid } from './ids.js';
 import type { AppContext } from './context.js';
 import { LowdbStore } from './store/lowdb-store.js';
 import { loadSeedFile } from './store/seed.js';
 import type { State, Store } from './store/store.js';
-import { generateTlsMaterial, loadOrCreateTlsMaterial, type TlsMaterial } from './tls.js';
+import { loadOrCreateTlsMaterial, memoryTlsMaterial, type TlsMaterial } from './tls.js';
 import { TokenService, type JwtCodec } from './auth/tokens.js';
 import { TenantClocks } from './directory/tenant-clock.js';
+import { SigningKeys } from './auth/keys.js';
 import { authPlugin } from './auth/routes.js';
 import { AuthFlows } from './auth/flows.js';
 import { graphPlugin, sendGraphError } from './graph/plugin.js';
@@ -68,6 +71,9 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/** Spare RSA keys a file-storage instance keeps ready for tenants created on demand (generated one at a time, in the background): a workshop's teams. */
+const SPARE_SIGNING_KEYS = 32;
+
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The one factory: the CLI and every test build the emulator here. */
@@ -77,17 +83,19 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   // then unusable TLS material; the data directory is left as it was.
   if (config.storage === 'file') await assertWritableDataDir(config.dataDir);
   const extraHosts = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
-  const tls = options.tls ?? (config.storage === 'file' ? await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : await generateTlsMaterial(extraHosts));
+  // Unusable TLS material is refused before the state is opened (nothing written yet).
+  const tls = options.tls ?? (config.storage === 'file' ? await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : await memoryTlsMaterial(extraHosts));
   const store = await LowdbStore.open(config.storage, path.join(config.dataDir, 'state'), loadSeed, { journalMaxBytes: config.journalMaxBytes, crashAt: config.crashAt });
   // Indexes over each tenant's PIM records follow every change the store applies (or rolls back).
   store.onChange(applyChanges);
   const clock = new Clock(store.system().clock);
+  // Every tenant has its signing key before anything is served (generated off the event loop).
+  const keys = new SigningKeys(store, { storage: config.storage });
+  await keys.ensureStored();
 
   const app = Fastify({
     logger: options.logger ?? false,
     genReqId: () => newGuid(),
-    // Unknown body properties must be reported (Graph does), never silently dropped; no type coercion.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     forceCloseConnections: true,
     // Graph ids can be long: a policy assignment id is {policyId}_{roleDefinitionId}, ~125 characters
     // (reference §1.6); find-my-way's default of 100 would answer 414.
@@ -99,10 +107,22 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     rewriteUrl,
     frameworkErrors: (error, request, reply) => frameworkErrors(ctx)(error, request, reply),
   });
+  // Unknown body properties must be reported (Graph does), never silently dropped; no type coercion (web.ts).
+  app.setValidatorCompiler(compileRouteSchema);
   await app.register(fastifyJwt, { secret: 'per-tenant RS256 keys are passed on every call' });
+  // One fast-jwt signer per tenant key: the private key is imported once, not on every token
+  // (importing the PEM was 40 % of the token endpoint's CPU, issue #11).
+  const signers = new Map<string, (payload: Record<string, unknown>) => string>();
   const jwt: JwtCodec = {
     // Every payload carries iat from the emulator clock; fast-jwt keeps a given iat, and noTimestamp would drop it.
-    sign: (payload, key) => app.jwt.sign(payload, { key: key.privateKeyPem, algorithm: 'RS256', kid: key.kid } as never),
+    sign: (payload, key) => {
+      let signer = signers.get(key.kid);
+      if (!signer) {
+        signer = createSigner({ key: key.privateKeyPem, algorithm: 'RS256', kid: key.kid }) as (payload: Record<string, unknown>) => string;
+        signers.set(key.kid, signer);
+      }
+      return signer(payload);
+    },
     decode: (token) => {
       try {
         const payload = app.jwt.decode(token);
@@ -113,7 +133,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
   };
 
-  const inbox = new Inbox({ now: () => clock.wallMs() });
+  const inbox = new Inbox({ now: () => clock.wallMs(), maxMessages: config.inboxMax, onError: (err) => app.log.warn({ err }, 'mail capture: a connection or message failed') });
   const outbox = new Outbox(store, clock, {
     // PIM_SMTP_URL sends to a relay (e.g. Mailpit); otherwise to the embedded SMTP server.
     target: () => (config.smtpUrl ? { url: config.smtpUrl } : { host: loopback(config.host), port: smtpPort ?? config.smtpPort }),
@@ -135,6 +155,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     clock,
     time,
     tokens: new TokenService(store, { nowMs: (tenantId) => time.nowMs(tenantId) }, jwt, () => [config.host, ...extraHosts]),
+    signingKeys: keys,
     authFlows: new AuthFlows(),
     tls,
     urls: {},
@@ -176,6 +197,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
           await outbox.kick();
           if (outbox.pending() > 0) await new Promise((r) => setTimeout(r, 20));
         }
+        await outbox.flush(); // delivered mail leaves the stored outbox
+
       },
     },
     async resetTenant(tenantId) {
@@ -189,7 +212,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
         const fresh = structuredClone(creation) as TenantData;
         delete fresh.emulator;
         // Property by property (collections inside pim one by one), so the store journals the change.
-        for (const k of Object.keys(data) as (keyof TenantData)[]) if (!(k in fresh)) delete data[k];
+        for (const k of Object.keys(data) as (keyof TenantData)[]) if (!(k in fresh) && k !== 'signingKey') delete data[k];
         for (const k of Object.keys(fresh) as (keyof TenantData)[]) if (k !== 'pim') (data as unknown as Record<string, unknown>)[k] = fresh[k];
         for (const k of Object.keys(fresh.pim) as (keyof TenantData['pim'])[]) (data.pim as unknown as Record<string, unknown>)[k] = fresh.pim[k];
         // The key and the creation state stay; the clock goes back to the instance clock.
@@ -201,7 +224,9 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       return true;
     },
     async reset() {
-      await store.replace(loadSeed());
+      const state = loadSeed();
+      await keys.assign(state.tenants);
+      await store.replace(state);
       inbox.clear();
       ctx.faults.clear();
       ctx.requests.clear();
@@ -334,6 +359,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   let httpsServer: ReturnType<typeof createHttpsServer> | undefined;
   let proxy: ProxyServer | undefined;
   let ticker: NodeJS.Timeout | undefined;
+  let releaseSpares: (() => void) | undefined;
 
   const emulator: Emulator = {
     config,
@@ -366,6 +392,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       smtpPort = await inbox.start(config.smtpPort, config.host);
       ctx.urls.smtp = `smtp://${urlHost(config.host)}:${smtpPort}`;
       outbox.start();
+      // A long-running instance keeps spare signing keys for a burst of new tenants (a workshop).
+      releaseSpares = keys.keepSpares(config.spareKeys ?? (config.storage === 'file' ? SPARE_SIGNING_KEYS : 0));
       // The scheduler runs every second on the real clock (and inside POST /_emulator/clock).
       ticker = setInterval(() => {
         ctx.tick().catch((e) => app.log.error({ err: e }, 'scheduler tick failed'));
@@ -378,6 +406,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
     async close() {
       if (ticker) clearInterval(ticker);
+      releaseSpares?.();
+      keys.close();
       await outbox.stop();
       await inbox.stop();
       smtpPort = undefined;

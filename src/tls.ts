@@ -201,6 +201,28 @@ export async function issueLeafCertificate(ca: CaMaterial, extraHosts: readonly 
   return { certPem: cert.toString('pem'), keyPem: await exportPrivateKeyPem(keys.privateKey) };
 }
 
+/**
+ * Memory storage: one CA per process (and a leaf per host list), made on first use and reused by
+ * every emulator the process starts, so a test suite's emulators don't each make a CA; file storage
+ * keeps its CA on disk instead (loadOrCreateTlsMaterial).
+ */
+const memoryMaterial = new Map<string, Promise<TlsMaterial>>();
+let memoryCa: Promise<CaMaterial> | undefined;
+export function memoryTlsMaterial(extraHosts: string[] = []): Promise<TlsMaterial> {
+  const key = requiredHosts(extraHosts).join(' ');
+  let material = memoryMaterial.get(key);
+  if (!material) {
+    const ca = (memoryCa ??= generateCa());
+    material = ca.then(async (c) => ({ ...c, ...(await issueLeafCertificate(c, extraHosts)) }));
+    material.catch(() => {
+      memoryMaterial.delete(key);
+      if (memoryCa === ca) memoryCa = undefined;
+    });
+    memoryMaterial.set(key, material);
+  }
+  return material;
+}
+
 /** Generates a brand-new CA and a leaf signed by it. */
 export async function generateTlsMaterial(extraHosts: string[] = []): Promise<TlsMaterial> {
   const ca = await generateCa();

@@ -252,8 +252,8 @@ export class TokenService {
     // A readable JWT without a tenant of ours is not one of ours: no key can verify it.
     const tid = claimed.tid;
     if (typeof tid !== 'string' || !this.store.tenant(tid)) throw new TokenInvalid('signature');
-    const keys = this.store.system().signingKeys;
-    const key = Object.hasOwn(keys, tid) ? keys[tid] : undefined;
+    // Each tenant's key lives with the tenant (auth/keys.ts); a deleted tenant's tokens find none.
+    const key = this.store.tenant(tid)?.signingKey;
     if (!key) throw new TokenInvalid('signature');
     // Algorithm allow-list and key id before any signature work: alg none or HS256 over the public key never verify.
     if (!ALLOWED_ALGORITHMS.includes(header.alg as never)) throw new TokenInvalid('signature');

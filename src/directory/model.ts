@@ -140,6 +140,13 @@ export interface PolicyRecord {
   rules: PolicyRule[];
 }
 
+/** A tenant's token-signing key (RS256), kept with the tenant so tokens survive a restart. */
+export interface SigningKey {
+  kid: string;
+  privateKeyPem: string;
+  publicJwk: Record<string, unknown>;
+}
+
 /** Everything one tenant owns. Each tenant is stored apart (its own file). */
 export interface TenantData {
   tenant: TenantInfo;
@@ -152,6 +159,11 @@ export interface TenantData {
   pim: PimData;
   /** Mail waiting for SMTP, written in the same update as the change that caused it. */
   outbox: OutboxMessage[];
+  /**
+   * The tenant's token-signing key. Given when the tenant is created or loaded (auth/keys.ts), never
+   * inside a request; a seed document never carries one, and GET /_emulator/seed leaves it out.
+   */
+  signingKey?: SigningKey;
   /** The emulator's own bookkeeping for this tenant; never in a seed document or a Graph response. */
   emulator?: TenantEmulatorState;
 }

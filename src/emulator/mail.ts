@@ -65,7 +65,7 @@ function controlPlaneMail(app: FastifyInstance, inbox: Inbox, base: string, scop
     if (wait > 0 && !(await inbox.waitFor(filter, wait, abortSignalOf(reply)))) throw waitTimeout(filter, q.wait!);
     const matches = inbox.list(filter);
     const page = matches.slice(start, start + limit);
-    return { total: matches.length, count: page.length, start, messages: page.map(summary) };
+    return { total: matches.length, count: page.length, start, evicted: inbox.evicted, messages: page.map(summary) };
   });
 
   app.get(`${base}/latest`, async (request, reply) => {

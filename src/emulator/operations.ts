@@ -67,8 +67,8 @@ export async function mintToken(ctx: AppContext, t: TenantData, b: MintBody, iss
 }
 
 /** The seed-document form of tenants: the emulator's own bookkeeping (clock offset, key hash, creation state) left out. */
-export function exportTenant(t: TenantData): Omit<TenantData, 'emulator'> {
-  const { emulator: _emulator, ...rest } = t;
+export function exportTenant(t: TenantData): Omit<TenantData, 'emulator' | 'signingKey'> {
+  const { emulator: _emulator, signingKey: _key, ...rest } = t;
   return rest;
 }
 

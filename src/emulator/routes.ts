@@ -47,6 +47,10 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
       storage: ctx.store.kind,
       now: isoInstant(ctx.clock.nowMs()),
       tenants: ctx.store.tenants().map((t) => t.tenant.name),
+      // The inbox keeps every message unless PIM_INBOX_MAX caps it; what a cap dropped is counted here.
+      inbox: { messages: ctx.mail.inbox.count, evicted: ctx.mail.inbox.evicted, max: ctx.mail.inbox.maxMessages ?? null },
+      // Tenants that POST /_emulator/tenants can create without waiting for RSA generation (PIM_SPARE_KEYS).
+      spareSigningKeys: ctx.signingKeys.spares,
     });
   });
 
@@ -98,6 +102,7 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
   // ---- seed ----
   app.get('/seed', async () => {
     const sys = ctx.store.system();
+    // A tenant's signing key is the emulator's own secret, not part of a seed document (exportTenant leaves it out).
     return { version: 1, roleDefinitions: sys.roleDefinitions, tenants: ctx.store.tenants().map(exportTenant) };
   });
   app.post('/seed', async (request) => {
@@ -108,6 +113,7 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
       if (e instanceof SeedError) throw new ControlError(400, 'InvalidSeed', e.message);
       throw e;
     }
+    await ctx.signingKeys.assign(state.tenants);
     await ctx.store.replace(state);
     return { status: 'imported', tenants: ctx.store.tenants().map((t) => t.tenant.name) };
   });

@@ -120,34 +120,41 @@ export function tenantRoutes(app: FastifyInstance, ctx: AppContext): void {
         properties: { name: { type: 'string' }, from: { type: 'string' }, displayName: { type: 'string', minLength: 1 } },
       },
     },
-  }, async (request, reply) => serially(async () => {
+  }, async (request, reply) => {
     const { name, from, displayName } = request.body;
     if (!NAME.test(name) || isGuid(name) || RESERVED_NAMES.has(name)) {
       throw new ControlError(400, 'InvalidTenantName', `'${name}' is not a tenant name: use lowercase letters, digits and hyphens (up to 63, not starting with a hyphen), not a GUID nor one of ${[...RESERVED_NAMES].join(', ')}.`);
     }
-    const domain = `${name}.onmicrosoft.com`;
-    const clash = ctx.store.tenants().find((t) => t.tenant.name === name || t.tenant.domain === domain);
-    if (clash) throw new ControlError(409, 'TenantExists', `A tenant named '${name}' (${domain}) exists already (${clash.tenant.id}). DELETE /_emulator/tenants/${name} removes it.`);
-    const source = from === undefined ? ctx.store.tenants()[0] : findTenant(ctx.store, from);
-    if (!source) throw new ControlError(404, 'TenantNotFound', `No tenant '${from}' to clone. Known: ${known(ctx)}.`);
-    // With keys in force, anyone may copy a seed tenant, but copying a team's tenant (its users, apps
-    // and secrets) takes that team's key or the admin key.
-    const scope = request.controlScope ?? { kind: 'none' };
-    if (source.emulator?.keyHash && !ctx.keys.reaches(scope, source)) {
-      throw new ControlError(403, 'TenantKeyRequired', `Copying tenant '${source.tenant.name}' needs its tenant key or the admin key (send it as 'Authorization: Bearer <key>'); without one, copy a seed tenant such as ${ctx.store.tenants().filter((t) => !t.emulator?.keyHash).map((t) => t.tenant.name).join(', ')}.`);
-    }
-    const data = cloneTenant(source, { id: newGuid(), name, displayName: displayName ?? name, domain }, ctx.store.system().roleDefinitions);
-    // The tenant key: returned now, once; only its hash is kept. The creation state is kept for a tenant reset.
-    const key = ControlKeys.newTenantKey();
-    data.emulator = { keyHash: hashKey(key), creation: structuredClone(data) };
-    await ctx.store.addTenant(data);
-    return reply.status(201).send({
-      ...tenantSummary(data),
-      clonedFrom: source.tenant.name,
-      key,
-      keyUsage: `Shown once. Send it as 'Authorization: Bearer <key>' to /_emulator/tenants/${name}/… (clock, reset, faults, mail, MFA codes, tokens, requests, export, delete)${ctx.keys.enforced ? '; this emulator requires it' : '; this emulator runs without keys, so it is not required here'}.`,
+    return serially(async () => {
+      const domain = `${name}.onmicrosoft.com`;
+      const clash = ctx.store.tenants().find((t) => t.tenant.name === name || t.tenant.domain === domain);
+      if (clash) throw new ControlError(409, 'TenantExists', `A tenant named '${name}' (${domain}) exists already (${clash.tenant.id}). DELETE /_emulator/tenants/${name} removes it.`);
+      const source = from === undefined ? ctx.store.tenants()[0] : findTenant(ctx.store, from);
+      if (!source) throw new ControlError(404, 'TenantNotFound', `No tenant '${from}' to clone. Known: ${known(ctx)}.`);
+      // With keys in force, anyone may copy a seed tenant, but copying a team's tenant (its users, apps
+      // and secrets) takes that team's key or the admin key.
+      const scope = request.controlScope ?? { kind: 'none' };
+      if (source.emulator?.keyHash && !ctx.keys.reaches(scope, source)) {
+        throw new ControlError(403, 'TenantKeyRequired', `Copying tenant '${source.tenant.name}' needs its tenant key or the admin key (send it as 'Authorization: Bearer <key>'); without one, copy a seed tenant such as ${ctx.store.tenants().filter((t) => !t.emulator?.keyHash).map((t) => t.tenant.name).join(', ')}.`);
+      }
+      const data = cloneTenant(source, { id: newGuid(), name, displayName: displayName ?? name, domain }, ctx.store.system().roleDefinitions);
+      // The tenant key: returned now, once; only its hash is kept. The creation state is kept for a tenant reset.
+      const key = ControlKeys.newTenantKey();
+      data.emulator = { keyHash: hashKey(key), creation: structuredClone(data) };
+      // The tenant's signing key: a spare made ahead, else generated from now on, off the event loop
+      // (a sign-in waits for it); never inside a sign-in, never synchronously.
+      const signingKey = ctx.signingKeys.spareForNewTenant();
+      if (signingKey) data.signingKey = signingKey;
+      await ctx.store.addTenant(data);
+      if (!signingKey) ctx.signingKeys.generateFor(data.tenant.id);
+      return reply.status(201).send({
+        ...tenantSummary(data),
+        clonedFrom: source.tenant.name,
+        key,
+        keyUsage: `Shown once. Send it as 'Authorization: Bearer <key>' to /_emulator/tenants/${name}/… (clock, reset, faults, mail, MFA codes, tokens, requests, export, delete)${ctx.keys.enforced ? '; this emulator requires it' : '; this emulator runs without keys, so it is not required here'}.`,
+      });
     });
-  }));
+  });
 
   app.delete<{ Params: { tenant: string } }>('/tenants/:tenant', async (request, reply) => serially(async () => {
     const t = findTenant(ctx.store, request.params.tenant);

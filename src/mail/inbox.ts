@@ -2,14 +2,20 @@ import { wallClock } from '../clock.js';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { simpleParser, type AddressObject } from 'mailparser';
+import type { AddressObject } from 'mailparser';
 import type { InboxMessage } from './types.js';
 
 /**
  * The embedded SMTP capture: every message the outbox (or anyone) sends to PIM_SMTP_PORT lands
  * here, parsed, so tests can list, search and wait for it (Mailpit-style, see
  * reference/peers.md §3 Mailpit). In memory only: a restart empties it, as Mailpit's default does.
+ * It keeps every message until it is deleted or the inbox is reset; with a cap (PIM_INBOX_MAX) the
+ * oldest go first, and each eviction is counted (health, the inbox API), never silent.
  */
+
+/** mailparser is loaded with the first message, not at start: it is the heaviest module of a cold start. */
+let mailparser: Promise<typeof import('mailparser')> | undefined;
+const loadMailparser = () => (mailparser ??= import('mailparser'));
 
 type Address = InboxMessage['from'];
 
@@ -29,7 +35,7 @@ export interface InboxFilter {
 }
 
 export interface InboxOptions {
-  /** The oldest messages are dropped beyond this many; default 2000. */
+  /** The oldest messages are dropped (and counted) beyond this many; default: keep every message. */
   maxMessages?: number;
   /** Wall clock (ms) for `received`; the emulator clock is not used, mail arrives in real time. */
   now?: () => number;
@@ -37,7 +43,6 @@ export interface InboxOptions {
   onError?: (error: Error) => void;
 }
 
-export const DEFAULT_MAX_MESSAGES = 2000;
 /** How many captured Message-IDs the inbox remembers for de-duplication (ids are ~60 bytes). */
 export const SEEN_IDS_MAX = 100_000;
 /** Mailpit and most relays accept far more, but PIM's notifications are a few kilobytes. */
@@ -60,14 +65,17 @@ export class Inbox {
   private readonly seenIds = new Set<string>();
   private readonly waiters = new Set<Waiter>();
   private readonly listeners = new Set<(message: InboxMessage) => void>();
-  private readonly maxMessages: number;
+  /** Message-IDs stored, to drop a redelivered copy without scanning. */
+  private readonly messageIds = new Map<string, number>();
+  private evictedCount = 0;
+  readonly maxMessages: number | undefined;
   private readonly now: () => number;
   private readonly onError: (error: Error) => void;
   private server: SMTPServer | undefined;
 
   constructor(opts: InboxOptions = {}) {
-    this.maxMessages = opts.maxMessages ?? DEFAULT_MAX_MESSAGES;
-    if (!Number.isInteger(this.maxMessages) || this.maxMessages < 1) throw new RangeError(`maxMessages must be a positive integer, not ${opts.maxMessages}`);
+    this.maxMessages = opts.maxMessages;
+    if (this.maxMessages !== undefined && (!Number.isInteger(this.maxMessages) || this.maxMessages < 1)) throw new RangeError(`maxMessages must be a positive integer, not ${opts.maxMessages}`);
     this.now = opts.now ?? wallClock;
     this.onError = opts.onError ?? (() => {});
   }
@@ -127,6 +135,7 @@ export class Inbox {
    * the mail sent; the embedded inbox captures each mail exactly once).
    */
   async add(raw: string): Promise<InboxMessage | undefined> {
+    const { simpleParser } = await loadMailparser();
     const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
     const messageId = (parsed.messageId ?? '').trim().replace(/^<|>$/g, '');
     if (messageId && this.seenIds.has(messageId)) return undefined;
@@ -151,7 +160,12 @@ export class Inbox {
       size: Buffer.byteLength(raw, 'utf8'),
     };
     this.messages.push(message);
-    while (this.messages.length > this.maxMessages) this.read.delete(this.messages.shift()!.id);
+    this.remember(message, 1);
+    while (this.maxMessages !== undefined && this.messages.length > this.maxMessages) {
+      const oldest = this.messages.shift()!;
+      this.forget(oldest);
+      this.evictedCount++;
+    }
     for (const w of [...this.waiters]) if (matchesFilter(message, w.filter)) w.resolve(message);
     for (const l of [...this.listeners]) l(message);
     return message;
@@ -176,15 +190,34 @@ export class Inbox {
   delete(id: string): boolean {
     const i = this.messages.findIndex((m) => m.id === id);
     if (i < 0) return false;
-    this.messages.splice(i, 1);
-    this.read.delete(id);
+    const [gone] = this.messages.splice(i, 1);
+    this.forget(gone!);
     return true;
   }
 
-  /** Remove everything; pending waits keep waiting for the next match. */
+  /** Remove everything (and the eviction count); pending waits keep waiting for the next match. */
   clear(): void {
     this.messages = [];
     this.read.clear();
+    this.messageIds.clear();
+    this.evictedCount = 0;
+  }
+
+  /** Messages dropped by the cap (maxMessages) since start or the last clear(). */
+  get evicted(): number {
+    return this.evictedCount;
+  }
+
+  private remember(m: InboxMessage, delta: 1 | -1): void {
+    if (!m.messageId) return;
+    const n = (this.messageIds.get(m.messageId) ?? 0) + delta;
+    if (n > 0) this.messageIds.set(m.messageId, n);
+    else this.messageIds.delete(m.messageId);
+  }
+
+  private forget(m: InboxMessage): void {
+    this.read.delete(m.id);
+    this.remember(m, -1);
   }
 
   get count(): number {

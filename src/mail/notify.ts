@@ -5,7 +5,7 @@ import type { Kind, RequestRecord, ScheduleRecord } from '../pim/model.js';
 import { defaultRules } from '../pim/policy-defaults.js';
 import { policyFor } from '../pim/policy.js';
 import type { DomainEvent } from '../pim/requests.js';
-import { activeRoleTemplateIds } from '../pim/schedules.js';
+import { effectiveRoleAssignments } from '../pim/schedules.js';
 import {
   activationApprovalRequestedMail, activationDecidedMail, activeAssignedMail, assignmentExtendedMail, assignmentRemovedMail,
   assignmentRenewedMail, assignmentUpdatedMail, eligibleAssignedMail, expiryReminderMail, extensionDecidedMail,
@@ -137,7 +137,13 @@ function principalAddresses(t: TenantData, principalId: string): string[] {
   const p = findPrincipal(t, principalId);
   if (!p) return [];
   if (p.kind === 'user') return [address(p.record)];
-  if (p.kind === 'group') return p.record.members.flatMap((id) => t.users.filter((u) => u.id === id.toLowerCase())).map(address);
+  if (p.kind === 'group') {
+    const users = new Map(t.users.map((u) => [u.id, u]));
+    return p.record.members.flatMap((id) => {
+      const u = users.get(id.toLowerCase());
+      return u ? [address(u)] : [];
+    });
+  }
   return [];
 }
 
@@ -150,10 +156,20 @@ const SECURITY_ADMINISTRATOR = '194ae4cb-b126-40b2-bd5b-6091b380977d';
  * "Security Administrator and Global Administrator (activated) get completion").
  */
 export function privilegedAdminAddresses(t: TenantData, nowMs: number, opts: { securityAdmins?: boolean } = {}): string[] {
-  const wanted: string[] = [ROLE.globalAdministrator, ROLE.privilegedRoleAdministrator, ...(opts.securityAdmins ? [SECURITY_ADMINISTRATOR] : [])];
-  return t.users
-    .filter((u) => activeRoleTemplateIds(t, u.id, nowMs).some((r) => wanted.includes(r)))
-    .map(address);
+  const wanted = new Set<string>([ROLE.globalAdministrator, ROLE.privilegedRoleAdministrator, ...(opts.securityAdmins ? [SECURITY_ADMINISTRATOR] : [])]);
+  // One pass over the assignments in force, indexed by holder — not every user's roles recomputed
+  // (users × assignments inside the write: issue #11). A group holder stands for its members.
+  const holders = new Set<string>();
+  for (const a of effectiveRoleAssignments(t, nowMs)) if (a.directoryScopeId === '/' && wanted.has(a.roleDefinitionId)) holders.add(a.principalId);
+  if (!holders.size) return [];
+  const userIds = new Set<string>();
+  const groups = new Map(t.groups.map((g) => [g.id, g]));
+  for (const id of holders) {
+    const group = groups.get(id);
+    if (group) for (const m of group.members) userIds.add(m);
+    else userIds.add(id);
+  }
+  return t.users.filter((u) => userIds.has(u.id)).map(address);
 }
 
 /** The role's configured approvers (first stage), or — when none are set — the active PRA/GA (reference §3.1). */

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -37,6 +36,22 @@ function assetDir(): string {
   return existsSync(path.join(here, 'index.html')) ? here : path.join(PACKAGE_ROOT, 'src', 'portal');
 }
 
+/**
+ * A portal file from memory, reread when its mtime changes (an edited portal shows on reload).
+ * Synchronous on purpose: a stat of a small file takes microseconds, while an asynchronous read
+ * waits in libuv's thread pool behind fsyncs and RSA key generation — the portal's CSS stalled for
+ * seconds when a workshop's teams all started at once (issue #11).
+ */
+const assets = new Map<string, { mtimeMs: number; body: Buffer }>();
+function asset(file: string): Buffer {
+  const { mtimeMs } = statSync(file);
+  const cached = assets.get(file);
+  if (cached?.mtimeMs === mtimeMs) return cached.body;
+  const body = readFileSync(file);
+  assets.set(file, { mtimeMs, body });
+  return body;
+}
+
 export async function portalPlugin(app: FastifyInstance): Promise<void> {
   const dir = assetDir();
   const toPortal = async (_request: unknown, reply: FastifyReply) => reply.redirect('/portal/', 302);
@@ -47,10 +62,9 @@ export async function portalPlugin(app: FastifyInstance): Promise<void> {
     const type = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
     // Anything else is the emulator's JSON 404, as for every unknown path.
     if (!type) return reply.callNotFound();
-    // Read on every request: small files, and an edited portal shows on reload.
     let body: Buffer;
     try {
-      body = await readFile(path.join(dir, name));
+      body = asset(path.join(dir, name));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       return reply.status(404).send({ error: { code: 'PortalNotInstalled', message: `The workshop portal's files are not installed: ${path.join(dir, name)} is missing (they ship in src/portal).` } });

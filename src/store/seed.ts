@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import * as OTPAuth from 'otpauth';
 import type { ApplicationRecord, GroupRecord, PolicyRecord, RoleAssignmentRecord, RoleDefinition, SubscriptionRecord, TenantData, UserRecord } from '../directory/model.js';
 import { defaultPolicy } from '../pim/policy-defaults.js';
@@ -141,8 +141,8 @@ const schema = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const validate = ajv.compile(schema);
+// Compiled on first use: a restart with file storage reads no seed and need not pay for it.
+let validateSeed: ValidateFunction | undefined;
 
 type Loose<T> = Partial<T> & Record<string, unknown>;
 interface SeedTenant {
@@ -172,6 +172,7 @@ export function loadSeedFile(file: string): State {
 
 /** Validates a seed document (schema, then references) and returns the normalised state. */
 export function parseSeed(doc: unknown, source = 'seed'): State {
+  const validate = (validateSeed ??= new Ajv({ allErrors: false, strict: false }).compile(schema));
   if (!validate(doc)) {
     const e = validate.errors![0]!;
     const where = e.instancePath || '/';

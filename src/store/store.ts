@@ -1,12 +1,7 @@
 import type { ClockState } from '../clock.js';
-import type { RoleDefinition, TenantData } from '../directory/model.js';
+import type { RoleDefinition, SigningKey, TenantData } from '../directory/model.js';
 
-/** A tenant's token-signing key (RS256), kept with the state so tokens survive a restart. */
-export interface SigningKey {
-  kid: string;
-  privateKeyPem: string;
-  publicJwk: Record<string, unknown>;
-}
+export type { SigningKey };
 
 /** State that is not any one tenant's. */
 export interface SystemData {
@@ -16,6 +11,7 @@ export interface SystemData {
   clock: ClockState;
   roleDefinitions: RoleDefinition[];
   tenantIds: string[];
+  /** Where signing keys used to live (one map for every tenant); read once at start to move each key to its tenant. */
   signingKeys: Record<string, SigningKey>;
 }
 

@@ -1,4 +1,4 @@
-import { readdirSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator.js';
@@ -73,7 +73,12 @@ describe('file storage: a write whose flush fails', () => {
   it('answers Graph\'s 503, changes nothing in memory or on disk, and works again once the disk does', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
-    const emu = await fileEmulator(dir);
+    // Tenants that come with their signing keys: nothing is written at start, so contoso's journal is not open yet.
+    const keyed = await createEmulator({ ...defaultConfig(), storage: 'memory', httpPort: 0, httpsPort: 0, smtpPort: 0, logLevel: 'silent' }, { seed: defaultSeed(), tls: await sharedTls() });
+    const seed = { ...structuredClone(defaultSeed()), tenants: keyed.store.tenants().map((t) => structuredClone(t)) };
+    await keyed.close();
+    const emu = await fileEmulator(dir, seed);
+    expect(existsSync(path.join(dir, 'state', `gen-${emu.store.system().generation}`, `${CONTOSO.id}.journal`))).toBe(false);
     const admin = await tokenFor(emu, USERS.admin.upn, { mfa: true });
     const list = async () => (await get(emu, `${GRAPH}/roleEligibilitySchedules?$filter=principalId eq '${USERS.pimuser.id}'`, admin)).json().value;
     const audits = async () => (await get(emu, '/v1.0/auditLogs/directoryAudits', admin)).json().value.length;
@@ -103,7 +108,7 @@ describe('file storage: a write whose flush fails', () => {
     await emu.close();
     emulators.splice(emulators.indexOf(emu), 1);
 
-    const again = await fileEmulator(dir);
+    const again = await fileEmulator(dir, seed);
     const admin2 = await tokenFor(again, USERS.admin.upn, { mfa: true });
     const rows = (await get(again, `${GRAPH}/roleEligibilityScheduleRequests?$filter=principalId eq '${USERS.pimuser.id}'`, admin2)).json().value;
     expect(rows.map((r: { id: string }) => r.id)).toEqual([ok.json().id]);

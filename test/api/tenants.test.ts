@@ -247,7 +247,7 @@ describe('tenants on demand', () => {
       const gone = await clone(emu, 'team09');
       const token = await tokenFor(emu, upnIn('admin', 'team09'), { mfa: true });
       expect((await get(emu, '/v1.0/me', token)).statusCode).toBe(200);
-      expect(emu.store.system().signingKeys[gone.id]).toBeDefined();
+      expect(emu.store.tenant(gone.id)?.signingKey).toBeDefined();
 
       const res = await remove(emu, 'team09.onmicrosoft.com');
       expect(res.statusCode).toBe(204);
