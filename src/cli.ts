@@ -5,6 +5,7 @@ import { createEmulator, VERSION, type Emulator } from './emulator.js';
 import { SeedError } from './store/seed.js';
 import { loadOrCreateTlsMaterial } from './tls.js';
 import { StartupError } from './startup.js';
+import { StoreError } from './store/store.js';
 import { ROLE } from './directory/directory.js';
 import { walkthroughCommand } from './walkthrough.js';
 
@@ -68,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
       console.error(`pim-emulator: invalid seed: ${e.message}`);
       return 1;
     }
-    if (e instanceof StartupError) {
+    // Damaged state (a missing system.json, a torn or altered file) stops the start, naming the file.
+    if (e instanceof StartupError || e instanceof StoreError) {
       console.error(`pim-emulator: cannot start: ${e.message}`);
       return 1;
     }
