@@ -25,6 +25,7 @@ import { graphErrors } from './graph/errors.js';
 import { controlPlanePlugin } from './emulator/routes.js';
 import { applyDue, dueWork } from './scheduler/tick.js';
 import { applyChanges } from './pim/indexes.js';
+import { internRules } from './pim/policy-defaults.js';
 import { dropExpired, expiredRecords } from './scheduler/retention.js';
 import { expireApprovals, hasExpiringApprovals } from './pim/requests.js';
 import { Inbox } from './mail/inbox.js';
@@ -85,7 +86,15 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   const extraHosts = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
   // Unusable TLS material is refused before the state is opened (nothing written yet).
   const tls = options.tls ?? (config.storage === 'file' ? await loadOrCreateTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : await memoryTlsMaterial(extraHosts));
-  const store = await LowdbStore.open(config.storage, path.join(config.dataDir, 'state'), loadSeed, { journalMaxBytes: config.journalMaxBytes, crashAt: config.crashAt });
+  const store = await LowdbStore.open(config.storage, path.join(config.dataDir, 'state'), loadSeed, {
+    journalMaxBytes: config.journalMaxBytes,
+    crashAt: config.crashAt,
+    // Every tenant's default policy rules are alike: one shared copy of each (issue #11, memory per tenant).
+    normalize: (t) => {
+      internRules(t.policies);
+      if (t.emulator?.creation) internRules(t.emulator.creation.policies);
+    },
+  });
   // Indexes over each tenant's PIM records follow every change the store applies (or rolls back).
   store.onChange(applyChanges);
   const clock = new Clock(store.system().clock);

@@ -27,3 +27,18 @@ export function untracked<T extends object>(value: T): T {
   const t = trackingOf(value);
   return t ? t.raw(value) : value;
 }
+
+const SHARED = new WeakSet<object>();
+
+/**
+ * Marks an object (and everything inside it) as shared between tenants — one copy of a default
+ * policy rule for every tenant, say. A store update that tries to change a shared object in place
+ * fails loudly: replace it with a changed copy instead.
+ */
+export function share<T extends object>(value: T): T {
+  SHARED.add(value);
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null && !SHARED.has(v)) share(v);
+  return value;
+}
+
+export const isShared = (value: object): boolean => SHARED.has(value);

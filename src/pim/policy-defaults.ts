@@ -1,3 +1,4 @@
+import { share } from '../tracked.js';
 import type { PolicyRecord, PolicyRule } from '../directory/model.js';
 import { stableGuid } from '../ids.js';
 
@@ -100,3 +101,21 @@ export function defaultPolicy(tenantId: string, roleDefinitionId: string): Polic
 
 /** Policy assignment ids are `{policyId}_{roleDefinitionId}` (reference §1.6). */
 export const policyAssignmentId = (p: PolicyRecord): string => `${p.id}_${p.roleDefinitionId}`;
+
+const canonicalRules = new Map<string, PolicyRule>();
+
+/**
+ * Every tenant starts with the same 26 × 17 default rules: keep one shared copy of each distinct
+ * rule instead of one per tenant (a thousand tenants would otherwise hold 440,000 rule objects).
+ * Shared rules are never changed in place — a rule PATCH puts a changed copy in the policy.
+ */
+export function internRules(policies: readonly PolicyRecord[]): void {
+  for (const p of policies) {
+    p.rules = p.rules.map((r) => {
+      const key = JSON.stringify(r);
+      let c = canonicalRules.get(key);
+      if (!c) canonicalRules.set(key, (c = share(structuredClone(r))));
+      return c;
+    });
+  }
+}

@@ -27,6 +27,8 @@ export type CrashPoint = (typeof CRASH_POINTS)[number];
 export interface StoreOptions {
   journalMaxBytes?: number;
   crashAt?: CrashPoint;
+  /** Called on every tenant as it enters memory (loaded, added, replaced): e.g. to share what tenants hold alike. */
+  normalize?: (tenant: TenantData) => void;
 }
 
 interface Pending {
@@ -86,14 +88,18 @@ export class LowdbStore implements Store {
     private readonly dir: string | undefined,
     private readonly journalMaxBytes: number,
     private readonly crashAt: CrashPoint = 'none',
+    private readonly normalize: (tenant: TenantData) => void = () => undefined,
   ) {}
 
   static async open(kind: 'file' | 'memory', dir: string | undefined, initial: () => State, options: StoreOptions = {}): Promise<LowdbStore> {
-    const store = new LowdbStore(kind, dir, options.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_BYTES, options.crashAt);
+    const store = new LowdbStore(kind, dir, options.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_BYTES, options.crashAt, options.normalize);
     if (kind === 'memory' || !dir) {
       const s = initial();
       store.system_ = SystemFile.memory(store.newSystem(s, 0, {}));
-      for (const t of s.tenants) store.slots.set(t.tenant.id, { data: t, snapshotBytes: 0, seq: 0, pending: [] });
+      for (const t of s.tenants) {
+        store.normalize(t);
+        store.slots.set(t.tenant.id, { data: t, snapshotBytes: 0, seq: 0, pending: [] });
+      }
       return store;
     }
     await fs.mkdir(dir, { recursive: true });
@@ -109,7 +115,9 @@ export class LowdbStore implements Store {
     if (generations.length) {
       throw new StoreError(`${sysFile} is missing, but ${path.join(dir, generations[0]!)} holds tenant data: the emulator will not start over it (it would reseed and lose that data). To recover, restore system.json from a backup, or delete the data directory (or use a fresh PIM_DATA) to start again from the seed.`);
     }
-    await store.writeGeneration(initial(), 1, {});
+    const first = initial();
+    for (const t of first.tenants) store.normalize(t);
+    await store.writeGeneration(first, 1, {});
     return store;
   }
 
@@ -167,6 +175,7 @@ export class LowdbStore implements Store {
     await this.exclusive(async () => {
       const id = data.tenant.id;
       if (this.slots.has(id)) throw new StoreError(`tenant ${id} exists`);
+      this.normalize(data);
       if (this.kind === 'memory' || !this.dir) {
         this.system().tenantIds.push(id);
         this.slots.set(id, { data, snapshotBytes: 0, seq: 0, pending: [] });
@@ -208,6 +217,7 @@ export class LowdbStore implements Store {
       const keys = Object.fromEntries(
         Object.entries(sys.signingKeys).filter(([id]) => state.tenants.some((t) => t.tenant.id === id)),
       );
+      for (const t of state.tenants) this.normalize(t);
       if (this.kind === 'memory' || !this.dir) {
         this.system_ = SystemFile.memory({ ...this.newSystem(state, 0, keys), clock: sys.clock });
         this.slots = new Map(state.tenants.map((t) => [t.tenant.id, { data: t, snapshotBytes: 0, seq: 0, pending: [] }]));
@@ -320,6 +330,7 @@ export class LowdbStore implements Store {
       }
     }
     const snapshotBytes = (await fs.stat(file)).size;
+    this.normalize(snap.data);
     return { data: snap.data, snapshot: low, journal: new JournalWriter(journalFile, j.bytes), snapshotBytes, seq: j.lastSeq, pending: [] };
   }
 

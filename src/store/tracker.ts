@@ -1,4 +1,4 @@
-import { TRACKING } from '../tracked.js';
+import { TRACKING, isShared } from '../tracked.js';
 
 /**
  * Change tracking for one store update. The callback of `store.update()` mutates the tenant in
@@ -65,6 +65,10 @@ function setPath(root: unknown, path: string, value: unknown): void {
   const last = keys.at(-1)!;
   if (value === undefined) delete parent[last];
   else parent[last] = value;
+}
+/** An object shared between tenants (tracked.ts share()) is never changed in place. */
+function refuseShared(target: object, key: string | symbol): void {
+  if (isShared(target)) throw new TypeError(`'${String(key)}' of an object shared between tenants cannot be changed in place: put a changed copy in its place`);
 }
 const join = (container: string, key: string): string => (container ? `${container}.${key}` : key);
 const idOf = (r: unknown): string => String((r as { id?: unknown }).id);
@@ -270,10 +274,12 @@ export class Transaction {
         return typeof key !== 'symbol' && isObject(v) ? this.partProxy(part, v) : v;
       },
       set: (t, key, value) => {
+        refuseShared(t, key);
         this.markPart(part);
         return Reflect.set(t, key, this.unwrap(value));
       },
       deleteProperty: (t, key) => {
+        refuseShared(t, key);
         this.markPart(part);
         return Reflect.deleteProperty(t, key);
       },
@@ -289,10 +295,12 @@ export class Transaction {
         return typeof key !== 'symbol' && isObject(v) ? this.wrapRecord(path, record, v) : v;
       },
       set: (t, key, value) => {
+        refuseShared(t, key);
         this.markDirty(path, record);
         return Reflect.set(t, key, this.unwrap(value));
       },
       deleteProperty: (t, key) => {
+        refuseShared(t, key);
         this.markDirty(path, record);
         return Reflect.deleteProperty(t, key);
       },

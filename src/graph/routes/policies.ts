@@ -237,7 +237,8 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
       const modifiedProperties = Object.entries(fields)
         .filter(([k, v]) => json(rule[k]) !== json(v))
         .map(([k, v]) => ({ displayName: k, oldValue: json(rule[k]), newValue: json(v) }));
-      Object.assign(rule, fields);
+      // A changed copy in the rule's place: default rules are shared between tenants (internRules).
+      policy.rules[policy.rules.indexOf(rule)] = { ...rule, ...fields };
       policy.lastModifiedDateTime = isoInstant(caller.nowMs);
       // Graph names the modifier but leaves its id null (reference §3.4).
       policy.lastModifiedBy = { displayName: actor.displayName, id: null };
