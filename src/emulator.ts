@@ -25,6 +25,7 @@ import { graphErrors } from './graph/errors.js';
 import { controlPlanePlugin } from './emulator/routes.js';
 import { applyDue, dueWork } from './scheduler/tick.js';
 import { applyChanges } from './pim/indexes.js';
+import { untracked } from './tracked.js';
 import { internRules } from './pim/policy-defaults.js';
 import { dropExpired, expiredRecords } from './scheduler/retention.js';
 import { expireApprovals, hasExpiringApprovals } from './pim/requests.js';
@@ -197,7 +198,9 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       outbox,
       queue(t, events, nowMs) {
         const roles = store.system().roleDefinitions;
-        for (const e of events) t.outbox.push(...mailsFor(e, t, roles, nowMs, { portalBase: portalBase(), newId: newGuid }));
+        // Recipients and bodies only read the tenant: read the plain data, not the update's tracking view.
+        const plain = untracked(t);
+        for (const e of events) t.outbox.push(...mailsFor(e, plain, roles, nowMs, { portalBase: portalBase(), newId: newGuid }));
       },
       async settle(maxWaitMs = 2000) {
         if (!smtpPort && !config.smtpUrl) return; // not listening: mail stays queued
