@@ -11,20 +11,24 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   constructor(private readonly file: string) {}
 
   async read(): Promise<T | null> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
-    }
-    return JSON.parse(text) as T;
+    const text = await readIfExists(this.file);
+    return text === undefined ? null : (JSON.parse(text) as T);
   }
 
   async write(data: T): Promise<void> {
     // Serialise before the first await: the snapshot is the state at the moment the write began.
     const text = JSON.stringify(data);
     await writeFileAtomic(this.file, text);
+  }
+}
+
+/** A file's text, or undefined when there is no such file. */
+export async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
   }
 }
 

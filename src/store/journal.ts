@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Adapter } from 'lowdb';
-import { fsyncDir, writeFileAtomic } from './atomic-file.js';
+import { fsyncDir, readIfExists, writeFileAtomic } from './atomic-file.js';
 import { StoreError } from './store.js';
 import type { Op } from './tracker.js';
 import path from 'node:path';
@@ -30,14 +30,8 @@ export class SnapshotFile<T> implements Adapter<Snapshot<T>> {
   constructor(readonly file: string) {}
 
   async read(): Promise<Snapshot<T> | null> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
-    }
-    return parseSnapshot<T>(this.file, text);
+    const text = await readIfExists(this.file);
+    return text === undefined ? null : parseSnapshot<T>(this.file, text);
   }
 
   async write(s: Snapshot<T>): Promise<void> {

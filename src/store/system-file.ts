@@ -1,5 +1,4 @@
-import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from './atomic-file.js';
+import { readIfExists, writeFileAtomic } from './atomic-file.js';
 import { corrupt, hex } from './journal.js';
 import { StorageUnavailable, type SystemData } from './store.js';
 
@@ -26,13 +25,8 @@ export class SystemFile {
   }
 
   static async read(file: string): Promise<SystemFile | undefined> {
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    const text = await readIfExists(file);
+    if (text === undefined) return undefined;
     let parsed: SystemData & { crc32?: string };
     try {
       parsed = JSON.parse(text) as SystemData & { crc32?: string };
