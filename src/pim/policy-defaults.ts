@@ -1,4 +1,4 @@
-import { share } from '../tracked.js';
+import { isShared, share } from '../tracked.js';
 import type { PolicyRecord, PolicyRule } from '../directory/model.js';
 import { stableGuid } from '../ids.js';
 
@@ -112,6 +112,7 @@ const canonicalRules = new Map<string, PolicyRule>();
 export function internRules(policies: readonly PolicyRecord[]): void {
   for (const p of policies) {
     p.rules = p.rules.map((r) => {
+      if (isShared(r)) return r; // already one of the shared copies (a snapshot loads them so)
       const key = JSON.stringify(r);
       let c = canonicalRules.get(key);
       if (!c) canonicalRules.set(key, (c = share(structuredClone(r))));

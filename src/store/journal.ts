@@ -4,11 +4,12 @@ import type { Adapter } from 'lowdb';
 import { fsyncDir, readIfExists, writeFileAtomic } from './atomic-file.js';
 import { StoreError } from './store.js';
 import type { Op } from './tracker.js';
+import { isShared, share } from '../tracked.js';
 import path from 'node:path';
 
 /**
  * A tenant on disk is a snapshot plus a journal of what changed since:
- *   <id>.json     {"format":2,"seq":S,"crc32":"…","data":{…tenant…}}   (lowdb keeps it; atomic rename)
+ *   <id>.json     {"format":3,"seq":S,"crc32":"…","payload":{"shared":[…],"data":{…tenant…}}}   (lowdb; atomic rename)
  *   <id>.journal  one line per update: "<crc32 hex> {"seq":N,"ops":[…]}\n", appended and fsynced;
  *                 a long entry (mail bodies) is stored deflated: "<crc32 hex> ~<base64 of raw deflate>\n"
  * Loading applies the journal entries with seq > S to the snapshot. A line cut short at the end of
@@ -23,7 +24,8 @@ export interface Snapshot<T> {
   data: T;
 }
 
-const SNAPSHOT_HEAD = /^\{"format":2,"seq":(\d+),"crc32":"([0-9a-f]{8})","data":/;
+/** Format 3 ({"format":3,…,"payload":{"shared":[…],"data":…}}); format 2 (no shared table) is still read. */
+const SNAPSHOT_HEAD = /^\{"format":([23]),"seq":(\d+),"crc32":"([0-9a-f]{8})","(?:payload|data)":/;
 
 /** The snapshot file as a lowdb adapter: checksummed, written atomically (temp file, fsync, rename). */
 export class SnapshotFile<T> implements Adapter<Snapshot<T>> {
@@ -44,20 +46,65 @@ export class SnapshotFile<T> implements Adapter<Snapshot<T>> {
   }
 }
 
+/**
+ * Objects shared between tenants (tracked.ts share(): the default policy rules) are written once per
+ * snapshot, in a table, and referenced as {"$shared": n}; on load every reference resolves to one
+ * canonical object for all tenants. A thousand tenants' snapshots then hold their own data only.
+ */
 export function snapshotText<T>(s: Snapshot<T>): string {
-  const data = JSON.stringify(s.data);
-  return `{"format":2,"seq":${s.seq},"crc32":"${hex(data)}","data":${data}}`;
+  const table: unknown[] = [];
+  const index = new Map<object, number>();
+  const data = JSON.stringify(s.data, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || !isShared(v)) return v;
+    let i = index.get(v);
+    if (i === undefined) {
+      i = table.push(v) - 1;
+      index.set(v, i);
+    }
+    return { $shared: i };
+  });
+  const payload = `{"shared":${JSON.stringify(table)},"data":${data}}`;
+  return `{"format":3,"seq":${s.seq},"crc32":"${hex(payload)}","payload":${payload}}`;
+}
+
+const canonical = new Map<string, object>();
+
+/** The one object, for every tenant, that holds this shared value. */
+function canonicalOf(value: unknown): object {
+  const key = JSON.stringify(value);
+  let c = canonical.get(key);
+  if (!c) canonical.set(key, (c = share(value as object)));
+  return c;
+}
+
+function resolveShared(value: unknown, table: object[]): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = resolveShared(value[i], table);
+    return value;
+  }
+  const ref = (value as { $shared?: unknown }).$shared;
+  if (typeof ref === 'number' && Object.keys(value).length === 1) {
+    const target = table[ref];
+    if (!target) throw new Error(`shared object ${ref} is not in the snapshot's table`);
+    return target;
+  }
+  for (const k of Object.keys(value)) (value as Record<string, unknown>)[k] = resolveShared((value as Record<string, unknown>)[k], table);
+  return value;
 }
 
 function parseSnapshot<T>(file: string, text: string): Snapshot<T> {
   const m = SNAPSHOT_HEAD.exec(text);
-  if (!m || !text.endsWith('}')) throw corrupt(file, 'it is not a snapshot written by this emulator (truncated, or not format 2)');
-  const data = text.slice(m[0].length, -1);
-  if (hex(data) !== m[2]) throw corrupt(file, `its checksum does not match its content (crc32 ${hex(data)}, recorded ${m[2]})`);
+  if (!m || !text.endsWith('}')) throw corrupt(file, 'it is not a snapshot written by this emulator (truncated, or not format 3)');
+  const body = text.slice(m[0].length, -1);
+  if (hex(body) !== m[3]) throw corrupt(file, `its checksum does not match its content (crc32 ${hex(body)}, recorded ${m[3]})`);
   try {
-    return { seq: Number(m[1]), data: JSON.parse(data) as T };
+    if (m[1] === '2') return { seq: Number(m[2]), data: JSON.parse(body) as T };
+    const payload = JSON.parse(body) as { shared: unknown[]; data: T };
+    const table = payload.shared.map(canonicalOf);
+    return { seq: Number(m[2]), data: resolveShared(payload.data, table) as T };
   } catch (e) {
-    throw corrupt(file, `its content is not valid JSON (${(e as Error).message})`);
+    throw corrupt(file, `its content cannot be read (${(e as Error).message})`);
   }
 }
 
