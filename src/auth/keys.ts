@@ -204,12 +204,16 @@ export class SigningKeys {
   /**
    * At start: every stored tenant has its key, durably, before the emulator answers anything. Keys
    * an older version kept in system.json's shared map move to their tenant, and the map is emptied.
-   * A seed of many tenants is the exception: past START_KEYS new keys, the others are made on first
-   * use (asynchronously, see signingKey) — 1,000 RSA keys would hold the first start for minutes.
+   * A seed of many tenants is the exception: with more than START_KEYS tenants lacking a key, each
+   * gets its key on first use (asynchronously, see signingKey), so no start — first or restart —
+   * waits on RSA generation (1,000 keys would hold it for minutes).
    */
   async ensureStored(): Promise<void> {
     const lacking = this.store.tenants().filter((t) => !t.signingKey);
-    const missing = [...lacking.filter((t) => this.existing(t.tenant.id)), ...lacking.filter((t) => !this.existing(t.tenant.id)).slice(0, START_KEYS)];
+    const toMake = lacking.filter((t) => !this.existing(t.tenant.id));
+    // A small seed gets every key before anything is served; a large one (more than START_KEYS
+    // tenants without a key) gets each on first use, so a start never waits on RSA generation.
+    const missing = [...lacking.filter((t) => this.existing(t.tenant.id)), ...(toMake.length <= START_KEYS ? toMake : [])];
     const keys = await Promise.all(missing.map(async (t) => [t.tenant.id, this.existing(t.tenant.id) ?? (await this.fresh(t.tenant.id))] as const));
     await Promise.all(keys.map(([id, key]) => this.store.update(id, (d) => void (d.signingKey ??= key))));
     if (Object.keys(this.store.system().signingKeys ?? {}).length) {
