@@ -89,6 +89,8 @@ const PENDING = new Set(['PendingApproval', 'PendingApprovalProvisioning', 'Pend
 export class PimIndex {
   private readonly schedulesByPrincipal = new Bag<ScheduleRecord>();
   private readonly schedulesById = new Map<string, ScheduleRecord>();
+  /** Active-assignment schedules (kind 'assignment'): role holders are found without the eligibilities. */
+  private readonly assignments = new Set<ScheduleRecord>();
   private readonly requestsByPrincipal = new Bag<RequestRecord>();
   private readonly requestsById = new Map<string, RequestRecord>();
   private readonly pending = new Set<RequestRecord>();
@@ -118,6 +120,9 @@ export class PimIndex {
   }
   schedule(id: string): ScheduleRecord | undefined {
     return this.schedulesById.get(id);
+  }
+  assignmentSchedules(): ReadonlySet<ScheduleRecord> {
+    return this.assignments;
   }
   requestsOf(principalId: string): ReadonlySet<RequestRecord> {
     return this.requestsByPrincipal.get(principalId);
@@ -156,11 +161,13 @@ export class PimIndex {
   }
 
   private addSchedule(s: ScheduleRecord): void {
+    if (s.kind === 'assignment') this.assignments.add(s);
     this.schedulesByPrincipal.add(s.principalId, s);
     this.schedulesById.set(s.id, s);
     this.reschedule(s);
   }
   private removeSchedule(s: ScheduleRecord): void {
+    this.assignments.delete(s);
     this.schedulesByPrincipal.remove(s.principalId, s);
     if (this.schedulesById.get(s.id) === s) this.schedulesById.delete(s.id);
   }

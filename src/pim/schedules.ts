@@ -56,8 +56,9 @@ export function liveEligibility(t: TenantData, userOrPrincipalId: string, roleDe
  * (admin-assigned or activated). An activation is a role assignment while it lasts (reference §2.5).
  */
 export function effectiveRoleAssignments(t: TenantData, nowMs: number): Array<RoleAssignmentRecord & { schedule?: ScheduleRecord }> {
-  const pim = t.pim.schedules
-    .filter((s) => s.kind === 'assignment' && isLive(s, nowMs))
+  // Only the active-assignment schedules (from the index), never the eligibilities.
+  const pim = viewSchedules(t, pimIndex(t).assignmentSchedules())
+    .filter((s) => isLive(s, nowMs))
     .map((s) => ({
       id: roleAssignmentId(s.roleDefinitionId, s.principalId),
       principalId: s.principalId,
