@@ -103,11 +103,22 @@ const known = (ctx: AppContext) => ctx.store.tenants().map((t) => t.tenant.name)
 
 /** POST /_emulator/tenants and DELETE /_emulator/tenants/{tenant}, inside the control plane plugin. */
 export function tenantRoutes(app: FastifyInstance, ctx: AppContext): void {
-  // One create or delete at a time: the name check and the write must not interleave with another's.
+  // A deletion runs alone (after every creation under way); creations run alongside each other.
   let queue: Promise<unknown> = Promise.resolve();
+  const running = new Set<Promise<unknown>>();
+  const creating = new Set<string>();
   const serially = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = queue.then(fn);
+    const run = queue.then(async () => {
+      await Promise.allSettled([...running]);
+      return fn();
+    });
     queue = run.catch(() => undefined);
+    return run;
+  };
+  const alongside = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn);
+    running.add(run);
+    void run.finally(() => running.delete(run)).catch(() => undefined);
     return run;
   };
 
@@ -125,10 +136,13 @@ export function tenantRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (!NAME.test(name) || isGuid(name) || RESERVED_NAMES.has(name)) {
       throw new ControlError(400, 'InvalidTenantName', `'${name}' is not a tenant name: use lowercase letters, digits and hyphens (up to 63, not starting with a hyphen), not a GUID nor one of ${[...RESERVED_NAMES].join(', ')}.`);
     }
-    return serially(async () => {
-      const domain = `${name}.onmicrosoft.com`;
-      const clash = ctx.store.tenants().find((t) => t.tenant.name === name || t.tenant.domain === domain);
-      if (clash) throw new ControlError(409, 'TenantExists', `A tenant named '${name}' (${domain}) exists already (${clash.tenant.id}). DELETE /_emulator/tenants/${name} removes it.`);
+    // Creations run side by side (a workshop's teams at once); the name is reserved before the
+    // first await, so two creations of one name cannot both pass the check. Deletions wait for them.
+    const domain = `${name}.onmicrosoft.com`;
+    const clash = ctx.store.tenants().find((t) => t.tenant.name === name || t.tenant.domain === domain);
+    if (clash || creating.has(name)) throw new ControlError(409, 'TenantExists', `A tenant named '${name}' (${domain}) exists already${clash ? ` (${clash.tenant.id})` : ''}. DELETE /_emulator/tenants/${name} removes it.`);
+    creating.add(name);
+    return alongside(async () => {
       const source = from === undefined ? ctx.store.tenants()[0] : findTenant(ctx.store, from);
       if (!source) throw new ControlError(404, 'TenantNotFound', `No tenant '${from}' to clone. Known: ${known(ctx)}.`);
       // With keys in force, anyone may copy a seed tenant, but copying a team's tenant (its users, apps
@@ -153,7 +167,7 @@ export function tenantRoutes(app: FastifyInstance, ctx: AppContext): void {
         key,
         keyUsage: `Shown once. Send it as 'Authorization: Bearer <key>' to /_emulator/tenants/${name}/… (clock, reset, faults, mail, MFA codes, tokens, requests, export, delete)${ctx.keys.enforced ? '; this emulator requires it' : '; this emulator runs without keys, so it is not required here'}.`,
       });
-    });
+    }).finally(() => creating.delete(name));
   });
 
   app.delete<{ Params: { tenant: string } }>('/tenants/:tenant', async (request, reply) => serially(async () => {

@@ -188,7 +188,9 @@ export class LowdbStore implements Store {
   }
 
   async addTenant(data: TenantData): Promise<void> {
-    await this.exclusive(async () => {
+    // Not exclusive: tenants added at once write their snapshots side by side and share system.json's
+    // write (SystemFile group-commits); a replace() waits for them.
+    await this.alongside(async () => {
       const id = data.tenant.id;
       if (this.slots.has(id)) throw new StoreError(`tenant ${id} exists`);
       this.normalize(data);
@@ -304,6 +306,16 @@ export class LowdbStore implements Store {
     await slot.journal!.reset();
   }
 
+  private adding = new Set<Promise<unknown>>();
+
+  /** Runs `fn` after every earlier exclusive operation, alongside other such calls; exclusive ones wait for it. */
+  private alongside<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.barrier.then(fn);
+    this.adding.add(run);
+    void run.finally(() => this.adding.delete(run)).catch(() => undefined);
+    return run;
+  }
+
   /** Runs `fn` alone: after every earlier exclusive operation and in-flight write; later writes wait for it. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const previous = this.barrier;
@@ -317,6 +329,7 @@ export class LowdbStore implements Store {
   }
 
   private async idle(): Promise<void> {
+    await Promise.allSettled([...this.adding]);
     await this.system_?.idle();
     for (const s of this.slots.values()) while (s.flushing) await s.flushing;
   }

@@ -9,7 +9,8 @@ import { StorageUnavailable, type SystemData } from './store.js';
  * a time; one whose write fails is undone in memory before it rejects.
  */
 export class SystemFile {
-  private chain: Promise<unknown> = Promise.resolve();
+  private queue: Array<{ fn: (data: SystemData) => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
+  private flushing: Promise<void> | undefined;
 
   private constructor(
     private readonly file: string | undefined,
@@ -50,23 +51,50 @@ export class SystemFile {
   }
 
   update<T>(fn: (data: SystemData) => T): Promise<T> {
-    const run = this.chain.then(async () => {
-      const before = structuredClone(this.data);
-      let result: T;
-      try {
-        result = fn(this.data);
-        await this.write();
-      } catch (e) {
-        this.data = before;
-        throw e instanceof Error && 'code' in e ? new StorageUnavailable(`could not write ${this.file}: ${e.message}`, { cause: e }) : e;
-      }
-      return result;
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn: fn as (data: SystemData) => unknown, resolve: resolve as (v: unknown) => void, reject });
+      this.flushing ??= this.flush();
     });
-    this.chain = run.catch(() => undefined);
-    return run;
+  }
+
+  /**
+   * Group commit: the updates queued meanwhile are applied in order, then written once. One that
+   * throws is undone alone; if the write fails, every update of the batch is undone and rejects.
+   */
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0);
+        const before = structuredClone(this.data);
+        const done: Array<{ resolve: (v: unknown) => void; result: unknown }> = [];
+        const rejected: Array<{ reject: (e: unknown) => void; e: unknown }> = [];
+        for (const u of batch) {
+          const snap = structuredClone(this.data);
+          try {
+            done.push({ resolve: u.resolve, result: u.fn(this.data) });
+          } catch (e) {
+            this.data = snap;
+            rejected.push({ reject: u.reject, e });
+          }
+        }
+        for (const r of rejected) r.reject(r.e);
+        if (!done.length) continue;
+        try {
+          await this.write();
+        } catch (e) {
+          this.data = before;
+          const err = e instanceof Error && 'code' in e ? new StorageUnavailable(`could not write ${this.file}: ${e.message}`, { cause: e }) : e;
+          for (const u of batch) if (!rejected.some((r) => r.reject === u.reject)) u.reject(err);
+          continue;
+        }
+        for (const d of done) d.resolve(d.result);
+      }
+    } finally {
+      this.flushing = undefined;
+    }
   }
 
   async idle(): Promise<void> {
-    await this.chain;
+    while (this.flushing) await this.flushing;
   }
 }
