@@ -35,7 +35,9 @@ function policyToWire(p: PolicyRecord): Record<string, unknown> {
     scopeId: p.scopeId,
     scopeType: p.scopeType,
     lastModifiedDateTime: p.lastModifiedDateTime,
-    lastModifiedBy: p.lastModifiedBy,
+    // A policy no one has changed says so with an empty identity, not null
+    // (pim-groups-reference.md: `lastModifiedBy: {displayName: null, id: null}`).
+    lastModifiedBy: p.lastModifiedBy ?? { displayName: null, id: null },
   };
 }
 
