@@ -44,7 +44,7 @@ export type Hints = Readonly<Record<string, string>>;
 export function listBody<T>(request: FastifyRequest, version: GraphVersion, source: readonly T[] | ((hints: Hints) => readonly T[]), spec: CollectionSpec<T>): Record<string, unknown> {
   const q = request.query as Query;
   const keep = q.$filter !== undefined && spec.filter ? compileFilter(q.$filter, spec.filter) : undefined;
-  const items = typeof source === 'function' ? source(keep ? equalityHints(q.$filter!) : {}) : source;
+  const items = typeof source === 'function' ? source(keep ? equalityHints(q.$filter!, spec.filter) : {}) : source;
   const order = q.$orderby !== undefined ? compileOrderBy(q.$orderby, { entitySet: spec.filter?.entitySet ?? spec.contextPath, properties: [...(spec.orderBy ?? [])] }) : undefined;
   const { select, expand } = parseSelectExpand(q, spec);
   const top = parseTop(q.$top, spec.maxTop ?? 999);

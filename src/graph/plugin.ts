@@ -47,7 +47,7 @@ export async function graphPlugin(app: FastifyInstance, opts: { ctx: AppContext;
   app.addHook('preHandler', async (request) => {
     const config = request.routeOptions.config;
     if (config.pim && !hasPimLicense(request.caller!.tenant.tenant)) throw graphErrors.licenseRequired();
-    request.query = graphQuery(request.query, config.query ?? []);
+    request.query = graphQuery(request.query, config.query ?? [], version);
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -67,7 +67,7 @@ function requireScopeFilter(filter: string | undefined, spec: FilterSpec): void 
   if (filter !== undefined) compileFilter(filter, spec); // unsupported properties and syntax first
   const terms = filter === undefined ? [] : conjuncts(parseFilter(filter));
   for (const [path, name] of [['scopeId', 'ScopeId'], ['scopeType', 'ScopeType']] as const) {
-    if (!terms.some((n) => n.kind === 'compare' && n.op === 'eq' && n.path === path)) throw scopeFilterRequired(name);
+    if (!terms.some((n) => n.kind === 'compare' && n.op === 'eq' && n.path.toLowerCase() === path.toLowerCase())) throw scopeFilterRequired(name);
   }
 }
 
