@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { PolicyRecord, PolicyRule, TenantData } from '../../directory/model.js';
 import { findRoleDefinition } from '../../directory/directory.js';
 import { newGuid } from '../../ids.js';
@@ -5,7 +6,7 @@ import { isoInstant } from '../../iso8601.js';
 import { policyUpdateAudit } from '../../pim/audit.js';
 import { policyAssignmentId } from '../../pim/policy-defaults.js';
 import { actorOf, type Caller } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, navigationRoutes } from '../collection.js';
 import { GraphError, graphErrors } from '../errors.js';
 import { compileFilter, type FilterSpec } from '../odata/index.js';
 import { parseFilter, type FilterNode } from '../odata/parser.js';
@@ -256,12 +257,16 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
     return listBody(request, version, caller.tenant.policies, assignmentSpec);
   });
 
-  app.get<{ Params: { id: string } }>(`${assignments}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+  const loadAssignment = (request: FastifyRequest<{ Params: { id: string } }>) => {
     const caller = request.caller!;
     requireRead(caller);
     const id = request.params.id.toLowerCase();
     const p = caller.tenant.policies.find((x) => policyAssignmentId(x).toLowerCase() === id);
     if (!p) throw graphErrors.resourceNotFound(request.params.id);
-    return entityBody(request, version, p, assignmentSpec);
+    return { item: p, spec: assignmentSpec };
+  };
+  app.get<{ Params: { id: string } }>(`${assignments}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+    return entityBody(request, version, loadAssignment(request).item, assignmentSpec);
   });
+  navigationRoutes(app, version, assignments, ['policy'], { pim: true }, loadAssignment);
 };

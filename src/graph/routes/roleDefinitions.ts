@@ -1,7 +1,8 @@
+import type { FastifyRequest } from 'fastify';
 import type { RoleDefinition } from '../../directory/model.js';
 import { findRoleDefinition } from '../../directory/directory.js';
 import { requireDirectoryPermission } from '../caller.js';
-import { ENTITY_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { COUNT_OPTIONS, ENTITY_OPTIONS, countText, entityBody, listBody, navigationRoutes, type CollectionSpec } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import { roleDefinitionToWire } from '../wire.js';
 import type { GraphVersion } from '../plugin.js';
@@ -52,10 +53,21 @@ export const roleDefinitionsRoutes: RouteModule = (app, ctx, version) => {
     return listBody(request, version, ctx.store.system().roleDefinitions, spec);
   });
 
-  app.get<{ Params: { id: string } }>('/roleManagement/directory/roleDefinitions/:id', { config: { query: ENTITY_OPTIONS } }, async (request) => {
+  // Role definitions are not directory objects: $count needs no ConsistencyLevel header.
+  app.get('/roleManagement/directory/roleDefinitions/$count', { config: { query: COUNT_OPTIONS } }, async (request, reply) => {
+    requireDirectoryPermission(request.caller!, READ);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, ctx.store.system().roleDefinitions, spec));
+  });
+
+  const load = (request: FastifyRequest<{ Params: { id: string } }>) => {
     requireDirectoryPermission(request.caller!, READ);
     const r = findRoleDefinition(ctx.store, request.params.id);
     if (!r) throw graphErrors.resourceNotFound(request.params.id);
-    return entityBody(request, version, r, spec);
+    return { item: r, spec };
+  };
+  app.get<{ Params: { id: string } }>('/roleManagement/directory/roleDefinitions/:id', { config: { query: ENTITY_OPTIONS } }, async (request) => {
+    const { item } = load(request);
+    return entityBody(request, version, item, spec);
   });
+  navigationRoutes(app, version, '/roleManagement/directory/roleDefinitions', ['inheritsPermissionsFrom'], {}, load);
 };
