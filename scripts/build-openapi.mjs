@@ -97,6 +97,9 @@ countOp('/v1.0/groups/$count', 'Count groups (needs the ConsistencyLevel: eventu
 countOp(`${RD}/roleDefinitions/$count`, 'Count role definitions');
 countOp(`${RD}/roleAssignments/$count`, 'Count role assignments');
 
+// $metadata: the CSDL of the emulated subset (scripts/build-metadata.mjs), served without a token.
+op('/v1.0/$metadata', 'get', { summary: 'The CSDL (OData $metadata) of the Graph subset the emulator serves; /beta/$metadata has the beta types', security: [], parameters: [], responses: { 200: { description: 'CSDL', content: { 'application/xml': { schema: { type: 'string' } } } } } });
+
 for (const p of ['/v1.0/roleManagement/directory/roleAssignmentApprovals', '/v1.0/roleManagement/directory/roleAssignmentApprovals/{path}']) {
   for (const method of ['get', 'patch', 'post']) {
     (graph[p] ??= {})[method] = { tags: ['PIM'], summary: "Not in v1.0: 400 BadRequest \"Resource not found for the segment 'roleAssignmentApprovals'.\" (use /beta)", ...(p.endsWith('{path}') ? { parameters: [param('path', 'rest of the path')] } : {}), responses: graphErrors };
