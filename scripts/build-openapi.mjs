@@ -88,6 +88,13 @@ for (const [set, { key, navs }] of Object.entries(NAVS)) {
 navOp(`${RD}/roleDefinitions/{unifiedRoleDefinition-id}/inheritsPermissionsFrom`, 'unifiedRoleDefinition-id', 'inheritsPermissionsFrom', collection('unifiedRoleDefinition'));
 navOp('/v1.0/policies/roleManagementPolicyAssignments/{unifiedRoleManagementPolicyAssignment-id}/policy', 'unifiedRoleManagementPolicyAssignment-id', 'policy', ref('unifiedRoleManagementPolicy'));
 
+// effectiveRules: the same list as rules (no tenant-wide policy to inherit from), described as rules are.
+{
+  const P = '/v1.0/policies/roleManagementPolicies/{unifiedRoleManagementPolicy-id}/';
+  graph[`${P}effectiveRules`] = { get: { ...graph[`${P}rules`].get, summary: 'List effectiveRules (the same list as rules: no tenant-wide policy to inherit from)', operationId: 'policies.roleManagementPolicies.ListEffectiveRules' } };
+  graph[`${P}effectiveRules/{unifiedRoleManagementPolicyRule-id}`] = { get: { ...graph[`${P}rules/{unifiedRoleManagementPolicyRule-id}`].get, summary: 'Get one of effectiveRules', operationId: 'policies.roleManagementPolicies.GetEffectiveRules' } };
+}
+
 // $count segments: a text/plain integer; on directory objects only with ConsistencyLevel: eventual
 // (without it Graph answers 400 Request_BadRequest "$count is not currently supported.").
 const countOp = (p, summary) =>

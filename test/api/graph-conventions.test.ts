@@ -222,6 +222,17 @@ describe('navigation paths, $count segments, Location and unknown segments', () 
     expect(policy.json()).toMatchObject({ id: pa.policyId, scopeId: '/', scopeType: 'DirectoryRole', lastModifiedBy: { displayName: null, id: null } });
   });
 
+  it('serves a policy\'s effectiveRules, the same list as its rules', async () => {
+    const pa = (await get(emu, `/v1.0/policies/roleManagementPolicyAssignments?$filter=${SCOPE} and roleDefinitionId eq '${ROLES.securityReader}'`, admin)).json().value[0];
+    const rules = (await get(emu, `${POLICIES}/${pa.policyId}/rules`, admin)).json();
+    const effective = await get(emu, `${POLICIES}/${pa.policyId}/effectiveRules`, admin);
+    expect(effective.statusCode).toBe(200);
+    expect(effective.json().value).toEqual(rules.value);
+    expect(effective.json()['@odata.context']).toBe(`http://localhost:80/v1.0/$metadata#policies/roleManagementPolicies('${pa.policyId}')/effectiveRules`);
+    const one = await get(emu, `${POLICIES}/${pa.policyId}/effectiveRules/Expiration_EndUser_Assignment`, admin);
+    expect(one.json()).toMatchObject({ id: 'Expiration_EndUser_Assignment', maximumDuration: 'PT8H' });
+  });
+
   it('counts users only with ConsistencyLevel: eventual, as Graph requires on directory objects', async () => {
     const without = await get(emu, '/v1.0/users/$count', admin);
     expect(graphError(without)).toMatchObject({ status: 400, code: 'Request_BadRequest', message: '$count is not currently supported.' });

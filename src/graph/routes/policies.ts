@@ -137,9 +137,9 @@ const policySpec: CollectionSpec<PolicyRecord> = {
   expand: { rules: expandRules, effectiveRules: expandRules },
 };
 
-const ruleSpec = (policyId: string): CollectionSpec<PolicyRule> => ({
+const ruleSpec = (policyId: string, nav: 'rules' | 'effectiveRules' = 'rules'): CollectionSpec<PolicyRule> => ({
   type: RULE,
-  contextPath: `policies/roleManagementPolicies('${policyId}')/rules`,
+  contextPath: `policies/roleManagementPolicies('${policyId}')/${nav}`,
   toWire: ruleToWire,
   properties: RULE_PROPERTIES,
   filter: {
@@ -209,19 +209,22 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
     return entityBody(request, version, policyOr404(caller.tenant, request.params.id), policySpec);
   });
 
-  app.get<{ Params: { id: string } }>(`${policies}/:id/rules`, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
-    const caller = request.caller!;
-    requireRead(caller);
-    const p = policyOr404(caller.tenant, request.params.id);
-    return listBody(request, version, p.rules, ruleSpec(p.id));
-  });
+  // effectiveRules is the same list as rules: the emulator has no tenant-wide policy to inherit from.
+  for (const nav of ['rules', 'effectiveRules'] as const) {
+    app.get<{ Params: { id: string } }>(`${policies}/:id/${nav}`, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
+      const caller = request.caller!;
+      requireRead(caller);
+      const p = policyOr404(caller.tenant, request.params.id);
+      return listBody(request, version, p.rules, ruleSpec(p.id, nav));
+    });
 
-  app.get<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/rules/:ruleId`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
-    const caller = request.caller!;
-    requireRead(caller);
-    const p = policyOr404(caller.tenant, request.params.id);
-    return entityBody(request, version, ruleOr400(p, request.params.ruleId), ruleSpec(p.id));
-  });
+    app.get<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/${nav}/:ruleId`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+      const caller = request.caller!;
+      requireRead(caller);
+      const p = policyOr404(caller.tenant, request.params.id);
+      return entityBody(request, version, ruleOr400(p, request.params.ruleId), ruleSpec(p.id, nav));
+    });
+  }
 
   // 204 No Content; the body must carry the rule's derived @odata.type (reference §3.4, §11.8).
   app.patch<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/rules/:ruleId`, { config: { pim: true, query: [], graphType: RULE } }, async (request, reply) => {
