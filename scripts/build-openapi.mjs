@@ -103,6 +103,8 @@ countOp('/v1.0/users/$count', 'Count users (needs the ConsistencyLevel: eventual
 countOp('/v1.0/groups/$count', 'Count groups (needs the ConsistencyLevel: eventual header)');
 countOp(`${RD}/roleDefinitions/$count`, 'Count role definitions');
 countOp(`${RD}/roleAssignments/$count`, 'Count role assignments');
+for (const set of Object.keys(NAVS).filter((s) => s !== 'roleAssignments')) countOp(`${RD}/${set}/$count`, `Count ${set}`);
+countOp('/v1.0/auditLogs/directoryAudits/$count', 'Count directory audits');
 
 // $metadata: the CSDL of the emulated subset (scripts/build-metadata.mjs), served without a token.
 op('/v1.0/$metadata', 'get', { summary: 'The CSDL (OData $metadata) of the Graph subset the emulator serves; /beta/$metadata has the beta types', security: [], parameters: [], responses: { 200: { description: 'CSDL', content: { 'application/xml': { schema: { type: 'string' } } } } } });

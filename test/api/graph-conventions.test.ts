@@ -253,6 +253,19 @@ describe('navigation paths, $count segments, Location and unknown segments', () 
     expect((await get(emu, `${RD}/roleDefinitions/$count?$filter=displayName eq 'Security Reader'`, admin)).body).toBe('1');
   });
 
+  it('counts the PIM sets and the audit log, honouring $filter, without the header (not directory objects)', async () => {
+    for (const set of ['roleAssignmentScheduleRequests', 'roleEligibilityScheduleRequests', 'roleAssignmentSchedules', 'roleEligibilitySchedules', 'roleAssignmentScheduleInstances', 'roleEligibilityScheduleInstances']) {
+      const filter = `$filter=principalId eq '${USERS.pimuser.id}'`;
+      const listed = (await get(emu, `${RD}/${set}?${filter}`, admin)).json().value;
+      const counted = await get(emu, `${RD}/${set}/$count?${filter}`, admin);
+      expect(counted.statusCode, set).toBe(200);
+      expect(counted.body, set).toBe(String(listed.length));
+      expect(listed.length, set).toBeGreaterThan(0);
+    }
+    const audits = (await get(emu, '/v1.0/auditLogs/directoryAudits?$top=999', admin)).json().value;
+    expect((await get(emu, '/v1.0/auditLogs/directoryAudits/$count', admin)).body).toBe(String(audits.length));
+  });
+
   it('sends Location with a 201, pointing at the created entity', async () => {
     expect(adminAssign.statusCode).toBe(201);
     expect(adminAssign.headers.location).toBe(`http://localhost:80/v1.0/roleManagement/directory/roleEligibilityScheduleRequests/${eligibilityRequest.id}`);

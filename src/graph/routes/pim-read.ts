@@ -4,7 +4,7 @@ import type { Kind, ScheduleRecord } from '../../pim/model.js';
 import { pimErrors } from '../../pim/errors.js';
 import { GraphError } from '../errors.js';
 import type { Caller } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, NAVIGATIONS, entityBody, listBody, navigationRoutes, type CollectionSpec } from '../collection.js';
+import { ENTITY_OPTIONS, LIST_OPTIONS, NAVIGATIONS, entityBody, listBody, navigationRoutes, type CollectionSpec, COUNT_OPTIONS, countText } from '../collection.js';
 import { PERMISSIONS, requireReader, requireScope } from '../pim-access.js';
 import type { GraphVersion } from '../plugin.js';
 import type { AppContext } from '../../context.js';
@@ -58,6 +58,13 @@ export function registerPimReadRoutes(
     requireScope(caller, PERMISSIONS.read[kind]);
     requireReader(caller);
     return listBody(request, version, (hints) => opts.rows(caller, hints.principalId), opts.spec(caller, contextPath));
+  });
+
+  app.get(`${base}/$count`, { config: { pim: true, query: COUNT_OPTIONS } }, async (request, reply) => {
+    const caller = request.caller!;
+    requireScope(caller, PERMISSIONS.read[kind]);
+    requireReader(caller);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, opts.rows(caller), opts.spec(caller, contextPath)));
   });
 
   app.get(`${base}/filterByCurrentUser(on='principal')`, { config: { pim: true, query: LIST_OPTIONS } }, async (request: FastifyRequest) => {

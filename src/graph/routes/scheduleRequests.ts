@@ -5,7 +5,7 @@ import type { Kind, RequestRecord } from '../../pim/model.js';
 import { pimErrors } from '../../pim/errors.js';
 import { actsForSelf, cancelRequest, isSelfAction, parseAction, submitRequest, type RequestInput } from '../../pim/requests.js';
 import { actorOf, type Caller } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, NAVIGATIONS, navigationRoutes, locationOf } from '../collection.js';
+import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, NAVIGATIONS, navigationRoutes, locationOf, COUNT_OPTIONS, countText } from '../collection.js';
 import { GraphError } from '../errors.js';
 import { listRequestsPermission, PERMISSIONS, requireAdmin, requireReader, requireScope } from '../pim-access.js';
 import { REQUEST_PROPERTIES, requestToWire, scheduleToWire, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
@@ -67,6 +67,13 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
       requireScope(caller, listRequestsPermission(kind));
       requireReader(caller);
       return listBody(request, version, requestsOf(caller, kind), spec(caller));
+    });
+
+    app.get(`${base}/$count`, { config: { pim: true, query: COUNT_OPTIONS } }, async (request, reply) => {
+      const caller = request.caller!;
+      requireScope(caller, listRequestsPermission(kind));
+      requireReader(caller);
+      return reply.type('text/plain; charset=utf-8').send(countText(request, requestsOf(caller, kind), spec(caller)));
     });
 
     app.post<{ Body: RequestInput }>(base, { schema: { body: requestBody() }, config: { pim: true, graphType: type } }, async (request, reply) => {
