@@ -66,6 +66,49 @@ for (const [p, ops] of Object.entries(subset['x-beta'].paths)) {
     (graph[`/beta${p}`] ??= {})[method] = { tags: ['PIM'], security: [{ bearer: [] }], summary: operation.summary, 'x-permissions': operation['x-permissions'], responses: { ...responses, ...graphErrors } };
   }
 }
+// Navigation properties of Microsoft's schema on the emulated entity sets, as the SDKs' fluent calls
+// read them (…/{id}/principal). directoryScope and appScope answer 404: the emulator serves only the
+// tenant-wide scope '/' and no app scope, so nothing is behind them.
+const RD = '/v1.0/roleManagement/directory';
+const NAV_TYPES = { principal: 'directoryObject', roleDefinition: 'unifiedRoleDefinition', directoryScope: 'directoryObject', appScope: 'appScope' };
+const NAVS = {
+  roleAssignments: { key: 'unifiedRoleAssignment-id', navs: {} },
+  roleAssignmentScheduleRequests: { key: 'unifiedRoleAssignmentScheduleRequest-id', navs: { targetSchedule: 'unifiedRoleAssignmentSchedule', activatedUsing: 'unifiedRoleEligibilitySchedule' } },
+  roleEligibilityScheduleRequests: { key: 'unifiedRoleEligibilityScheduleRequest-id', navs: { targetSchedule: 'unifiedRoleEligibilitySchedule' } },
+  roleAssignmentSchedules: { key: 'unifiedRoleAssignmentSchedule-id', navs: { activatedUsing: 'unifiedRoleEligibilitySchedule' } },
+  roleEligibilitySchedules: { key: 'unifiedRoleEligibilitySchedule-id', navs: {} },
+  roleAssignmentScheduleInstances: { key: 'unifiedRoleAssignmentScheduleInstance-id', navs: { activatedUsing: 'unifiedRoleEligibilityScheduleInstance' } },
+  roleEligibilityScheduleInstances: { key: 'unifiedRoleEligibilityScheduleInstance-id', navs: {} },
+};
+const navOp = (p, key, nav, schema, tag = 'PIM') =>
+  op(p, 'get', { tag, summary: `The ${nav} navigation property (as $expand=${nav} gives it)`, parameters: [param(key, 'id'), ...q('select')], responses: { 200: json(schema) } });
+for (const [set, { key, navs }] of Object.entries(NAVS)) {
+  for (const [nav, type] of Object.entries({ ...NAV_TYPES, ...navs })) navOp(`${RD}/${set}/{${key}}/${nav}`, key, nav, ref(type));
+}
+navOp(`${RD}/roleDefinitions/{unifiedRoleDefinition-id}/inheritsPermissionsFrom`, 'unifiedRoleDefinition-id', 'inheritsPermissionsFrom', collection('unifiedRoleDefinition'));
+navOp('/v1.0/policies/roleManagementPolicyAssignments/{unifiedRoleManagementPolicyAssignment-id}/policy', 'unifiedRoleManagementPolicyAssignment-id', 'policy', ref('unifiedRoleManagementPolicy'));
+
+// effectiveRules: the same list as rules (no tenant-wide policy to inherit from), described as rules are.
+{
+  const P = '/v1.0/policies/roleManagementPolicies/{unifiedRoleManagementPolicy-id}/';
+  graph[`${P}effectiveRules`] = { get: { ...graph[`${P}rules`].get, summary: 'List effectiveRules (the same list as rules: no tenant-wide policy to inherit from)', operationId: 'policies.roleManagementPolicies.ListEffectiveRules' } };
+  graph[`${P}effectiveRules/{unifiedRoleManagementPolicyRule-id}`] = { get: { ...graph[`${P}rules/{unifiedRoleManagementPolicyRule-id}`].get, summary: 'Get one of effectiveRules', operationId: 'policies.roleManagementPolicies.GetEffectiveRules' } };
+}
+
+// $count segments: a text/plain integer; on directory objects only with ConsistencyLevel: eventual
+// (without it Graph answers 400 Request_BadRequest "$count is not currently supported.").
+const countOp = (p, summary) =>
+  op(p, 'get', { summary, parameters: q('filter'), responses: { 200: { description: 'The number of items the $filter keeps', content: { 'text/plain': { schema: { type: 'integer' } } } } } });
+countOp('/v1.0/users/$count', 'Count users (needs the ConsistencyLevel: eventual header)');
+countOp('/v1.0/groups/$count', 'Count groups (needs the ConsistencyLevel: eventual header)');
+countOp(`${RD}/roleDefinitions/$count`, 'Count role definitions');
+countOp(`${RD}/roleAssignments/$count`, 'Count role assignments');
+for (const set of Object.keys(NAVS).filter((s) => s !== 'roleAssignments')) countOp(`${RD}/${set}/$count`, `Count ${set}`);
+countOp('/v1.0/auditLogs/directoryAudits/$count', 'Count directory audits');
+
+// $metadata: the CSDL of the emulated subset (scripts/build-metadata.mjs), served without a token.
+op('/v1.0/$metadata', 'get', { summary: 'The CSDL (OData $metadata) of the Graph subset the emulator serves; /beta/$metadata has the beta types', security: [], parameters: [], responses: { 200: { description: 'CSDL', content: { 'application/xml': { schema: { type: 'string' } } } } } });
+
 for (const p of ['/v1.0/roleManagement/directory/roleAssignmentApprovals', '/v1.0/roleManagement/directory/roleAssignmentApprovals/{path}']) {
   for (const method of ['get', 'patch', 'post']) {
     (graph[p] ??= {})[method] = { tags: ['PIM'], summary: "Not in v1.0: 400 BadRequest \"Resource not found for the segment 'roleAssignmentApprovals'.\" (use /beta)", ...(p.endsWith('{path}') ? { parameters: [param('path', 'rest of the path')] } : {}), responses: graphErrors };

@@ -79,6 +79,22 @@ const SPARE_SIGNING_KEYS = 32;
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The one factory: the CLI and every test build the emulator here. */
+/**
+ * The first segment of a Graph path no route can bind, as Graph's router names it
+ * (`/users/{id}/nothing/more` → 'nothing'): the segment after the longest prefix some route has,
+ * a route's `:param` standing for any one segment.
+ */
+function unboundSegment(version: string, segments: readonly string[], routes: ReadonlyArray<{ url: string }>): string | undefined {
+  const templates = routes.filter((r) => r.url.startsWith(`/${version}/`)).map((r) => r.url.split('/').filter(Boolean).slice(1));
+  let bound = 0;
+  for (const t of templates) {
+    let i = 0;
+    while (i < segments.length && i < t.length && (t[i]!.startsWith(':') || t[i] === segments[i])) i++;
+    bound = Math.max(bound, i);
+  }
+  return segments[Math.min(bound, segments.length - 1)];
+}
+
 export async function createEmulator(config: Config, options: EmulatorOptions = {}): Promise<Emulator> {
   const loadSeed = (): State => options.seed ? structuredClone(options.seed) : loadSeedFile(config.seedPath);
   // Refusals come before anything is read or written (src/startup.ts): an unwritable data directory,
@@ -347,7 +363,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     if (m) {
       if (allowed.length) return sendGraphError(ctx, request, reply, graphErrors.methodNotAllowed(request.method, allowed));
       const segments = (m[2] ?? '/').split('/').filter(Boolean);
-      return sendGraphError(ctx, request, reply, graphErrors.noSuchRoute(safeDecode(segments.at(-1) ?? m[1]!)));
+      return sendGraphError(ctx, request, reply, graphErrors.noSuchRoute(safeDecode(unboundSegment(m[1]!, segments, routes) ?? m[1]!)));
     }
     if (allowed.length) {
       reply.header('allow', allowed.join(', '));

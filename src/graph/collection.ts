@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifyContextConfig } from 'fastify';
 import { baseUrl } from '../web.js';
 import { graphErrors } from './errors.js';
 import { compileFilter, compileOrderBy, equalityHints, type FilterSpec } from './odata/index.js';
@@ -44,7 +44,7 @@ export type Hints = Readonly<Record<string, string>>;
 export function listBody<T>(request: FastifyRequest, version: GraphVersion, source: readonly T[] | ((hints: Hints) => readonly T[]), spec: CollectionSpec<T>): Record<string, unknown> {
   const q = request.query as Query;
   const keep = q.$filter !== undefined && spec.filter ? compileFilter(q.$filter, spec.filter) : undefined;
-  const items = typeof source === 'function' ? source(keep ? equalityHints(q.$filter!) : {}) : source;
+  const items = typeof source === 'function' ? source(keep ? equalityHints(q.$filter!, spec.filter) : {}) : source;
   const order = q.$orderby !== undefined ? compileOrderBy(q.$orderby, { entitySet: spec.filter?.entitySet ?? spec.contextPath, properties: [...(spec.orderBy ?? [])] }) : undefined;
   const { select, expand } = parseSelectExpand(q, spec);
   const top = parseTop(q.$top, spec.maxTop ?? 999);
@@ -64,6 +64,28 @@ export function listBody<T>(request: FastifyRequest, version: GraphVersion, sour
   return body;
 }
 
+/**
+ * GET {collection}/$count: the number of items the request's $filter keeps, as text/plain (OData's
+ * `$count` segment). On directory objects (users, groups) Graph counts only in its advanced-query
+ * mode: without `ConsistencyLevel: eventual` it answers 400 Request_BadRequest "$count is not
+ * currently supported." (microsoftgraph/microsoft-graph-docs#15067 shows the body).
+ */
+export function countText<T>(request: FastifyRequest, source: readonly T[], spec: CollectionSpec<T>, opts: { directoryObjects?: boolean } = {}): string {
+  if (opts.directoryObjects && String(request.headers.consistencylevel ?? '').toLowerCase() !== 'eventual') {
+    throw graphErrors.badQuery('Request_BadRequest', '$count is not currently supported.');
+  }
+  const q = request.query as Query;
+  const keep = q.$filter !== undefined && spec.filter ? compileFilter(q.$filter, spec.filter) : undefined;
+  return String(keep ? source.filter((item) => keep(spec.toWire(item))).length : source.length);
+}
+
+/** Query options of a $count segment. */
+export const COUNT_OPTIONS = ['$filter'] as const;
+
+/** The Location of a created entity: its URL, as OData 4.01 §11.4.2.1 asks of a 201 Created. */
+export const locationOf = (request: FastifyRequest, version: GraphVersion, collectionPath: string, id: string): string =>
+  `${baseUrl(request)}/${version}/${collectionPath}/${encodeURIComponent(id)}`;
+
 export function entityBody<T>(request: FastifyRequest, version: GraphVersion, item: T, spec: EntitySpec<T> & { contextPath: string }): Record<string, unknown> {
   const q = request.query as Query;
   const { select, expand } = parseSelectExpand(q, spec);
@@ -72,6 +94,58 @@ export function entityBody<T>(request: FastifyRequest, version: GraphVersion, it
     '@odata.context': `${base}/$metadata#${spec.contextPath}${contextSuffix(select, expand)}/$entity`,
     ...shape(item, spec.toWire(item), spec, select, expand),
   };
+}
+
+/**
+ * GET {entity}/{navigation}: the navigation property the SDKs' fluent calls read
+ * (`roleAssignments[id].principal`, `…/{id}/roleDefinition`), the value $expand would give.
+ * A single-valued navigation with nothing behind it (directoryScope of the tenant-wide scope '/')
+ * is a 404, as Graph answers a reference-property that is not present.
+ */
+export function navigationBody<T>(request: FastifyRequest, version: GraphVersion, item: T, id: string, name: string, spec: EntitySpec<T> & { contextPath: string }): Record<string, unknown> {
+  const handler = spec.expand && Object.hasOwn(spec.expand, name) ? spec.expand[name] : undefined;
+  if (!handler && !SCOPE_NAVIGATIONS.includes(name)) throw graphErrors.segmentNotFound(name);
+  const value = handler ? handler(item) : null;
+  if (value === null || value === undefined) throw graphErrors.resourceNotFound(name);
+  const q = request.query as Query;
+  const selected = (q.$select !== undefined ? selectNested(value, q.$select, name) : value) as Record<string, unknown> | Record<string, unknown>[];
+  const context = `${baseUrl(request)}/${version}/$metadata#${spec.contextPath}('${id}')/${name}`;
+  return Array.isArray(selected) ? { '@odata.context': context, value: selected } : { '@odata.context': `${context}/$entity`, ...selected };
+}
+
+/**
+ * The emulator serves the tenant-wide directory scope '/' only and no app scope (other scopes are
+ * refused when written), so directoryScope and appScope never have an object behind them.
+ */
+const SCOPE_NAVIGATIONS: readonly string[] = ['directoryScope', 'appScope'];
+
+/** The navigation properties of Microsoft's schema on each PIM / role entity set the emulator serves. */
+export const NAVIGATIONS = {
+  roleAssignment: ['principal', 'roleDefinition', 'directoryScope', 'appScope'],
+  assignmentRequest: ['principal', 'roleDefinition', 'directoryScope', 'appScope', 'targetSchedule', 'activatedUsing'],
+  eligibilityRequest: ['principal', 'roleDefinition', 'directoryScope', 'appScope', 'targetSchedule'],
+  assignmentSchedule: ['principal', 'roleDefinition', 'directoryScope', 'appScope', 'activatedUsing'],
+  eligibilitySchedule: ['principal', 'roleDefinition', 'directoryScope', 'appScope'],
+} as const;
+
+/**
+ * Registers GET `${base}/:id/${name}` for each navigation: `load` finds the entity exactly as the
+ * entity route does (same permissions, same 404), so a navigation reads only what its entity may.
+ */
+export function navigationRoutes<T>(
+  app: FastifyInstance,
+  version: GraphVersion,
+  base: string,
+  names: readonly string[],
+  config: FastifyContextConfig,
+  load: (request: FastifyRequest<{ Params: { id: string } }>) => { item: T; spec: EntitySpec<T> & { contextPath: string } },
+): void {
+  for (const name of names) {
+    app.get<{ Params: { id: string } }>(`${base}/:id/${name}`, { config: { ...config, query: ['$select'] } }, async (request) => {
+      const { item, spec } = load(request);
+      return navigationBody(request, version, item, request.params.id, name, spec);
+    });
+  }
 }
 
 interface Expansion {

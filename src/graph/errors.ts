@@ -61,11 +61,12 @@ export const graphErrors = {
   resourceNotFound: (id: string) =>
     new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`),
   /**
-   * An unknown path. Real Graph answers some of these with 400 "Resource not found for the segment";
-   * the emulator answers 404 and names where the list of emulated paths is.
+   * An unknown path: Graph answers 400 BadRequest "Resource not found for the segment '…'." (its
+   * OData router names the first segment it cannot bind); the emulator adds where the list of the
+   * paths it emulates is, since a path Graph has but the emulator does not serve lands here too.
    */
   noSuchRoute: (segment: string) =>
-    new GraphError(404, 'ResourceNotFound', `Resource not found for the segment '${segment}'. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.`),
+    new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.`),
   segmentNotFound: (segment: string) => new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`),
   methodNotAllowed: (method: string, allowed: readonly string[] = []) =>
     new GraphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed for this resource.${allowed.length ? ` It allows ${allowed.join(', ')}.` : ''}`, allowed.length ? { allow: allowed.join(', ') } : {}),

@@ -21,6 +21,8 @@ declare module 'fastify' {
     pim?: boolean;
     /** Query options this route accepts; any other $option is a 400 that names these. */
     query?: readonly string[];
+    /** Served without a bearer token ($metadata, as Graph serves it). */
+    anonymous?: boolean;
   }
 }
 
@@ -41,13 +43,13 @@ export async function graphPlugin(app: FastifyInstance, opts: { ctx: AppContext;
     reply.header('request-id', request.id);
     reply.header('client-request-id', clientRequestId);
     reply.header('x-ms-ags-diagnostic', JSON.stringify({ ServerInfo: { DataCenter: 'Local', Slice: 'E', Ring: 'emulator', ScaleUnit: '000', RoleInstance: 'entra-pim-emulator' } }));
-    request.caller = authenticate(ctx, request);
+    request.caller = request.routeOptions.config?.anonymous ? null : authenticate(ctx, request);
   });
 
   app.addHook('preHandler', async (request) => {
     const config = request.routeOptions.config;
     if (config.pim && !hasPimLicense(request.caller!.tenant.tenant)) throw graphErrors.licenseRequired();
-    request.query = graphQuery(request.query, config.query ?? []);
+    request.query = graphQuery(request.query, config.query ?? [], version);
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -120,10 +120,10 @@ describe('Microsoft Graph conventions', () => {
   });
 
   describe('request errors', () => {
-    it('answers an unknown path with a Graph 404 envelope', async () => {
+    it('answers an unknown path with a Graph 400 envelope', async () => {
       const res = await get(emu, '/v1.0/nothingHere', admin);
       const e = graphError(res);
-      expect(e).toMatchObject({ status: 404, code: 'ResourceNotFound' });
+      expect(e).toMatchObject({ status: 400, code: 'BadRequest' });
       expect(e.message).toMatch(/^Resource not found for the segment 'nothingHere'\./);
       expect(e.innerError['request-id']).toBe(res.headers['request-id']);
       expect(res.headers['content-type']).toBe(GRAPH_JSON);

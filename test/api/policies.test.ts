@@ -102,7 +102,7 @@ describe('role management policies', () => {
       const mine = body.value.find((p: { id: string }) => p.id === policyId);
       expect(mine).toEqual({
         id: policyId, displayName: 'DirectoryRole', description: 'DirectoryRole', isOrganizationDefault: false,
-        scopeId: '/', scopeType: 'DirectoryRole', lastModifiedDateTime: null, lastModifiedBy: null,
+        scopeId: '/', scopeType: 'DirectoryRole', lastModifiedDateTime: null, lastModifiedBy: { displayName: null, id: null },
       });
       for (const p of body.value) expect(p.id).toMatch(POLICY_ID);
     });
@@ -157,7 +157,7 @@ describe('role management policies', () => {
       expect(res.json()).toEqual({
         '@odata.context': `${BASE}policies/roleManagementPolicies/$entity`,
         id: policyId, displayName: 'DirectoryRole', description: 'DirectoryRole', isOrganizationDefault: false,
-        scopeId: '/', scopeType: 'DirectoryRole', lastModifiedDateTime: null, lastModifiedBy: null,
+        scopeId: '/', scopeType: 'DirectoryRole', lastModifiedDateTime: null, lastModifiedBy: { displayName: null, id: null },
       });
     });
 
@@ -235,7 +235,7 @@ describe('role management policies', () => {
       expect(body.value).toHaveLength(1);
       expect(body.value[0].policy).toEqual({
         id: policyId, displayName: 'DirectoryRole', description: 'DirectoryRole', isOrganizationDefault: false,
-        scopeId: '/', scopeType: 'DirectoryRole', lastModifiedDateTime: null, lastModifiedBy: null, rules: DEFAULT_RULES,
+        scopeId: '/', scopeType: 'DirectoryRole', lastModifiedDateTime: null, lastModifiedBy: { displayName: null, id: null }, rules: DEFAULT_RULES,
       });
     });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import YAML from 'yaml';
 import { PACKAGE_ROOT } from '../../src/config.js';
+import { checkAgainstMicrosoft } from './msgraph-schema.js';
 
 /**
  * Response conformance: every Graph JSON body the emulator sends in a test is checked against
@@ -395,7 +396,32 @@ export function checkGraphResponse(r: ObservedResponse): Verdict {
   const validate = validatorFor(m, schema);
   if (!validate(body)) mismatches.push(...explain(validate.errors ?? [], '', body));
   walk({ m, version, out: mismatches }, body, schema, '');
+  // The second oracle: Microsoft's own CSDL types (test/support/msgraph-schema.ts), for 2xx bodies.
+  if (r.status < 300) {
+    const root = microsoftRoot(m, schema);
+    if (root) {
+      const items = root.collection ? (body as { value?: unknown }).value : body;
+      // One line per bad value: what openapi.yaml already reported at a pointer is not repeated.
+      const reported = new Set(mismatches.map((x) => x.split(/[: ]/)[0]));
+      mismatches.push(...checkAgainstMicrosoft(root.collection ? `Collection(${root.type})` : root.type, items, version, RETURNED_BEYOND_SCHEMA, root.collection ? '/value' : '').filter((x) => !reported.has(x.split(/[: ]/)[0])));
+    }
+  }
   return { validated: true, against, mismatches: [...new Set(mismatches)].map((x) => (x.startsWith(label) ? x : `${label}: ${x}`)) };
+}
+
+/**
+ * The Microsoft type a response schema describes: "unifiedRoleDefinition" for an entity,
+ * collection: true for {value: [...]}. Beta-only types (beta.microsoft.graph.*) have none.
+ */
+function microsoftRoot(m: Model, schema: Schema): { type: string; collection: boolean } | undefined {
+  const name = (ref: unknown) => (typeof ref === 'string' ? /#\/components\/schemas\/microsoft\.graph\.(.+)$/.exec(ref)?.[1] : undefined);
+  const direct = name(schema.$ref);
+  const resolved = direct ? m.schemas[`microsoft.graph.${direct}`] : schema;
+  const items = ((resolved?.properties as Record<string, Schema> | undefined)?.value as Schema | undefined)?.items as Schema | undefined;
+  const itemType = name(items?.$ref);
+  if (itemType) return { type: itemType, collection: true };
+  if (direct && !direct.startsWith('ODataErrors.')) return { type: direct, collection: false };
+  return undefined;
 }
 
 /** The mismatches of one response (see checkGraphResponse). */

@@ -49,14 +49,15 @@ export function compileFilter(text: string, spec: FilterSpec): (entity: unknown)
  * a collection can start from an index instead of every item. Only a narrowing: the whole filter
  * still decides. GUIDs are lower-cased, as the emulator stores them.
  */
-export function equalityHints(text: string): Record<string, string> {
+export function equalityHints(text: string, spec?: FilterSpec): Record<string, string> {
   const hints: Record<string, string> = {};
+  const name = (path: string) => (spec ? canonicalName(Object.keys(spec.properties), path) ?? path : path);
   const walk = (n: FilterNode): void => {
     if (n.kind === 'and') {
       walk(n.left);
       walk(n.right);
-    } else if (n.kind === 'compare' && n.op === 'eq' && (n.value.kind === 'string' || n.value.kind === 'guid') && !Object.hasOwn(hints, n.path)) {
-      hints[n.path] = n.value.kind === 'guid' ? n.value.value.toLowerCase() : n.value.value;
+    } else if (n.kind === 'compare' && n.op === 'eq' && (n.value.kind === 'string' || n.value.kind === 'guid') && !Object.hasOwn(hints, name(n.path))) {
+      hints[name(n.path)] = n.value.kind === 'guid' ? n.value.value.toLowerCase() : n.value.value;
     }
   };
   try {
@@ -68,7 +69,8 @@ export function equalityHints(text: string): Record<string, string> {
 }
 
 export function compileOrderBy(text: string, spec: OrderBySpec): (a: unknown, b: unknown) => number {
-  const keys = parseOrderBy(text).map(({ path, descending }) => {
+  const keys = parseOrderBy(text).map(({ path: written, descending }) => {
+    const path = canonicalName(spec.properties, written) ?? written;
     if (!spec.properties.includes(path)) {
       throw badRequest(
         `Invalid $orderby: property '${path}' is not supported for ${spec.entitySet}. ` +
@@ -120,7 +122,8 @@ function lambdaScope(spec: FilterSpec, collection: string, variable: string, pro
 }
 
 /** Checks the parsed filter against the spec and prepares it for evaluation. */
-function bind(node: FilterNode, spec: FilterSpec, scope: Scope): BoundNode {
+function bind(written: FilterNode, spec: FilterSpec, scope: Scope): BoundNode {
+  const node = canonicalNode(written, spec, scope);
   switch (node.kind) {
     case 'or':
     case 'and':
@@ -167,12 +170,30 @@ function bind(node: FilterNode, spec: FilterSpec, scope: Scope): BoundNode {
     }
 
     case 'any': {
-      const itemProperties = spec.lambdas?.[node.collection];
+      const itemProperties = spec.lambdas && Object.hasOwn(spec.lambdas, node.collection) ? spec.lambdas[node.collection] : undefined;
       if (!itemProperties) throw scope.unknown(`${node.collection}/any(...)`);
       const inner = lambdaScope(spec, node.collection, node.variable, itemProperties);
       return { kind: 'any', path: node.collection.split('/'), body: bind(node.body, spec, inner) };
     }
   }
+}
+
+/** The node with its property (or lambda collection) named as declared. */
+function canonicalNode(node: FilterNode, spec: FilterSpec, scope: Scope): FilterNode {
+  if (node.kind === 'compare' || node.kind === 'in' || node.kind === 'startswith') {
+    return { ...node, path: canonicalName(Object.keys(scope.properties), node.path) ?? node.path };
+  }
+  if (node.kind === 'any') return { ...node, collection: canonicalName(Object.keys(spec.lambdas ?? {}), node.collection) ?? node.collection };
+  return node;
+}
+
+/**
+ * The declared name a written property path stands for: Graph matches property names in $filter and
+ * $orderby case-insensitively (`PrincipalId eq '…'`, as PowerShell users write it, is `principalId`).
+ */
+export function canonicalName(names: readonly string[], written: string): string | undefined {
+  const lower = written.toLowerCase();
+  return names.find((n) => n.toLowerCase() === lower);
 }
 
 function lookup(scope: Scope, path: string): PropertySpec {

@@ -1,7 +1,7 @@
 import type { AuditRecord } from '../../pim/model.js';
 import { auditsNewestFirst } from '../../pim/audit.js';
 import { callerHoldsRole, PIM_READER_ROLES, requireDirectoryPermission, type Caller } from '../caller.js';
-import { entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { entityBody, listBody, type CollectionSpec, COUNT_OPTIONS, countText } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import type { RouteModule } from './index.js';
 
@@ -51,6 +51,12 @@ export const auditLogsRoutes: RouteModule = (app, _ctx, version) => {
     const caller = request.caller!;
     requireAuditReader(caller);
     return listBody(request, version, auditsNewestFirst(caller.tenant.pim.audits), spec);
+  });
+
+  app.get('/auditLogs/directoryAudits/$count', { config: { query: COUNT_OPTIONS } }, async (request, reply) => {
+    const caller = request.caller!;
+    requireAuditReader(caller);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, caller.tenant.pim.audits, spec));
   });
 
   app.get<{ Params: { id: string } }>('/auditLogs/directoryAudits/:id', { config: { query: ['$select'] } }, async (request) => {

@@ -1,6 +1,6 @@
 import type { GroupRecord } from '../../directory/model.js';
 import { requireDirectoryPermission } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, COUNT_OPTIONS, countText } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import { groupToWire, userToWire } from '../wire.js';
 import type { RouteModule } from './index.js';
@@ -34,6 +34,11 @@ export const groupsRoutes: RouteModule = (app, ctx, version) => {
   app.get('/groups', { config: { query: LIST_OPTIONS } }, async (request) => {
     requireDirectoryPermission(request.caller!, READ);
     return listBody(request, version, request.caller!.tenant.groups, groupSpec);
+  });
+
+  app.get('/groups/$count', { config: { query: COUNT_OPTIONS } }, async (request, reply) => {
+    requireDirectoryPermission(request.caller!, READ);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, request.caller!.tenant.groups, groupSpec, { directoryObjects: true }));
   });
 
   app.get<{ Params: { id: string } }>('/groups/:id', { config: { query: ENTITY_OPTIONS } }, async (request) => {

@@ -12,13 +12,14 @@ import { instancesRoutes } from './instances.js';
 import { policiesRoutes } from './policies.js';
 import { auditLogsRoutes } from './auditLogs.js';
 import { roleAssignmentApprovalsRoutes } from './roleAssignmentApprovals.js';
+import { metadataRoutes } from './metadata.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext, version: GraphVersion) => void;
 
 /** One file per URL segment (the two PIM kinds share a file per segment). */
 const MODULES: RouteModule[] = [
   meRoutes, usersRoutes, groupsRoutes, roleDefinitionsRoutes, roleAssignmentsRoutes,
-  scheduleRequestsRoutes, schedulesRoutes, instancesRoutes, policiesRoutes, auditLogsRoutes, roleAssignmentApprovalsRoutes,
+  scheduleRequestsRoutes, schedulesRoutes, instancesRoutes, policiesRoutes, auditLogsRoutes, roleAssignmentApprovalsRoutes, metadataRoutes,
 ];
 
 export function registerRoutes(app: FastifyInstance, ctx: AppContext, version: GraphVersion): void {

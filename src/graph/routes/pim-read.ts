@@ -4,7 +4,7 @@ import type { Kind, ScheduleRecord } from '../../pim/model.js';
 import { pimErrors } from '../../pim/errors.js';
 import { GraphError } from '../errors.js';
 import type { Caller } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { ENTITY_OPTIONS, LIST_OPTIONS, NAVIGATIONS, entityBody, listBody, navigationRoutes, type CollectionSpec, COUNT_OPTIONS, countText } from '../collection.js';
 import { PERMISSIONS, requireReader, requireScope } from '../pim-access.js';
 import type { GraphVersion } from '../plugin.js';
 import type { AppContext } from '../../context.js';
@@ -60,6 +60,13 @@ export function registerPimReadRoutes(
     return listBody(request, version, (hints) => opts.rows(caller, hints.principalId), opts.spec(caller, contextPath));
   });
 
+  app.get(`${base}/$count`, { config: { pim: true, query: COUNT_OPTIONS } }, async (request, reply) => {
+    const caller = request.caller!;
+    requireScope(caller, PERMISSIONS.read[kind]);
+    requireReader(caller);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, opts.rows(caller), opts.spec(caller, contextPath)));
+  });
+
   app.get(`${base}/filterByCurrentUser(on='principal')`, { config: { pim: true, query: LIST_OPTIONS } }, async (request: FastifyRequest) => {
     const caller = request.caller!;
     requireScope(caller, PERMISSIONS.read[kind]);
@@ -69,7 +76,7 @@ export function registerPimReadRoutes(
     return listBody(request, version, mine, { ...s, toWire: (r) => ({ '@odata.type': `#microsoft.graph.${typeName}`, ...s.toWire(r) }) });
   });
 
-  app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+  const load = (request: FastifyRequest<{ Params: { id: string } }>) => {
     const caller = request.caller!;
     const fn = FILTER_ON.exec(request.params.id);
     if (fn) throw new GraphError(400, 'BadRequest', `filterByCurrentUser(on='${fn[1]}') is not supported. Supported: on='principal'.`);
@@ -78,6 +85,12 @@ export function registerPimReadRoutes(
     const row = opts.rows(caller).find((r) => s.toWire(r).id === request.params.id);
     if (!row) throw pimErrors.scheduleNotFound(request.params.id);
     if (principalOf(row) !== caller.id) requireReader(caller);
-    return entityBody(request, version, row, s);
+    return { item: row, spec: s };
+  };
+
+  app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+    const { item, spec } = load(request);
+    return entityBody(request, version, item, spec);
   });
+  navigationRoutes(app, version, base, kind === 'assignment' ? NAVIGATIONS.assignmentSchedule : NAVIGATIONS.eligibilitySchedule, { pim: true }, load);
 }

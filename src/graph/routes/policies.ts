@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { PolicyRecord, PolicyRule, TenantData } from '../../directory/model.js';
 import { findRoleDefinition } from '../../directory/directory.js';
 import { newGuid } from '../../ids.js';
@@ -5,7 +6,7 @@ import { isoInstant } from '../../iso8601.js';
 import { policyUpdateAudit } from '../../pim/audit.js';
 import { policyAssignmentId } from '../../pim/policy-defaults.js';
 import { actorOf, type Caller } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, navigationRoutes } from '../collection.js';
 import { GraphError, graphErrors } from '../errors.js';
 import { compileFilter, type FilterSpec } from '../odata/index.js';
 import { parseFilter, type FilterNode } from '../odata/parser.js';
@@ -35,7 +36,9 @@ function policyToWire(p: PolicyRecord): Record<string, unknown> {
     scopeId: p.scopeId,
     scopeType: p.scopeType,
     lastModifiedDateTime: p.lastModifiedDateTime,
-    lastModifiedBy: p.lastModifiedBy,
+    // A policy no one has changed says so with an empty identity, not null
+    // (pim-groups-reference.md: `lastModifiedBy: {displayName: null, id: null}`).
+    lastModifiedBy: p.lastModifiedBy ?? { displayName: null, id: null },
   };
 }
 
@@ -65,7 +68,7 @@ function requireScopeFilter(filter: string | undefined, spec: FilterSpec): void 
   if (filter !== undefined) compileFilter(filter, spec); // unsupported properties and syntax first
   const terms = filter === undefined ? [] : conjuncts(parseFilter(filter));
   for (const [path, name] of [['scopeId', 'ScopeId'], ['scopeType', 'ScopeType']] as const) {
-    if (!terms.some((n) => n.kind === 'compare' && n.op === 'eq' && n.path === path)) throw scopeFilterRequired(name);
+    if (!terms.some((n) => n.kind === 'compare' && n.op === 'eq' && n.path.toLowerCase() === path.toLowerCase())) throw scopeFilterRequired(name);
   }
 }
 
@@ -134,9 +137,9 @@ const policySpec: CollectionSpec<PolicyRecord> = {
   expand: { rules: expandRules, effectiveRules: expandRules },
 };
 
-const ruleSpec = (policyId: string): CollectionSpec<PolicyRule> => ({
+const ruleSpec = (policyId: string, nav: 'rules' | 'effectiveRules' = 'rules'): CollectionSpec<PolicyRule> => ({
   type: RULE,
-  contextPath: `policies/roleManagementPolicies('${policyId}')/rules`,
+  contextPath: `policies/roleManagementPolicies('${policyId}')/${nav}`,
   toWire: ruleToWire,
   properties: RULE_PROPERTIES,
   filter: {
@@ -206,19 +209,22 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
     return entityBody(request, version, policyOr404(caller.tenant, request.params.id), policySpec);
   });
 
-  app.get<{ Params: { id: string } }>(`${policies}/:id/rules`, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
-    const caller = request.caller!;
-    requireRead(caller);
-    const p = policyOr404(caller.tenant, request.params.id);
-    return listBody(request, version, p.rules, ruleSpec(p.id));
-  });
+  // effectiveRules is the same list as rules: the emulator has no tenant-wide policy to inherit from.
+  for (const nav of ['rules', 'effectiveRules'] as const) {
+    app.get<{ Params: { id: string } }>(`${policies}/:id/${nav}`, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
+      const caller = request.caller!;
+      requireRead(caller);
+      const p = policyOr404(caller.tenant, request.params.id);
+      return listBody(request, version, p.rules, ruleSpec(p.id, nav));
+    });
 
-  app.get<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/rules/:ruleId`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
-    const caller = request.caller!;
-    requireRead(caller);
-    const p = policyOr404(caller.tenant, request.params.id);
-    return entityBody(request, version, ruleOr400(p, request.params.ruleId), ruleSpec(p.id));
-  });
+    app.get<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/${nav}/:ruleId`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+      const caller = request.caller!;
+      requireRead(caller);
+      const p = policyOr404(caller.tenant, request.params.id);
+      return entityBody(request, version, ruleOr400(p, request.params.ruleId), ruleSpec(p.id, nav));
+    });
+  }
 
   // 204 No Content; the body must carry the rule's derived @odata.type (reference §3.4, §11.8).
   app.patch<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/rules/:ruleId`, { config: { pim: true, query: [], graphType: RULE } }, async (request, reply) => {
@@ -254,12 +260,16 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
     return listBody(request, version, caller.tenant.policies, assignmentSpec);
   });
 
-  app.get<{ Params: { id: string } }>(`${assignments}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+  const loadAssignment = (request: FastifyRequest<{ Params: { id: string } }>) => {
     const caller = request.caller!;
     requireRead(caller);
     const id = request.params.id.toLowerCase();
     const p = caller.tenant.policies.find((x) => policyAssignmentId(x).toLowerCase() === id);
     if (!p) throw graphErrors.resourceNotFound(request.params.id);
-    return entityBody(request, version, p, assignmentSpec);
+    return { item: p, spec: assignmentSpec };
+  };
+  app.get<{ Params: { id: string } }>(`${assignments}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+    return entityBody(request, version, loadAssignment(request).item, assignmentSpec);
   });
+  navigationRoutes(app, version, assignments, ['policy'], { pim: true }, loadAssignment);
 };

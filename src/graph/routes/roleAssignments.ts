@@ -1,10 +1,11 @@
+import type { FastifyRequest } from 'fastify';
 import type { RoleAssignmentRecord } from '../../directory/model.js';
 import { findPrincipal, findRoleDefinition } from '../../directory/directory.js';
 import { roleAssignmentId } from '../../ids.js';
 import { effectiveRoleAssignments } from '../../pim/schedules.js';
 import { isoInstant } from '../../iso8601.js';
 import { ADMIN_ROLES, callerHoldsRole, requireDirectoryPermission, type Caller } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, NAVIGATIONS, navigationRoutes, COUNT_OPTIONS, countText, locationOf } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import { principalToWire, roleAssignmentToWire, roleDefinitionToWire } from '../wire.js';
 import type { RouteModule } from './index.js';
@@ -73,13 +74,24 @@ export const roleAssignmentsRoutes: RouteModule = (app, ctx, version) => {
     return listBody(request, version, effectiveRoleAssignments(caller.tenant, caller.nowMs), spec(caller));
   });
 
-  app.get<{ Params: { id: string } }>('/roleManagement/directory/roleAssignments/:id', { config: { query: ENTITY_OPTIONS } }, async (request) => {
+  app.get('/roleManagement/directory/roleAssignments/$count', { config: { query: COUNT_OPTIONS } }, async (request, reply) => {
+    const caller = request.caller!;
+    requireDirectoryPermission(caller, READ);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, effectiveRoleAssignments(caller.tenant, caller.nowMs), spec(caller)));
+  });
+
+  const load = (request: FastifyRequest<{ Params: { id: string } }>) => {
     const caller = request.caller!;
     requireDirectoryPermission(caller, READ);
     const a = effectiveRoleAssignments(caller.tenant, caller.nowMs).find((x) => x.id === request.params.id);
     if (!a) throw graphErrors.resourceNotFound(request.params.id);
-    return entityBody(request, version, a, spec(caller));
+    return { item: a, spec: spec(caller) };
+  };
+  app.get<{ Params: { id: string } }>('/roleManagement/directory/roleAssignments/:id', { config: { query: ENTITY_OPTIONS } }, async (request) => {
+    const { item, spec: s } = load(request);
+    return entityBody(request, version, item, s);
   });
+  navigationRoutes(app, version, '/roleManagement/directory/roleAssignments', NAVIGATIONS.roleAssignment, {}, load);
 
   app.post<{ Body: CreateBody }>('/roleManagement/directory/roleAssignments', { schema: { body: createBody }, config: { graphType: TYPE } }, async (request, reply) => {
     const caller = request.caller!;
@@ -108,7 +120,7 @@ export const roleAssignmentsRoutes: RouteModule = (app, ctx, version) => {
       if (effectiveRoleAssignments(t, caller.nowMs).some((a) => a.id === record.id)) throw graphErrors.conflictingObject();
       t.roleAssignments.push(record);
     });
-    reply.status(201);
+    reply.status(201).header('location', locationOf(request, version, 'roleManagement/directory/roleAssignments', record.id));
     return entityBody(request, version, record, spec(caller));
   });
 

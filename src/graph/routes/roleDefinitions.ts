@@ -1,7 +1,8 @@
+import type { FastifyRequest } from 'fastify';
 import type { RoleDefinition } from '../../directory/model.js';
 import { findRoleDefinition } from '../../directory/directory.js';
 import { requireDirectoryPermission } from '../caller.js';
-import { ENTITY_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { COUNT_OPTIONS, ENTITY_OPTIONS, countText, entityBody, listBody, navigationRoutes, type CollectionSpec } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import { roleDefinitionToWire } from '../wire.js';
 import type { GraphVersion } from '../plugin.js';
@@ -15,30 +16,33 @@ const READ = {
 const DIRECTORY_READERS = '88d8e3e3-8f55-4a1e-953a-9b9898b8876b';
 const PROPERTIES = ['id', 'description', 'displayName', 'isBuiltIn', 'isEnabled', 'resourceScopes', 'templateId', 'version', 'rolePermissions'];
 
-export const roleDefinitionSpec = (version: GraphVersion, all: () => RoleDefinition[]): CollectionSpec<RoleDefinition> => ({
-  type: 'microsoft.graph.unifiedRoleDefinition',
-  contextPath: 'roleManagement/directory/roleDefinitions',
-  toWire: (r) => roleDefinitionToWire(r, version),
-  properties: version === 'beta' ? [...PROPERTIES, 'isPrivileged'] : PROPERTIES,
-  // Reference §1.1: $filter eq/in on id, displayName, isBuiltIn; `or` → Request_UnsupportedQuery.
-  filter: {
-    entitySet: 'roleDefinitions',
-    properties: {
-      id: { type: 'guid', ops: ['eq', 'in'] },
-      displayName: { type: 'string', ops: ['eq', 'in'] },
-      isBuiltIn: { type: 'boolean', ops: ['eq'] },
-      templateId: { type: 'guid', ops: ['eq', 'in'] },
+export const roleDefinitionSpec = (version: GraphVersion, all: () => RoleDefinition[]): CollectionSpec<RoleDefinition> => {
+  // Built-in roles inherit the Directory Readers permissions; Graph lists them by id only, and
+  // returns them inline on the roleDefinitions set without $expand (reference §6, Helpdesk
+  // Administrator sample; Microsoft's list example shows the same on every built-in role but
+  // Directory Readers itself). Custom roles inherit nothing.
+  const inherits = (r: RoleDefinition) =>
+    r.isBuiltIn && r.id !== DIRECTORY_READERS && all().some((x) => x.id === DIRECTORY_READERS) ? [{ id: DIRECTORY_READERS }] : [];
+  return {
+    type: 'microsoft.graph.unifiedRoleDefinition',
+    contextPath: 'roleManagement/directory/roleDefinitions',
+    toWire: (r) => ({ ...roleDefinitionToWire(r, version), inheritsPermissionsFrom: inherits(r) }),
+    properties: version === 'beta' ? [...PROPERTIES, 'isPrivileged'] : PROPERTIES,
+    // Reference §1.1: $filter eq/in on id, displayName, isBuiltIn; `or` → Request_UnsupportedQuery.
+    filter: {
+      entitySet: 'roleDefinitions',
+      properties: {
+        id: { type: 'guid', ops: ['eq', 'in'] },
+        displayName: { type: 'string', ops: ['eq', 'in'] },
+        isBuiltIn: { type: 'boolean', ops: ['eq'] },
+        templateId: { type: 'guid', ops: ['eq', 'in'] },
+      },
     },
-  },
-  expand: {
-    // Built-in roles inherit the Directory Readers permissions; Graph lists them by id only
-    // (reference §6, Helpdesk Administrator sample).
-    inheritsPermissionsFrom: (r) =>
-      r.isBuiltIn && r.id !== DIRECTORY_READERS && all().some((x) => x.id === DIRECTORY_READERS) ? [{ id: DIRECTORY_READERS }] : [],
-  },
-  orderBy: ['displayName'],
-  pageSize: 1000,
-});
+    expand: { inheritsPermissionsFrom: inherits },
+    orderBy: ['displayName'],
+    pageSize: 1000,
+  };
+};
 
 /** GET /roleManagement/directory/roleDefinitions and /{id}. Role definitions need no P2 licence. */
 export const roleDefinitionsRoutes: RouteModule = (app, ctx, version) => {
@@ -49,10 +53,21 @@ export const roleDefinitionsRoutes: RouteModule = (app, ctx, version) => {
     return listBody(request, version, ctx.store.system().roleDefinitions, spec);
   });
 
-  app.get<{ Params: { id: string } }>('/roleManagement/directory/roleDefinitions/:id', { config: { query: ENTITY_OPTIONS } }, async (request) => {
+  // Role definitions are not directory objects: $count needs no ConsistencyLevel header.
+  app.get('/roleManagement/directory/roleDefinitions/$count', { config: { query: COUNT_OPTIONS } }, async (request, reply) => {
+    requireDirectoryPermission(request.caller!, READ);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, ctx.store.system().roleDefinitions, spec));
+  });
+
+  const load = (request: FastifyRequest<{ Params: { id: string } }>) => {
     requireDirectoryPermission(request.caller!, READ);
     const r = findRoleDefinition(ctx.store, request.params.id);
     if (!r) throw graphErrors.resourceNotFound(request.params.id);
-    return entityBody(request, version, r, spec);
+    return { item: r, spec };
+  };
+  app.get<{ Params: { id: string } }>('/roleManagement/directory/roleDefinitions/:id', { config: { query: ENTITY_OPTIONS } }, async (request) => {
+    const { item } = load(request);
+    return entityBody(request, version, item, spec);
   });
+  navigationRoutes(app, version, '/roleManagement/directory/roleDefinitions', ['inheritsPermissionsFrom'], {}, load);
 };

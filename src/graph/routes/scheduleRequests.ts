@@ -5,7 +5,7 @@ import type { Kind, RequestRecord } from '../../pim/model.js';
 import { pimErrors } from '../../pim/errors.js';
 import { actsForSelf, cancelRequest, isSelfAction, parseAction, submitRequest, type RequestInput } from '../../pim/requests.js';
 import { actorOf, type Caller } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, NAVIGATIONS, navigationRoutes, locationOf, COUNT_OPTIONS, countText } from '../collection.js';
 import { GraphError } from '../errors.js';
 import { listRequestsPermission, PERMISSIONS, requireAdmin, requireReader, requireScope } from '../pim-access.js';
 import { REQUEST_PROPERTIES, requestToWire, scheduleToWire, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
@@ -69,6 +69,13 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
       return listBody(request, version, requestsOf(caller, kind), spec(caller));
     });
 
+    app.get(`${base}/$count`, { config: { pim: true, query: COUNT_OPTIONS } }, async (request, reply) => {
+      const caller = request.caller!;
+      requireScope(caller, listRequestsPermission(kind));
+      requireReader(caller);
+      return reply.type('text/plain; charset=utf-8').send(countText(request, requestsOf(caller, kind), spec(caller)));
+    });
+
     app.post<{ Body: RequestInput }>(base, { schema: { body: requestBody() }, config: { pim: true, graphType: type } }, async (request, reply) => {
       const caller = request.caller!;
       const action = parseAction(request.body.action);
@@ -92,6 +99,8 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
           });
       if (!request.body.isValidationOnly) void ctx.mail.outbox.kick();
       reply.status(201);
+      // A validation-only request is not kept, so it has no URL to point at.
+      if (!request.body.isValidationOnly) reply.header('location', locationOf(request, version, `roleManagement/directory/${SEGMENTS.request[kind]}`, outcome.request.id));
       return entityBody(request, version, outcome.request, spec(caller));
     });
 
@@ -113,7 +122,7 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
     const ons = kind === 'assignment' ? ['principal', 'approver'] : ['principal'];
     for (const on of ons) app.get(`${base}/filterByCurrentUser(on='${on}')`, { config: { pim: true, query: LIST_OPTIONS } }, byCurrentUser(on));
 
-    app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+    const load = (request: FastifyRequest<{ Params: { id: string } }>) => {
       const caller = request.caller!;
       const fn = FILTER_ON.exec(request.params.id);
       if (fn) {
@@ -124,8 +133,13 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
       const r = requestsOf(caller, kind).find((x) => x.id === request.params.id);
       if (!r) throw pimErrors.requestNotFound(request.params.id);
       if (r.principalId !== caller.id) requireReader(caller);
-      return entityBody(request, version, r, spec(caller));
+      return { item: r, spec: spec(caller) };
+    };
+    app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+      const { item, spec: s } = load(request);
+      return entityBody(request, version, item, s);
     });
+    navigationRoutes(app, version, base, kind === 'assignment' ? NAVIGATIONS.assignmentRequest : NAVIGATIONS.eligibilityRequest, { pim: true }, load);
 
     app.post<{ Params: { id: string } }>(`${base}/:id/cancel`, { config: { pim: true } }, async (request, reply) => {
       const caller = request.caller!;

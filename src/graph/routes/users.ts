@@ -1,7 +1,7 @@
 import type { UserRecord } from '../../directory/model.js';
 import { findUser } from '../../directory/directory.js';
 import { requireDirectoryPermission } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec } from '../collection.js';
+import { COUNT_OPTIONS, ENTITY_OPTIONS, LIST_OPTIONS, countText, entityBody, listBody, type CollectionSpec } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import { userToWire } from '../wire.js';
 import type { RouteModule } from './index.js';
@@ -39,6 +39,11 @@ export const usersRoutes: RouteModule = (app, ctx, version) => {
   app.get('/users', { config: { query: LIST_OPTIONS } }, async (request) => {
     requireDirectoryPermission(request.caller!, READ);
     return listBody(request, version, request.caller!.tenant.users, userSpec);
+  });
+
+  app.get('/users/$count', { config: { query: COUNT_OPTIONS } }, async (request, reply) => {
+    requireDirectoryPermission(request.caller!, READ);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, request.caller!.tenant.users, userSpec, { directoryObjects: true }));
   });
 
   app.get<{ Params: { id: string } }>('/users/:id', { config: { query: ENTITY_OPTIONS } }, async (request) => {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { GRAPH_JSON } from '../../src/graph/plugin.js';
+import { validateGraphResponse } from '../support/conformance.js';
+import { checkAgainstMicrosoft, microsoftSchema } from '../support/msgraph-schema.js';
+
+const request = {
+  id: '7d89e6d0-46e7-4c5f-9b26-b89987a6e615',
+  status: 'Provisioned',
+  action: 'selfActivate',
+  principalId: 'c4832e05-20ba-4e0d-8fe3-dcf1a7f1b709',
+  roleDefinitionId: '5d6b6bb7-de71-4623-b4af-96380a352509',
+  directoryScopeId: '/',
+  appScopeId: null,
+  isValidationOnly: false,
+  justification: 'INC1',
+  createdDateTime: '2030-01-01T09:00:00Z',
+  scheduleInfo: { startDateTime: '2030-01-01T09:00:00Z', recurrence: null, expiration: { type: 'afterDuration', endDateTime: null, duration: 'PT4H' } },
+  ticketInfo: { ticketNumber: null, ticketSystem: null },
+};
+
+describe("Microsoft's schema as the oracle (test/schema/msgraph-v1.0.json)", () => {
+  it('records where it comes from: msgraph-metadata at a commit', () => {
+    const { _source } = microsoftSchema();
+    expect(_source).toMatchObject({ repository: 'https://github.com/microsoftgraph/msgraph-metadata', path: 'clean_v10_metadata/cleanMetadata.xml' });
+    expect(_source.commit).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('accepts a body as Graph sends it', () => {
+    expect(checkAgainstMicrosoft('unifiedRoleAssignmentScheduleRequest', request, 'v1.0')).toEqual([]);
+  });
+
+  it('fails a deliberately misnamed property, nested ones too', () => {
+    expect(checkAgainstMicrosoft('unifiedRoleAssignmentScheduleRequest', { ...request, principalID: request.principalId }, 'v1.0')).toEqual([
+      expect.stringMatching(/^\/principalID: property 'principalID' is not declared on microsoft\.graph\.unifiedRoleAssignmentScheduleRequest in Microsoft's schema \(clean_v10_metadata\/cleanMetadata\.xml @ [0-9a-f]{12}\)$/),
+    ]);
+    const nested = { ...request, scheduleInfo: { ...request.scheduleInfo, expiration: { type: 'afterDuration', durration: 'PT4H' } } };
+    expect(checkAgainstMicrosoft('unifiedRoleAssignmentScheduleRequest', nested, 'v1.0')).toEqual([expect.stringMatching(/^\/scheduleInfo\/expiration\/durration: property 'durration' is not declared on microsoft\.graph\.expirationPattern/)]);
+  });
+
+  it("fails a value of the wrong Edm type or outside Microsoft's enum", () => {
+    expect(checkAgainstMicrosoft('unifiedRoleAssignmentScheduleRequest', { ...request, isValidationOnly: 'false' }, 'v1.0')).toEqual([`/isValidationOnly: Microsoft's schema says Edm.Boolean, got "false"`]);
+    expect(checkAgainstMicrosoft('unifiedRoleAssignmentScheduleRequest', { ...request, action: 'SelfActivated' }, 'v1.0')).toEqual([expect.stringMatching(/^\/action: "SelfActivated" is not a member of Microsoft's enum microsoft\.graph\.unifiedRoleScheduleRequestActions/)]);
+  });
+
+  it('checks the derived type an @odata.type names (policy rules)', () => {
+    const rule = { '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyExpirationRule', id: 'Expiration_EndUser_Assignment', isExpirationRequired: true, maximumDuration: 'PT8H', target: { caller: 'EndUser', operations: ['all'], level: 'Assignment', inheritableSettings: [], enforcedSettings: [] } };
+    expect(checkAgainstMicrosoft('unifiedRoleManagementPolicyRule', rule, 'v1.0')).toEqual([]);
+    expect(checkAgainstMicrosoft('unifiedRoleManagementPolicyRule', { ...rule, maxDuration: 'PT8H' }, 'v1.0')).toHaveLength(1);
+  });
+
+  it('runs on every Graph response the suite sees (through test/support/conformance.ts)', () => {
+    const res = { method: 'GET', url: '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests/x', routeUrl: '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests/:id', status: 200, contentType: GRAPH_JSON };
+    expect(validateGraphResponse({ ...res, body: JSON.stringify(request) })).toEqual([]);
+    const found = validateGraphResponse({ ...res, body: JSON.stringify({ ...request, scheduleInfo: { ...request.scheduleInfo, expiration: { type: 'afterDuration', durration: 'PT4H' } } }) });
+    expect(found.join('\n')).toMatch(/durration/);
+  });
+});
