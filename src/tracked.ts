@@ -42,3 +42,13 @@ export function share<T extends object>(value: T): T {
 }
 
 export const isShared = (value: object): boolean => SHARED.has(value);
+
+const canonicals = new Map<string, object>();
+
+/** The one shared copy of a value (by its JSON) that every tenant holding it refers to. */
+export function canonical<T extends object>(value: T): T {
+  const key = JSON.stringify(value);
+  let c = canonicals.get(key);
+  if (!c) canonicals.set(key, (c = share(structuredClone(value))));
+  return c as T;
+}

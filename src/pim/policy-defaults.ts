@@ -1,4 +1,4 @@
-import { isShared, share } from '../tracked.js';
+import { canonical, isShared } from '../tracked.js';
 import type { PolicyRecord, PolicyRule } from '../directory/model.js';
 import { stableGuid } from '../ids.js';
 
@@ -102,8 +102,6 @@ export function defaultPolicy(tenantId: string, roleDefinitionId: string): Polic
 /** Policy assignment ids are `{policyId}_{roleDefinitionId}` (reference §1.6). */
 export const policyAssignmentId = (p: PolicyRecord): string => `${p.id}_${p.roleDefinitionId}`;
 
-const canonicalRules = new Map<string, PolicyRule>();
-
 /**
  * Every tenant starts with the same 26 × 17 default rules: keep one shared copy of each distinct
  * rule instead of one per tenant (a thousand tenants would otherwise hold 440,000 rule objects).
@@ -112,11 +110,8 @@ const canonicalRules = new Map<string, PolicyRule>();
 export function internRules(policies: readonly PolicyRecord[]): void {
   for (const p of policies) {
     p.rules = p.rules.map((r) => {
-      if (isShared(r)) return r; // already one of the shared copies (a snapshot loads them so)
-      const key = JSON.stringify(r);
-      let c = canonicalRules.get(key);
-      if (!c) canonicalRules.set(key, (c = share(structuredClone(r))));
-      return c;
+      // Already one of the shared copies (a snapshot loads them so), or the shared copy of its value.
+      return isShared(r) ? r : canonical(r);
     });
   }
 }

@@ -4,7 +4,7 @@ import type { Adapter } from 'lowdb';
 import { fsyncDir, readIfExists, writeFileAtomic } from './atomic-file.js';
 import { StoreError } from './store.js';
 import type { Op } from './tracker.js';
-import { isShared, share } from '../tracked.js';
+import { canonical, isShared } from '../tracked.js';
 import path from 'node:path';
 
 /**
@@ -67,16 +67,6 @@ export function snapshotText<T>(s: Snapshot<T>): string {
   return `{"format":3,"seq":${s.seq},"crc32":"${hex(payload)}","payload":${payload}}`;
 }
 
-const canonical = new Map<string, object>();
-
-/** The one object, for every tenant, that holds this shared value. */
-function canonicalOf(value: unknown): object {
-  const key = JSON.stringify(value);
-  let c = canonical.get(key);
-  if (!c) canonical.set(key, (c = share(value as object)));
-  return c;
-}
-
 function resolveShared(value: unknown, table: object[]): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
@@ -101,7 +91,7 @@ function parseSnapshot<T>(file: string, text: string): Snapshot<T> {
   try {
     if (m[1] === '2') return { seq: Number(m[2]), data: JSON.parse(body) as T };
     const payload = JSON.parse(body) as { shared: unknown[]; data: T };
-    const table = payload.shared.map(canonicalOf);
+    const table = payload.shared.map((v) => canonical(v as object));
     return { seq: Number(m[2]), data: resolveShared(payload.data, table) as T };
   } catch (e) {
     throw corrupt(file, `its content cannot be read (${(e as Error).message})`);
