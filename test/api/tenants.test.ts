@@ -353,6 +353,12 @@ describe('tenants on demand, lifecycle', () => {
     const listing = async () => [...(await readdir(genDir)), '../system.json'];
     expect((await listing()).filter((f) => f.endsWith('.json'))).toHaveLength(33);
     const stamp = async () => Object.fromEntries(await Promise.all((await listing()).map(async (f) => [f, (await stat(path.join(genDir, f))).mtimeMs] as const)));
+    // Tenants created faster than spare signing keys are made get theirs a moment later (one
+    // journal line each): wait until every tenant publishes its key and that line is on disk.
+    for (const t of teams) {
+      expect((await emu.app.inject({ method: 'GET', url: `/${t.id}/discovery/v2.0/keys` })).statusCode).toBe(200);
+      await emu.store.update(t.id, () => undefined);
+    }
     const before = await stamp();
     await new Promise((r) => setTimeout(r, 20));
     expect((await send(emu, 'POST', `${GRAPH}/roleEligibilityScheduleRequests`, admin, eligibility(userId(last, 'pimuser')))).statusCode).toBe(201);
