@@ -121,13 +121,12 @@ export function rootErrorHandler(ctx: AppContext) {
  * was expected must never become a 5xx.
  */
 export function rejectRepeatedParameters(ctx: AppContext) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    if (familyOf(request.url) === 'graph') return undefined;
+  // A callback hook (it runs on every request): done() to go on, or the reply sent and no done().
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const query = request.query as Record<string, unknown> | undefined;
-    if (!query || typeof query !== 'object') return undefined;
-    const repeated = Object.keys(query).find((k) => Array.isArray(query[k]));
-    if (repeated === undefined) return undefined;
-    return sendEdgeError(ctx, request, reply, 400, 'InvalidRequest', `Query parameter '${repeated}' is given more than once.`);
+    const repeated = familyOf(request.url) !== 'graph' && query && typeof query === 'object' ? Object.keys(query).find((k) => Array.isArray(query[k])) : undefined;
+    if (repeated === undefined) return done();
+    sendEdgeError(ctx, request, reply, 400, 'InvalidRequest', `Query parameter '${repeated}' is given more than once.`);
   };
 }
 

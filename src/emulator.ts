@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TenantData } from './directory/model.js';
 import fastifyJwt from '@fastify/jwt';
 import { createSigner } from 'fast-jwt';
@@ -300,11 +300,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   registerControlAccess(app, { keys: ctx.keys, store, config });
 
   // Faults apply before anything else (authentication included); the control plane is never faulted.
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0]!;
-    if (path.startsWith('/_emulator')) return;
-    const fault = ctx.faults.match(request.method, path, ctx.faults.hasTenantFaults ? tenantOfRequest(request, path)?.tenant.id : undefined);
-    if (!fault) return;
+  // The common case (no fault) answers synchronously; a matched fault continues in the async hook body.
+  const faultHook = async (request: FastifyRequest, reply: FastifyReply, path: string, fault: NonNullable<ReturnType<typeof ctx.faults.match>>) => {
     if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
     if (fault.status === undefined && !fault.aad) return;
     const status = fault.status ?? 400;
@@ -319,8 +316,16 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     const body = { ...defaultError(status), ...fault.error };
     if (/^\/(v1\.0|beta)\//.test(path)) return sendGraphError(ctx, request, reply, new GraphError(status, body.code, body.message));
     return reply.status(status).send({ error: body });
+  };
+  app.addHook('onRequest', (request, reply, done) => {
+    const path = request.url.split('?')[0]!;
+    const fault = path.startsWith('/_emulator') ? undefined : ctx.faults.match(request.method, path, ctx.faults.hasTenantFaults ? tenantOfRequest(request, path)?.tenant.id : undefined);
+    if (!fault) return done();
+    faultHook(request, reply, path, fault).then(() => {
+      if (!reply.sent) done();
+    }, done);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  const logRequest = (request: FastifyRequest, reply: FastifyReply): void => {
     const path = request.url.split('?')[0]!;
     // Reading the log is not logged (it would fill the log with itself).
     if (path.startsWith('/_emulator/requests') || /^\/_emulator\/tenants\/[^/]+\/requests$/.test(path)) return;
@@ -336,6 +341,15 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       caller: caller ? (caller.kind === 'user' ? caller.user!.userPrincipalName : `app:${caller.app!.appId}`) : null,
       requestId: request.id,
     });
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    try {
+      logRequest(request, reply);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done();
   });
 
   app.setErrorHandler(rootErrorHandler(ctx));

@@ -29,6 +29,8 @@ const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
 export const ACCESS_TOKEN_SECONDS = 3600;
 export const REFRESH_TOKEN_SECONDS = 90 * 24 * 3600;
 const REFRESH_AUDIENCE = 'urn:entra-pim-emulator:refresh-token';
+/** How many verified tokens TokenService remembers (see `checked`). */
+const CHECKED_TOKENS = 10_000;
 
 export interface UserTokenRequest {
   tenant: TenantData;
@@ -92,6 +94,14 @@ interface TenantVerifier {
 /** Issues and verifies the tokens of every grant, with times from the emulator clock. */
 export class TokenService {
   private readonly verifiers = new Map<string, TenantVerifier>();
+  /**
+   * Tokens whose signature was already checked, with the key that checked it: a client sends the
+   * same bearer token on every call, and RS256 verification is most of a read's cost. An entry
+   * counts only while its tenant still holds that very key (rotation, deletion and reset miss);
+   * issuer, lifetime and audience are checked on every request. Bounded, oldest first out.
+   */
+  private readonly checked = new Map<string, { tid: string; key: SigningKey; claims: Claims }>();
+  private hostsMemo: { requestHost: string | undefined; own: string; hosts: Set<string> } | undefined;
   private readonly decodeComplete = createDecoder({ complete: true });
 
   constructor(
@@ -239,6 +249,18 @@ export class TokenService {
   }
 
   private verifyWithTenantKey(token: string, skewSeconds: number, requestHost: string | undefined): Claims {
+    const seen = this.checked.get(token);
+    const claims = seen && this.store.tenant(seen.tid)?.signingKey === seen.key ? seen.claims : this.verifySignature(token);
+    const tid = claims.tid;
+    if (!isTenantIssuer(claims.iss, tid, this.issuerHosts(requestHost))) throw new TokenInvalid('issuer');
+    const nowS = this.clock.nowMs(tid) / 1000;
+    if (typeof claims.exp !== 'number' || nowS > claims.exp + skewSeconds) throw new TokenInvalid('expired');
+    if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || nowS < claims.nbf - skewSeconds)) throw new TokenInvalid('notYetValid');
+    return claims;
+  }
+
+  /** Decodes the token and checks its signature with its tenant's key; remembers the result. */
+  private verifySignature(token: string): Claims {
     let decoded: { header: Record<string, unknown>; payload: unknown };
     try {
       decoded = this.decodeComplete(token);
@@ -264,10 +286,9 @@ export class TokenService {
     } catch {
       throw new TokenInvalid('signature');
     }
-    if (!isTenantIssuer(claims.iss, tid, this.issuerHosts(requestHost))) throw new TokenInvalid('issuer');
-    const nowS = this.clock.nowMs(tid) / 1000;
-    if (typeof claims.exp !== 'number' || nowS > claims.exp + skewSeconds) throw new TokenInvalid('expired');
-    if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || nowS < claims.nbf - skewSeconds)) throw new TokenInvalid('notYetValid');
+    Object.freeze(claims);
+    this.checked.set(token, { tid, key, claims });
+    if (this.checked.size > CHECKED_TOKENS) this.checked.delete(this.checked.keys().next().value!);
     return claims;
   }
 
@@ -286,9 +307,13 @@ export class TokenService {
   }
 
   private issuerHosts(requestHost: string | undefined): Set<string> {
+    const own = [...this.ownHosts()].join(' ');
+    const memo = this.hostsMemo;
+    if (memo && memo.requestHost === requestHost && memo.own === own) return memo.hosts;
     const hosts = new Set([...ENTRA_ISSUER_HOSTS, ...LOOPBACK_HOSTS]);
     for (const h of this.ownHosts()) hosts.add(h.toLowerCase());
     if (requestHost) hosts.add(hostnameOf(requestHost));
+    this.hostsMemo = { requestHost, own, hosts };
     return hosts;
   }
 

@@ -113,42 +113,52 @@ const KEY_HINT = "Send it as 'Authorization: Bearer <key>'.";
 export function registerControlAccess(app: FastifyInstance, deps: { keys: ControlKeys; store: Store; config: Pick<Config, 'publicUrl'> }): void {
   const { keys, store, config } = deps;
   app.decorateRequest('controlScope', null);
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request and most are not the control plane's.
+  app.addHook('onRequest', (request, reply, done) => {
+    try {
+      checkAccess(request);
+    } catch (e) {
+      if (e instanceof AccessRefused) {
+        sendRefusal(reply, e);
+        return;
+      }
+      done(e as Error);
+      return;
+    }
+    done();
+  });
+
+  function checkAccess(request: FastifyRequest): void {
     const path = request.url.split('?')[0]!;
     if (!isControl(path)) return;
     const scope = keys.resolve(ControlKeys.presented(request));
     request.controlScope = scope;
-    try {
-      if (!SAFE_METHODS.has(request.method) && scope.kind !== 'admin' && scope.kind !== 'tenant') refuseCrossSite(request, config);
-      const routeUrl = request.routeOptions.url;
-      if (!routeUrl) return; // no such route: the 404 handler answers
-      if (scope.kind === 'invalid' && keys.enforced) {
-        throw new AccessRefused(401, 'InvalidKey', 'The key in the Authorization header is neither the admin key nor any tenant\u2019s key (a tenant key stops working when its tenant is deleted or the emulator is reset). ' + KEY_HINT);
-      }
-      if (!keys.enforced) return;
-      const need = needOf(request.method, routeUrl);
-      if (need.kind === 'open') return;
-      const what = `${request.method} ${path}`;
-      if (need.kind === 'instance') {
-        if (scope.kind === 'admin') return;
-        if (scope.kind === 'tenant') {
-          throw new AccessRefused(403, 'AdminKeyRequired', `${what} acts on the whole emulator and needs the admin key; the key sent is tenant ${scope.tenant.tenant.name}\u2019s, which reaches only /_emulator/tenants/${scope.tenant.tenant.name}/\u2026 (for example POST /_emulator/tenants/${scope.tenant.tenant.name}/clock or /reset).`);
-        }
-        throw new AccessRefused(401, 'AdminKeyRequired', `${what} acts on the whole emulator and needs the admin key (PIM_ADMIN_KEY, or the one the banner printed with --workshop). ${KEY_HINT} A team uses its tenant key on /_emulator/tenants/{tenant}/\u2026 instead.`);
-      }
-      const named = (request.params as Record<string, string>)[need.param] ?? '';
-      if (scope.kind === 'admin') return;
-      const target = findTenant(store, named);
-      if (scope.kind === 'tenant') {
-        if (target && target.tenant.id === scope.tenant.tenant.id) return;
-        throw new AccessRefused(403, 'TenantKeyOutOfScope', `The key sent is tenant ${scope.tenant.tenant.name}\u2019s; it does not reach tenant '${decodeOnce(named)}'. ${what} needs that tenant\u2019s key or the admin key.`);
-      }
-      throw new AccessRefused(401, 'TenantKeyRequired', `${what} needs tenant '${decodeOnce(named)}'\u2019s key (returned once when the tenant was made, and shown in that team\u2019s portal) or the admin key. ${KEY_HINT}`);
-    } catch (e) {
-      if (e instanceof AccessRefused) return sendRefusal(reply, e);
-      throw e;
+    if (!SAFE_METHODS.has(request.method) && scope.kind !== 'admin' && scope.kind !== 'tenant') refuseCrossSite(request, config);
+    const routeUrl = request.routeOptions.url;
+    if (!routeUrl) return; // no such route: the 404 handler answers
+    if (scope.kind === 'invalid' && keys.enforced) {
+      throw new AccessRefused(401, 'InvalidKey', 'The key in the Authorization header is neither the admin key nor any tenant\u2019s key (a tenant key stops working when its tenant is deleted or the emulator is reset). ' + KEY_HINT);
     }
-  });
+    if (!keys.enforced) return;
+    const need = needOf(request.method, routeUrl);
+    if (need.kind === 'open') return;
+    const what = `${request.method} ${path}`;
+    if (need.kind === 'instance') {
+      if (scope.kind === 'admin') return;
+      if (scope.kind === 'tenant') {
+        throw new AccessRefused(403, 'AdminKeyRequired', `${what} acts on the whole emulator and needs the admin key; the key sent is tenant ${scope.tenant.tenant.name}\u2019s, which reaches only /_emulator/tenants/${scope.tenant.tenant.name}/\u2026 (for example POST /_emulator/tenants/${scope.tenant.tenant.name}/clock or /reset).`);
+      }
+      throw new AccessRefused(401, 'AdminKeyRequired', `${what} acts on the whole emulator and needs the admin key (PIM_ADMIN_KEY, or the one the banner printed with --workshop). ${KEY_HINT} A team uses its tenant key on /_emulator/tenants/{tenant}/\u2026 instead.`);
+    }
+    const named = (request.params as Record<string, string>)[need.param] ?? '';
+    if (scope.kind === 'admin') return;
+    const target = findTenant(store, named);
+    if (scope.kind === 'tenant') {
+      if (target && target.tenant.id === scope.tenant.tenant.id) return;
+      throw new AccessRefused(403, 'TenantKeyOutOfScope', `The key sent is tenant ${scope.tenant.tenant.name}\u2019s; it does not reach tenant '${decodeOnce(named)}'. ${what} needs that tenant\u2019s key or the admin key.`);
+    }
+    throw new AccessRefused(401, 'TenantKeyRequired', `${what} needs tenant '${decodeOnce(named)}'\u2019s key (returned once when the tenant was made, and shown in that team\u2019s portal) or the admin key. ${KEY_HINT}`);
+  }
 }
 
 function sendRefusal(reply: FastifyReply, e: AccessRefused): FastifyReply {

@@ -17,12 +17,14 @@ export class RequestLog {
 
   add(e: LoggedRequest): void {
     this.entries.push(e);
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    // Trimmed in batches (amortised O(1) per request); list() reads only the last `capacity`.
+    if (this.entries.length >= 2 * this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
   }
 
   list(filter: { method?: string; path?: string; status?: number; tenant?: string; caller?: string; limit?: number } = {}): LoggedRequest[] {
     const out: LoggedRequest[] = [];
-    for (let i = this.entries.length - 1; i >= 0 && out.length < (filter.limit ?? 100); i--) {
+    const oldest = Math.max(0, this.entries.length - this.capacity);
+    for (let i = this.entries.length - 1; i >= oldest && out.length < (filter.limit ?? 100); i--) {
       const e = this.entries[i]!;
       if (filter.method && e.method !== filter.method.toUpperCase()) continue;
       if (filter.path && !e.path.includes(filter.path)) continue;

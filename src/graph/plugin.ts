@@ -31,6 +31,9 @@ export const GRAPH_JSON = 'application/json;odata.metadata=minimal;odata.streami
 
 export type GraphVersion = 'v1.0' | 'beta';
 
+/** The diagnostic header Graph adds to every response, naming where it was served. */
+const AGS_DIAGNOSTIC = JSON.stringify({ ServerInfo: { DataCenter: 'Local', Slice: 'E', Ring: 'emulator', ScaleUnit: '000', RoleInstance: 'entra-pim-emulator' } });
+
 /**
  * Microsoft Graph under /v1.0 and /beta: request ids, bearer validation, licence gate,
  * query-option check, and the single translator from errors to Graph's envelope.
@@ -38,24 +41,37 @@ export type GraphVersion = 'v1.0' | 'beta';
 export async function graphPlugin(app: FastifyInstance, opts: { ctx: AppContext; version: GraphVersion }): Promise<void> {
   const { ctx, version } = opts;
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback hooks rather than async ones: they run on every Graph request, and none waits on anything.
+  app.addHook('onRequest', (request, reply, done) => {
     const clientRequestId = header(request, 'client-request-id') || request.id;
     reply.header('request-id', request.id);
     reply.header('client-request-id', clientRequestId);
-    reply.header('x-ms-ags-diagnostic', JSON.stringify({ ServerInfo: { DataCenter: 'Local', Slice: 'E', Ring: 'emulator', ScaleUnit: '000', RoleInstance: 'entra-pim-emulator' } }));
-    request.caller = request.routeOptions.config?.anonymous ? null : authenticate(ctx, request);
+    reply.header('x-ms-ags-diagnostic', AGS_DIAGNOSTIC);
+    try {
+      request.caller = request.routeOptions.config?.anonymous ? null : authenticate(ctx, request);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done();
   });
 
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     const config = request.routeOptions.config;
-    if (config.pim && !hasPimLicense(request.caller!.tenant.tenant)) throw graphErrors.licenseRequired();
-    request.query = graphQuery(request.query, config.query ?? [], version);
+    try {
+      if (config.pim && !hasPimLicense(request.caller!.tenant.tenant)) throw graphErrors.licenseRequired();
+      request.query = graphQuery(request.query, config.query ?? [], version);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done();
   });
 
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', GRAPH_JSON);
-    return payload;
+    done(null, payload);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendGraphError(ctx, request, reply, toGraphError(error, request)));
