@@ -200,14 +200,19 @@ async function writes(bare: Child): Promise<void> {
   const pairs: Array<[BenchUser, string]> = [];
   for (const r of roles) for (const u of seed.users) if (!(r === SR && seed.users.indexOf(u) < 40)) pairs.push([u, r]);
   let k = 0;
+  let c = cpuMs(emu.pid);
   const w = await load(emu.http, { connections: 16, durationMs: DURATION_MS, okStatus: 201, next: () => {
     const p = pairs[k++];
     return p ? activation(tokens.get(p[0].id)!, p[0].id, p[1]) : undefined;
   } });
+  const emuCpu = (cpuMs(emu.pid) - c) / w.requests;
   if (w.errors) console.log(`    ${w.errors} errors, first: ${w.firstError}`);
   if (k > pairs.length) console.log(`    ran out of activation targets after ${pairs.length} writes: raise the fixture's users`);
   const body = activation('x'.repeat(1500), seed.users[0]!.id).body!;
+  c = cpuMs(bare.pid);
   const b = await load(bare.http, { connections: 16, durationMs: DURATION_MS, next: () => ({ method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body }) });
+  const bareCpu = (cpuMs(bare.pid) - c) / b.requests;
+  console.log(`    server CPU per request: emulator ${(emuCpu * 1000).toFixed(0)} µs (mail delivery after the run not counted), bare ${(bareCpu * 1000).toFixed(0)} µs (${pct(bareCpu / emuCpu)})`);
   report({ row: 'durable write selfActivate, 16 connections', figure: `${f0(w.rps)} req/s, p50 ${f1(w.p50)} ms`, baseline: `${f0(b.rps)} req/s, p50 ${f1(b.p50)} ms (POST)`, ratio: pct(w.rps / b.rps), target: '≥ 20 %', pass: w.rps / b.rps >= 0.2 && w.errors === 0 });
 
   // Mixed load: reads beside writes, then let the outbox drain, then RSS against idle plus the data's size.

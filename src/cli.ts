@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConfigError, helpText, loadConfig, type Config } from './config.js';
 import { createEmulator, VERSION, type Emulator } from './emulator.js';
 import { SeedError } from './store/seed.js';
-import { loadOrCreateTlsMaterial } from './tls.js';
+import { loadOrCreateTlsMaterial, memoryStorageTlsMaterial } from './tls.js';
 import { StartupError } from './startup.js';
 import { StoreError } from './store/store.js';
 import { ROLE } from './directory/directory.js';
@@ -58,7 +58,10 @@ async function main(argv: string[]): Promise<number> {
 
   let emulator: Emulator;
   try {
+    const extraHosts = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
     emulator = await createEmulator(config, {
+      // Memory storage keeps its CA where file storage does (PIM_DATA/tls), when it can.
+      tls: config.storage === 'memory' ? await memoryStorageTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : undefined,
       logger: config.logLevel === 'silent' ? false : {
         level: config.logLevel,
         ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),

@@ -33,6 +33,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The seed shipped with the emulator (PIM_SEED's default). */
+export const BUNDLED_SEED = path.join(PACKAGE_ROOT, 'seed', 'default.json');
 
 export class ConfigError extends Error {}
 
@@ -125,7 +127,7 @@ export const SETTINGS = [
   { key: 'host', env: 'PIM_HOST', flag: '--host', help: 'bind address (0.0.0.0 in the container)', default: '127.0.0.1', parse: nonEmpty },
   { key: 'dataDir', env: 'PIM_DATA', flag: '--data', help: 'data directory: state files and the generated CA', default: './.pim-emulator', parse: nonEmpty },
   { key: 'storage', env: 'PIM_STORAGE', flag: '--storage', help: 'file (durable, under PIM_DATA) or memory', default: 'file', parse: oneOf(['file', 'memory'] as const) },
-  { key: 'seedPath', env: 'PIM_SEED', flag: '--seed', help: 'seed document loaded on first start and on reset', default: path.join(PACKAGE_ROOT, 'seed', 'default.json'), parse: nonEmpty },
+  { key: 'seedPath', env: 'PIM_SEED', flag: '--seed', help: 'seed document loaded on first start and on reset', default: BUNDLED_SEED, parse: nonEmpty },
   { key: 'publicUrl', env: 'PIM_PUBLIC_URL', flag: '--public-url', help: 'URL clients use when they reach the emulator through another name (container, proxy)', default: undefined, parse: url(['http:', 'https:']) },
   { key: 'smtpUrl', env: 'PIM_SMTP_URL', flag: '--smtp-url', help: 'send mail to this SMTP relay (e.g. smtp://mailpit:1025) instead of the embedded inbox', default: undefined, parse: url(['smtp:', 'smtps:']) },
   { key: 'journalMaxBytes', env: 'PIM_JOURNAL_MAX_BYTES', flag: '--journal-max-bytes', help: 'file storage: fold a tenant\'s journal into its snapshot past this size (e.g. 4MiB)', default: 4 * 1024 * 1024, parse: bytes },

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { TenantData } from './directory/model.js';
 import fastifyJwt from '@fastify/jwt';
 import { createSigner } from 'fast-jwt';
-import { PACKAGE_ROOT, type Config } from './config.js';
+import { BUNDLED_SEED, PACKAGE_ROOT, type Config } from './config.js';
 import { compileRouteSchema } from './web.js';
 import { Clock, REAL_TIME } from './clock.js';
 import { newGuid } from './ids.js';
@@ -96,7 +96,7 @@ function unboundSegment(version: string, segments: readonly string[], routes: Re
 }
 
 export async function createEmulator(config: Config, options: EmulatorOptions = {}): Promise<Emulator> {
-  const loadSeed = (): State => options.seed ? structuredClone(options.seed) : loadSeedFile(config.seedPath);
+  const loadSeed = (): State => options.seed ? structuredClone(options.seed) : loadSeedFile(config.seedPath, { bundled: config.seedPath === BUNDLED_SEED });
   // Refusals come before anything is read or written (src/startup.ts): an unwritable data directory,
   // then unusable TLS material; the data directory is left as it was.
   if (config.storage === 'file') await assertWritableDataDir(config.dataDir);
@@ -115,9 +115,11 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   // Indexes over each tenant's PIM records follow every change the store applies (or rolls back).
   store.onChange(applyChanges);
   const clock = new Clock(store.system().clock);
-  // Every tenant has its signing key before anything is served (generated off the event loop).
+  // Every tenant has its signing key before anything is served (generated off the event loop, on
+  // another core while the routes below are registered; awaited before createEmulator returns).
   const keys = new SigningKeys(store, { storage: config.storage });
-  await keys.ensureStored();
+  const keysStored = keys.ensureStored();
+  keysStored.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -397,6 +399,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
       },
     });
   });
+
+  await keysStored;
 
   let httpsServer: ReturnType<typeof createHttpsServer> | undefined;
   let proxy: ProxyServer | undefined;

@@ -223,6 +223,22 @@ export function memoryTlsMaterial(extraHosts: string[] = []): Promise<TlsMateria
   return material;
 }
 
+/**
+ * Memory storage started from the command line: the state stays in memory, but the CA is kept in
+ * PIM_DATA/tls as file storage keeps it, so a client that trusted it keeps trusting it after a
+ * restart and a start makes no CA. Where that directory cannot be written (a read-only file
+ * system), the CA is made in memory for this process, as before.
+ */
+export async function memoryStorageTlsMaterial(dir: string, extraHosts: string[] = []): Promise<TlsMaterial> {
+  try {
+    return await loadOrCreateTlsMaterial(dir, extraHosts);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOSPC') return memoryTlsMaterial(extraHosts);
+    throw e;
+  }
+}
+
 /** Generates a brand-new CA and a leaf signed by it. */
 export async function generateTlsMaterial(extraHosts: string[] = []): Promise<TlsMaterial> {
   const ca = await generateCa();

@@ -186,7 +186,12 @@ export class SigningKeys {
    * tenant. A sign-in meanwhile waits for it (signingKey below), off the event loop.
    */
   generateFor(tenantId: string): void {
-    const key = spares.take().then((k) => this.store.update(tenantId, (t) => (t.signingKey ??= k)));
+    this.pendingFor(tenantId, spares.take());
+  }
+
+  /** Stores `made` with the tenant once it is ready; signingKey() waits for it meanwhile. */
+  private pendingFor(tenantId: string, made: Promise<SigningKey>): void {
+    const key = made.then((k) => this.store.update(tenantId, (t) => (t.signingKey ??= k)));
     pendingKeys.set(tenantId, key);
     key.then(() => pendingKeys.delete(tenantId), () => pendingKeys.delete(tenantId));
   }

@@ -5,7 +5,7 @@ import type { Kind, RequestRecord, ScheduleRecord } from '../pim/model.js';
 import { defaultRules } from '../pim/policy-defaults.js';
 import { policyFor } from '../pim/policy.js';
 import type { DomainEvent } from '../pim/requests.js';
-import { effectiveRoleAssignments } from '../pim/schedules.js';
+import { tenantWideHolders } from '../pim/schedules.js';
 import {
   activationApprovalRequestedMail, activationDecidedMail, activeAssignedMail, assignmentExtendedMail, assignmentRemovedMail,
   assignmentRenewedMail, assignmentUpdatedMail, eligibleAssignedMail, expiryReminderMail, extensionDecidedMail,
@@ -156,11 +156,8 @@ const SECURITY_ADMINISTRATOR = '194ae4cb-b126-40b2-bd5b-6091b380977d';
  * "Security Administrator and Global Administrator (activated) get completion").
  */
 export function privilegedAdminAddresses(t: TenantData, nowMs: number, opts: { securityAdmins?: boolean } = {}): string[] {
-  const wanted = new Set<string>([ROLE.globalAdministrator, ROLE.privilegedRoleAdministrator, ...(opts.securityAdmins ? [SECURITY_ADMINISTRATOR] : [])]);
-  // One pass over the assignments in force, indexed by holder — not every user's roles recomputed
-  // (users × assignments inside the write: issue #11). A group holder stands for its members.
-  const holders = new Set<string>();
-  for (const a of effectiveRoleAssignments(t, nowMs)) if (a.directoryScopeId === '/' && wanted.has(a.roleDefinitionId)) holders.add(a.principalId);
+  // From the index by role (issue #11): not every user's roles recomputed, nor every assignment scanned.
+  const holders = tenantWideHolders(t, [ROLE.globalAdministrator, ROLE.privilegedRoleAdministrator, ...(opts.securityAdmins ? [SECURITY_ADMINISTRATOR] : [])], nowMs);
   if (!holders.size) return [];
   const userIds = new Set<string>();
   const groups = new Map(t.groups.map((g) => [g.id, g]));

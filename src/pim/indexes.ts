@@ -91,6 +91,8 @@ export class PimIndex {
   private readonly schedulesById = new Map<string, ScheduleRecord>();
   /** Active-assignment schedules (kind 'assignment'): role holders are found without the eligibilities. */
   private readonly assignments = new Set<ScheduleRecord>();
+  /** The same, by role definition: who holds a role is found without the other roles' holders. */
+  private readonly assignmentsByRole = new Bag<ScheduleRecord>();
   private readonly requestsByPrincipal = new Bag<RequestRecord>();
   private readonly requestsById = new Map<string, RequestRecord>();
   private readonly pending = new Set<RequestRecord>();
@@ -123,6 +125,9 @@ export class PimIndex {
   }
   assignmentSchedules(): ReadonlySet<ScheduleRecord> {
     return this.assignments;
+  }
+  assignmentSchedulesOf(roleDefinitionId: string): ReadonlySet<ScheduleRecord> {
+    return this.assignmentsByRole.get(roleDefinitionId);
   }
   requestsOf(principalId: string): ReadonlySet<RequestRecord> {
     return this.requestsByPrincipal.get(principalId);
@@ -161,13 +166,16 @@ export class PimIndex {
   }
 
   private addSchedule(s: ScheduleRecord): void {
-    if (s.kind === 'assignment') this.assignments.add(s);
+    if (s.kind === 'assignment') {
+      this.assignments.add(s);
+      this.assignmentsByRole.add(s.roleDefinitionId, s);
+    }
     this.schedulesByPrincipal.add(s.principalId, s);
     this.schedulesById.set(s.id, s);
     this.reschedule(s);
   }
   private removeSchedule(s: ScheduleRecord): void {
-    this.assignments.delete(s);
+    if (this.assignments.delete(s)) this.assignmentsByRole.remove(s.roleDefinitionId, s);
     this.schedulesByPrincipal.remove(s.principalId, s);
     if (this.schedulesById.get(s.id) === s) this.schedulesById.delete(s.id);
   }

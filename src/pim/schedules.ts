@@ -71,6 +71,22 @@ export function effectiveRoleAssignments(t: TenantData, nowMs: number): Array<Ro
   return [...t.roleAssignments, ...pim];
 }
 
+/**
+ * Who holds any of these roles at the tenant scope right now (directly or through PIM), by
+ * principal id: a group holder stands for its members. From the index by role, so the cost does
+ * not grow with the other roles' assignments.
+ */
+export function tenantWideHolders(t: TenantData, roleDefinitionIds: readonly string[], nowMs: number): Set<string> {
+  const wanted = new Set(roleDefinitionIds.map((r) => r.toLowerCase()));
+  const holders = new Set<string>();
+  for (const a of t.roleAssignments) if (a.directoryScopeId === '/' && wanted.has(a.roleDefinitionId.toLowerCase())) holders.add(a.principalId);
+  const ix = pimIndex(t);
+  for (const role of wanted) {
+    for (const s of viewSchedules(t, ix.assignmentSchedulesOf(role))) if (s.directoryScopeId === '/' && isLive(s, nowMs)) holders.add(s.principalId);
+  }
+  return holders;
+}
+
 /** Template ids of the roles a principal (and its groups) holds right now: wids and authorization. */
 export function activeRoleTemplateIds(t: TenantData, principalId: string, nowMs: number): string[] {
   const principals = principalIdsOf(t, principalId);
