@@ -28,7 +28,7 @@ import { applyChanges } from './pim/indexes.js';
 import { untracked } from './tracked.js';
 import { internRules } from './pim/policy-defaults.js';
 import { dropExpired, expiredRecords } from './scheduler/retention.js';
-import { expireApprovals, hasExpiringApprovals } from './pim/requests.js';
+import { expireApprovals, hasExpiringApprovals } from './pim/approvals.js';
 import { Inbox } from './mail/inbox.js';
 import { Outbox } from './mail/outbox.js';
 import { mailsFor } from './mail/notify.js';

@@ -4,7 +4,7 @@ import { parseDuration } from '../iso8601.js';
 import type { Kind, RequestRecord, ScheduleRecord } from '../pim/model.js';
 import { defaultRules } from '../pim/policy-defaults.js';
 import { policyFor } from '../pim/policy.js';
-import type { DomainEvent } from '../pim/requests.js';
+import type { DomainEvent } from '../events.js';
 import { effectiveRoleAssignments } from '../pim/schedules.js';
 import {
   activationApprovalRequestedMail, activationDecidedMail, activeAssignedMail, assignmentExtendedMail, assignmentRemovedMail,

@@ -1,5 +1,5 @@
 import type { RequestRecord } from '../../pim/model.js';
-import { approvalTimedOut, decideApproval, type Decision } from '../../pim/requests.js';
+import { approvalTimedOut, decideApproval, type Decision } from '../../pim/approvals.js';
 import { actorOf, hasPermission, type Caller } from '../caller.js';
 import { GraphError, graphErrors } from '../errors.js';
 import { baseUrl } from '../../web.js';
