@@ -90,11 +90,8 @@ export const roleAssignmentApprovalsRoutes: RouteModule = (app, ctx, version) =>
     if (!result) throw new GraphError(400, 'BadRequest', `reviewResult must be 'Approve' or 'Deny', not '${request.body.reviewResult}'.`);
     const r = find(caller, request.params.id);
     if (request.params.stepId !== r.id) throw new GraphError(404, 'NotFound', `The approval step ${request.params.stepId} was not found.`);
-    await ctx.store.update(caller.tenant.tenant.id, (t) => {
-      const outcome = decideApproval(t, ctx.store.system().roleDefinitions, request.params.id, actorOf(caller), { reviewResult: result, justification: request.body.justification ?? null }, caller.nowMs);
-      ctx.mail.queue(t, outcome.events, caller.nowMs);
-    });
-    void ctx.mail.outbox.kick();
+    const decision = { reviewResult: result, justification: request.body.justification ?? null };
+    await ctx.commit(caller.tenant.tenant.id, caller.nowMs, (t) => decideApproval(t, ctx.store.system().roleDefinitions, request.params.id, actorOf(caller), decision, caller.nowMs));
     return reply.status(204).send();
   });
 };

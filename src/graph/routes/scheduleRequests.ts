@@ -94,13 +94,7 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
       const submission = { roles, kind, input: request.body, actor, nowMs: caller.nowMs };
       const outcome = request.body.isValidationOnly
         ? submitRequest({ ...submission, tenant: caller.tenant, apply: false })
-        : await ctx.store.update(caller.tenant.tenant.id, (t) => {
-            const o = submitRequest({ ...submission, tenant: t, apply: true });
-            // The notification mails go into the outbox in the same write as the change.
-            ctx.mail.queue(t, o.events, caller.nowMs);
-            return o;
-          });
-      if (!request.body.isValidationOnly) void ctx.mail.outbox.kick();
+        : await ctx.commit(caller.tenant.tenant.id, caller.nowMs, (t) => submitRequest({ ...submission, tenant: t, apply: true }));
       reply.status(201);
       // A validation-only request is not kept, so it has no URL to point at.
       if (!request.body.isValidationOnly) reply.header('location', locationOf(request, version, `roleManagement/directory/${SEGMENTS.request[kind]}`, outcome.request.id));
@@ -154,12 +148,7 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
       // is not enough, and a user must not match a user-made request through two missing app ids.
       const own = caller.kind === 'user' ? r.createdBy.user?.id === caller.id : Boolean(r.createdBy.application) && r.createdBy.application!.id === caller.app?.appId;
       if (!own) requireAdmin(caller);
-      const outcome = await ctx.store.update(caller.tenant.tenant.id, (t) => {
-        const o = cancelRequest(t, ctx.store.system().roleDefinitions, kind, request.params.id, actorOf(caller), caller.nowMs);
-        ctx.mail.queue(t, o.events, caller.nowMs);
-        return o;
-      });
-      if (outcome.events.length) void ctx.mail.outbox.kick();
+      await ctx.commit(caller.tenant.tenant.id, caller.nowMs, (t) => cancelRequest(t, ctx.store.system().roleDefinitions, kind, request.params.id, actorOf(caller), caller.nowMs));
       return reply.status(204).send();
     });
   }
