@@ -1,30 +1,15 @@
 import type { RoleDefinition, TenantData } from '../directory/model.js';
 import type { DomainEvent } from '../events.js';
 import type { Action, Actor, Expiration, Kind, RequestRecord } from './model.js';
+import type { RequestInput } from './input.js';
 import type { ResourceKind, Target } from './resource.js';
+
+export type { RequestInput };
 
 /**
  * The types every action family shares, kept below the action files so they import downward and
  * never each other (design.md, style 13).
  */
-
-/** The body of POST …ScheduleRequests after schema validation (Graph's names, any enum casing). */
-export interface RequestInput {
-  action: string;
-  principalId?: string;
-  roleDefinitionId?: string;
-  directoryScopeId?: string | null;
-  appScopeId?: string | null;
-  justification?: string | null;
-  ticketInfo?: { ticketNumber?: string | null; ticketSystem?: string | null } | null;
-  scheduleInfo?: {
-    startDateTime?: string | null;
-    recurrence?: unknown;
-    expiration?: { type?: string | null; endDateTime?: string | null; duration?: string | null } | null;
-  } | null;
-  isValidationOnly?: boolean;
-  customData?: string | null;
-}
 
 export interface Outcome {
   request: RequestRecord;

@@ -1,5 +1,5 @@
 import type { PolicyRecord, RoleAssignmentRecord, RoleDefinition, TenantData } from '../directory/model.js';
-import type { RequestInput } from './command.js';
+import type { RequestInput } from './input.js';
 import type { AuditRecord, Kind } from './model.js';
 
 /**

@@ -5,7 +5,6 @@ import * as OTPAuth from 'otpauth';
 import type { ApplicationRecord, GroupRecord, PolicyRecord, RoleAssignmentRecord, RoleDefinition, SubscriptionRecord, TenantData, UserRecord } from '../directory/model.js';
 import { defaultPolicy } from '../pim/policy-defaults.js';
 import type { PimData } from '../pim/model.js';
-import type { OutboxMessage } from '../mail/types.js';
 import { isGuid, roleAssignmentId } from '../ids.js';
 import type { State } from './store.js';
 
@@ -153,7 +152,7 @@ interface SeedTenant {
   roleAssignments?: Loose<RoleAssignmentRecord>[];
   policies?: PolicyRecord[];
   pim?: Partial<PimData>;
-  outbox?: OutboxMessage[];
+  outbox?: TenantData['outbox'];
 }
 interface SeedDocument {
   roleDefinitions: Loose<RoleDefinition>[];

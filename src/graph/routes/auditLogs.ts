@@ -3,7 +3,7 @@ import { auditsNewestFirst } from '../../pim/audit.js';
 import { callerHoldsRole, PIM_READER_ROLES, requireDirectoryPermission, type Caller } from '../caller.js';
 import { entityBody, listBody, type CollectionSpec, COUNT_OPTIONS, countText } from '../collection.js';
 import { graphErrors } from '../errors.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from '../types.js';
 
 /** GET /auditLogs/directoryAudits and /{id} (reference §7). Not licence-gated. */
 const READ = { delegated: ['AuditLog.Read.All'], application: ['AuditLog.Read.All'] };

@@ -5,8 +5,8 @@ import type { AppContext } from '../../context.js';
 import type { Caller } from '../caller.js';
 import type { CollectionSpec } from '../collection.js';
 import { directInstanceToWire, instanceToWire, liveSchedules, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
-import type { GraphVersion } from '../plugin.js';
-import type { RouteModule } from './index.js';
+import type { GraphVersion } from '../types.js';
+import type { RouteModule } from '../types.js';
 import { registerPimReadRoutes, rowExpansions, type Row } from './pim-read.js';
 
 /**

@@ -6,7 +6,7 @@ import { GraphError } from '../errors.js';
 import type { Caller } from '../caller.js';
 import { ENTITY_OPTIONS, LIST_OPTIONS, NAVIGATIONS, entityBody, listBody, navigationRoutes, type CollectionSpec, COUNT_OPTIONS, countText } from '../collection.js';
 import { PERMISSIONS, requireReader, requireScope } from '../pim-access.js';
-import type { GraphVersion } from '../plugin.js';
+import type { GraphVersion } from '../types.js';
 import type { AppContext } from '../../context.js';
 import { findPrincipal, findRoleDefinition } from '../../directory/directory.js';
 import { principalToWire, roleDefinitionToWire } from '../wire.js';

@@ -3,7 +3,7 @@ import { approvalTimedOut, decideApproval, type Decision } from '../../pim/appro
 import { actorOf, hasPermission, type Caller } from '../caller.js';
 import { GraphError, graphErrors } from '../errors.js';
 import { baseUrl } from '../../web.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from '../types.js';
 
 const BASE = '/roleManagement/directory/roleAssignmentApprovals';
 

@@ -5,8 +5,8 @@ import { requireDirectoryPermission } from '../caller.js';
 import { COUNT_OPTIONS, ENTITY_OPTIONS, countText, entityBody, listBody, navigationRoutes, type CollectionSpec } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import { roleDefinitionToWire } from '../wire.js';
-import type { GraphVersion } from '../plugin.js';
-import type { RouteModule } from './index.js';
+import type { GraphVersion } from '../types.js';
+import type { RouteModule } from '../types.js';
 
 const READ = {
   delegated: ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],

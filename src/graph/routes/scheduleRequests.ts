@@ -12,9 +12,9 @@ import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec
 import { GraphError } from '../errors.js';
 import { listRequestsPermission, PERMISSIONS, requireAdmin, requireReader, requireScope } from '../pim-access.js';
 import { REQUEST_PROPERTIES, requestToWire, scheduleToWire, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
-import type { GraphVersion } from '../plugin.js';
+import type { GraphVersion } from '../types.js';
 import { principalToWire, roleDefinitionToWire } from '../wire.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from '../types.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 

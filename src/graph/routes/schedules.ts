@@ -4,8 +4,8 @@ import type { Caller } from '../caller.js';
 import type { CollectionSpec } from '../collection.js';
 import { directScheduleToWire, listedSchedules, scheduleToWire, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
 import type { AppContext } from '../../context.js';
-import type { GraphVersion } from '../plugin.js';
-import type { RouteModule } from './index.js';
+import type { GraphVersion } from '../types.js';
+import type { RouteModule } from '../types.js';
 import { registerPimReadRoutes, rowExpansions, type Row } from './pim-read.js';
 
 /** roleAssignmentSchedules and roleEligibilitySchedules: list, get, filterByCurrentUser(on='principal'). */
