@@ -53,9 +53,4 @@ export function principalIdsOf(t: TenantData, userId: string): string[] {
   return [userId, ...t.groups.filter((g) => g.members.includes(userId)).map((g) => g.id)];
 }
 
-export const ROLE = {
-  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
-  privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
-  /** The "User" role every member user holds; Entra puts it in every user token's wids. */
-  user: 'b79fbf4d-3ef9-4689-8143-76b194e85509',
-} as const;
+export { ROLE } from './roles.js';

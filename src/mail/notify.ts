@@ -140,7 +140,7 @@ function principalAddresses(t: TenantData, principalId: string): string[] {
 }
 
 /** Security Administrator: also told when a role is activated (reference §8). */
-const SECURITY_ADMINISTRATOR = '194ae4cb-b126-40b2-bd5b-6091b380977d';
+const SECURITY_ADMINISTRATOR = ROLE.securityAdministrator;
 
 /**
  * Users who hold Global Administrator or Privileged Role Administrator right now (directly, through

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { RoleDefinition } from '../../directory/model.js';
 import { findRoleDefinition } from '../../directory/directory.js';
+import { ROLE } from '../../directory/roles.js';
 import { requireDirectoryPermission } from '../caller.js';
 import { COUNT_OPTIONS, ENTITY_OPTIONS, countText, entityBody, listBody, navigationRoutes, type CollectionSpec } from '../collection.js';
 import { graphErrors } from '../errors.js';
@@ -13,7 +14,7 @@ const READ = {
   application: ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],
 };
 
-const DIRECTORY_READERS = '88d8e3e3-8f55-4a1e-953a-9b9898b8876b';
+const DIRECTORY_READERS = ROLE.directoryReaders;
 const PROPERTIES = ['id', 'description', 'displayName', 'isBuiltIn', 'isEnabled', 'resourceScopes', 'templateId', 'version', 'rolePermissions'];
 
 export const roleDefinitionSpec = (version: GraphVersion, all: () => RoleDefinition[]): CollectionSpec<RoleDefinition> => {
