@@ -1,3 +1,4 @@
+import { NullableString, Type, type Static } from '../../schema.js';
 import type { RequestRecord } from '../../pim/model.js';
 import { approvalTimedOut, decideApproval, type Decision } from '../../pim/approvals.js';
 import { actorOf, hasPermission, type Caller } from '../caller.js';
@@ -11,6 +12,13 @@ const BASE = '/roleManagement/directory/roleAssignmentApprovals';
  * PIM approvals of role activations: beta only (reference §5). On v1.0 the segment does not exist
  * and Graph answers 400 "Resource not found for the segment 'roleAssignmentApprovals'." (§4.3, §11.7).
  */
+/** PATCH …/steps/{id}: the decision (schema and type from one definition). */
+const ApprovalStepBody = Type.Object(
+  { '@odata.type': Type.Optional(Type.String()), reviewResult: Type.String(), justification: Type.Optional(NullableString()) },
+  { additionalProperties: false },
+);
+type ApprovalStepBody = Static<typeof ApprovalStepBody>;
+
 export const roleAssignmentApprovalsRoutes: RouteModule = (app, ctx, version) => {
   if (version === 'v1.0') {
     for (const url of [BASE, `${BASE}/*`]) {
@@ -72,15 +80,8 @@ export const roleAssignmentApprovalsRoutes: RouteModule = (app, ctx, version) =>
     return { '@odata.context': context(request, `roleManagement/directory/roleAssignmentApprovals('${r.id}')/steps/$entity`), ...step(caller, r) };
   });
 
-  app.patch<{ Params: { id: string; stepId: string }; Body: { reviewResult: string; justification?: string | null } }>(`${BASE}/:id/steps/:stepId`, {
-    schema: {
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['reviewResult'],
-        properties: { '@odata.type': { type: 'string' }, reviewResult: { type: 'string' }, justification: { type: ['string', 'null'] } },
-      },
-    },
+  app.patch<{ Params: { id: string; stepId: string }; Body: ApprovalStepBody }>(`${BASE}/:id/steps/:stepId`, {
+    schema: { body: ApprovalStepBody },
     config: { pim: true, graphType: 'microsoft.graph.approvalStep' },
   }, async (request, reply) => {
     const caller = request.caller!;

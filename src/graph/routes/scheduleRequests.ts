@@ -5,7 +5,7 @@ import type { Kind, RequestRecord } from '../../pim/model.js';
 import { pimErrors } from '../../pim/errors.js';
 import { actsForSelf, isSelfAction, submitRequest } from '../../pim/requests.js';
 import { cancelRequest } from '../../pim/cancel.js';
-import type { RequestInput } from '../../pim/command.js';
+import { RequestInputSchema, type RequestInput } from '../../pim/input.js';
 import { parseAction } from '../../pim/parse.js';
 import { actorOf, type Caller } from '../caller.js';
 import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, NAVIGATIONS, navigationRoutes, locationOf, COUNT_OPTIONS, countText } from '../collection.js';
@@ -15,45 +15,6 @@ import { REQUEST_PROPERTIES, requestToWire, scheduleToWire, SEGMENTS, TYPE_NAMES
 import type { GraphVersion } from '../types.js';
 import { principalToWire, roleDefinitionToWire } from '../wire.js';
 import type { RouteModule } from '../types.js';
-
-const nullableString = { type: ['string', 'null'] } as const;
-
-/** POST body: Graph's properties only (an unknown one is a 400, as Graph's deserializer gives). */
-const requestBody = () => ({
-  type: 'object',
-  additionalProperties: false,
-  required: ['action'],
-  properties: {
-    '@odata.type': { type: 'string' },
-    action: { type: 'string' },
-    principalId: { type: 'string' },
-    roleDefinitionId: { type: 'string' },
-    directoryScopeId: nullableString,
-    appScopeId: nullableString,
-    justification: nullableString,
-    customData: nullableString,
-    isValidationOnly: { type: 'boolean' },
-    ticketInfo: {
-      type: ['object', 'null'],
-      additionalProperties: false,
-      properties: { '@odata.type': { type: 'string' }, ticketNumber: nullableString, ticketSystem: nullableString },
-    },
-    scheduleInfo: {
-      type: ['object', 'null'],
-      additionalProperties: false,
-      properties: {
-        '@odata.type': { type: 'string' },
-        startDateTime: nullableString,
-        recurrence: {},
-        expiration: {
-          type: ['object', 'null'],
-          additionalProperties: false,
-          properties: { '@odata.type': { type: 'string' }, type: nullableString, endDateTime: nullableString, duration: nullableString },
-        },
-      },
-    },
-  },
-});
 
 const FILTER_ON = /^filterByCurrentUser\(on='([^']*)'\)$/;
 
@@ -79,7 +40,7 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
       return reply.type('text/plain; charset=utf-8').send(countText(request, requestsOf(caller, kind), spec(caller)));
     });
 
-    app.post<{ Body: RequestInput }>(base, { schema: { body: requestBody() }, config: { pim: true, graphType: type } }, async (request, reply) => {
+    app.post<{ Body: RequestInput }>(base, { schema: { body: RequestInputSchema }, config: { pim: true, graphType: type } }, async (request, reply) => {
       const caller = request.caller!;
       const action = parseAction(request.body.action);
       requireScope(caller, action === 'adminRemove' ? PERMISSIONS.remove[kind] : PERMISSIONS.write[kind]);
