@@ -7,7 +7,7 @@ import { loadOrCreateTlsMaterial, memoryStorageTlsMaterial } from './tls.js';
 import { StartupError } from './startup.js';
 import { StoreError } from './store/store.js';
 import { ROLE } from './directory/directory.js';
-import { walkthroughCommand } from './walkthrough.js';
+import { walkthroughCommand } from './walkthrough/index.js';
 
 /** The process: configuration, the emulator, signals, the banner. Nothing else lives here. */
 async function main(argv: string[]): Promise<number> {

@@ -5,10 +5,10 @@ import type { TokenService } from './auth/tokens.js';
 import type { SigningKeys } from './auth/keys.js';
 import type { AuthFlows } from './auth/flows.js';
 import type { TlsMaterial } from './tls.js';
-import type { TenantData } from './directory/model.js';
 import type { Inbox } from './mail/inbox.js';
 import type { Outbox } from './mail/outbox.js';
-import type { MailEvent } from './mail/notify.js';
+import type { EventBus } from './events.js';
+import type { Commit } from './compose/commit.js';
 import type { Faults } from './emulator/faults.js';
 import type { RequestLog } from './emulator/request-log.js';
 import type { TenantClocks } from './directory/tenant-clock.js';
@@ -47,11 +47,13 @@ export interface AppContext {
   faults: Faults;
   /** The last requests served (/_emulator/requests). */
   requests: RequestLog;
+  /** Domain events' subscribers (mail); see src/events.ts. */
+  events: EventBus;
+  /** Write a domain change with what its events' subscribers add, in one transaction (src/compose/commit.ts). */
+  commit: Commit;
   mail: {
     inbox: Inbox;
     outbox: Outbox;
-    /** Queue the mails of these events in the tenant's outbox. Call inside store.update, with the change. */
-    queue(t: TenantData, events: readonly MailEvent[], nowMs: number): void;
     /** After a committed change: send now, and wait (bounded) until the outbox is empty. */
     settle(maxWaitMs?: number): Promise<void>;
   };

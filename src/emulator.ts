@@ -2,50 +2,47 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import type { TenantData } from './directory/model.js';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyJwt from '@fastify/jwt';
-import { createSigner } from 'fast-jwt';
 import { BUNDLED_SEED, PACKAGE_ROOT, type Config } from './config.js';
 import { compileRouteSchema } from './web.js';
-import { Clock, REAL_TIME } from './clock.js';
+import { Clock } from './clock.js';
 import { newGuid } from './ids.js';
 import type { AppContext } from './context.js';
 import { LowdbStore } from './store/lowdb-store.js';
 import { loadSeedFile } from './store/seed.js';
 import type { State, Store } from './store/store.js';
 import { loadOrCreateTlsMaterial, memoryTlsMaterial, type TlsMaterial } from './tls.js';
-import { TokenService, type JwtCodec } from './auth/tokens.js';
+import { TokenService } from './auth/tokens.js';
 import { TenantClocks } from './directory/tenant-clock.js';
 import { SigningKeys } from './auth/keys.js';
 import { authPlugin } from './auth/routes.js';
 import { AuthFlows } from './auth/flows.js';
-import { graphPlugin, sendGraphError } from './graph/plugin.js';
-import { graphErrors } from './graph/errors.js';
+import { graphPlugin } from './graph/plugin.js';
 import { controlPlanePlugin } from './emulator/routes.js';
-import { applyDue, dueWork } from './scheduler/tick.js';
 import { applyChanges } from './pim/indexes.js';
-import { untracked } from './tracked.js';
 import { internRules } from './pim/policy-defaults.js';
-import { dropExpired, expiredRecords } from './scheduler/retention.js';
-import { expireApprovals, hasExpiringApprovals } from './pim/requests.js';
 import { Inbox } from './mail/inbox.js';
 import { Outbox } from './mail/outbox.js';
-import { mailsFor } from './mail/notify.js';
 import { mailPlugin } from './emulator/mail.js';
 import { portalPlugin } from './portal/plugin.js';
-import { Faults, defaultError } from './emulator/faults.js';
+import { Faults } from './emulator/faults.js';
 import { RequestLog } from './emulator/request-log.js';
 import { ControlKeys, registerControlAccess } from './emulator/access.js';
 import { findTenant } from './directory/directory.js';
-import { AadError } from './auth/errors.js';
-import { GraphError } from './graph/errors.js';
 import { startProxy, type ProxyServer } from './proxy/server.js';
-import { armPlugin, sendArm } from './arm/routes.js';
-import { armErrors } from './arm/errors.js';
-import { serviceOfPath } from './proxy/hosts.js';
+import { armPlugin } from './arm/routes.js';
 import { assertWritableDataDir } from './startup.js';
-import { clientErrorHandler, createHttpsServer, familyOf, frameworkErrors, rejectRepeatedParameters, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
+import { clientErrorHandler, createHttpsServer, frameworkErrors, rejectRepeatedParameters, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
+import { createJwtCodec } from './auth/jwt-codec.js';
+import { EventBus } from './events.js';
+import { mailSubscriber } from './mail/subscriber.js';
+import { schedulerTick } from './compose/scheduler.js';
+import { committer } from './compose/commit.js';
+import { resetAll, resetOneTenant } from './compose/reset.js';
+import { requestTenant } from './compose/request-tenant.js';
+import { registerFaults, registerRequestLog } from './compose/faults.js';
+import { registerNotFound } from './compose/not-found.js';
 
 export interface EmulatorOptions {
   /** Fastify/pino logger options; false (the default) logs nothing. */
@@ -79,22 +76,6 @@ const SPARE_SIGNING_KEYS = 32;
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The one factory: the CLI and every test build the emulator here. */
-/**
- * The first segment of a Graph path no route can bind, as Graph's router names it
- * (`/users/{id}/nothing/more` → 'nothing'): the segment after the longest prefix some route has,
- * a route's `:param` standing for any one segment.
- */
-function unboundSegment(version: string, segments: readonly string[], routes: ReadonlyArray<{ url: string }>): string | undefined {
-  const templates = routes.filter((r) => r.url.startsWith(`/${version}/`)).map((r) => r.url.split('/').filter(Boolean).slice(1));
-  let bound = 0;
-  for (const t of templates) {
-    let i = 0;
-    while (i < segments.length && i < t.length && (t[i]!.startsWith(':') || t[i] === segments[i])) i++;
-    bound = Math.max(bound, i);
-  }
-  return segments[Math.min(bound, segments.length - 1)];
-}
-
 export async function createEmulator(config: Config, options: EmulatorOptions = {}): Promise<Emulator> {
   const loadSeed = (): State => options.seed ? structuredClone(options.seed) : loadSeedFile(config.seedPath, { bundled: config.seedPath === BUNDLED_SEED });
   // Refusals come before anything is read or written (src/startup.ts): an unwritable data directory,
@@ -138,28 +119,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   // Unknown body properties must be reported (Graph does), never silently dropped; no type coercion (web.ts).
   app.setValidatorCompiler(compileRouteSchema);
   await app.register(fastifyJwt, { secret: 'per-tenant RS256 keys are passed on every call' });
-  // One fast-jwt signer per tenant key: the private key is imported once, not on every token
-  // (importing the PEM was 40 % of the token endpoint's CPU, issue #11).
-  const signers = new Map<string, (payload: Record<string, unknown>) => string>();
-  const jwt: JwtCodec = {
-    // Every payload carries iat from the emulator clock; fast-jwt keeps a given iat, and noTimestamp would drop it.
-    sign: (payload, key) => {
-      let signer = signers.get(key.kid);
-      if (!signer) {
-        signer = createSigner({ key: key.privateKeyPem, algorithm: 'RS256', kid: key.kid }) as (payload: Record<string, unknown>) => string;
-        signers.set(key.kid, signer);
-      }
-      return signer(payload);
-    },
-    decode: (token) => {
-      try {
-        const payload = app.jwt.decode(token);
-        return payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-  };
+  const jwt = createJwtCodec();
 
   const inbox = new Inbox({ now: () => clock.wallMs(), maxMessages: config.inboxMax, onError: (err) => app.log.warn({ err }, 'mail capture: a connection or message failed') });
   const outbox = new Outbox(store, clock, {
@@ -171,12 +131,16 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   const time = new TenantClocks(clock, store);
   const portalBase = () => config.publicUrl ?? ctx.urls.https ?? `https://localhost:${config.httpsPort}`;
 
-  /** When retention last ran per tenant (emulated time). */
-  const retentionRun = new Map<string, number>();
+  const events = new EventBus();
+  events.subscribe(mailSubscriber({ outbox, roles: () => store.system().roleDefinitions, portalBase, newId: newGuid }));
+  const faults = new Faults();
+  const requests = new RequestLog();
+  const authFlows = new AuthFlows();
+  const resetParts = { store, clock, keys, inbox, faults, requests, authFlows, loadSeed };
   const ctx: AppContext = {
     keys: new ControlKeys(config, store),
-    faults: new Faults(),
-    requests: new RequestLog(),
+    faults,
+    requests,
     config,
     version: VERSION,
     store,
@@ -184,42 +148,15 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     time,
     tokens: new TokenService(store, { nowMs: (tenantId) => time.nowMs(tenantId) }, jwt, () => [config.host, ...extraHosts]),
     signingKeys: keys,
-    authFlows: new AuthFlows(),
+    authFlows,
     tls,
     urls: {},
-    async tick() {
-      const roles = store.system().roleDefinitions;
-      let queued = false;
-      for (const t of store.tenants()) {
-        // Each tenant on its own clock: one team's jump makes nothing due in another's tenant.
-        const now = time.nowMs(t);
-        // Retention: once an emulated hour per tenant (a scan), and only when something is old enough.
-        const id = t.tenant.id;
-        const last = retentionRun.get(id);
-        if (last === undefined || now < last || now - last >= 3_600_000) {
-          retentionRun.set(id, now);
-          const expired = expiredRecords(t, now);
-          if (expired) await store.update(id, (data) => dropExpired(data, expired));
-        }
-        if (dueWork(t, now).length === 0 && !hasExpiringApprovals(t, now)) continue;
-        await store.update(t.tenant.id, (data) => {
-          expireApprovals(data, roles, now);
-          // Each reminder is dated when it was due, so a 30-day jump yields three mails in their real order.
-          for (const e of applyDue(data, roles, now)) ctx.mail.queue(data, [e], e.atMs);
-          queued ||= data.outbox.length > 0;
-        });
-      }
-      if (queued) void outbox.kick();
-    },
+    tick: schedulerTick(store, time, events),
+    events,
+    commit: committer(store, events),
     mail: {
       inbox,
       outbox,
-      queue(t, events, nowMs) {
-        const roles = store.system().roleDefinitions;
-        // Recipients and bodies only read the tenant: read the plain data, not the update's tracking view.
-        const plain = untracked(t);
-        for (const e of events) t.outbox.push(...mailsFor(e, plain, roles, nowMs, { portalBase: portalBase(), newId: newGuid }));
-      },
       async settle(maxWaitMs = 2000) {
         if (!smtpPort && !config.smtpUrl) return; // not listening: mail stays queued
         const until = clock.wallMs() + maxWaitMs;
@@ -231,41 +168,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
 
       },
     },
-    async resetTenant(tenantId) {
-      const t = store.tenant(tenantId);
-      if (!t) return false;
-      const creation = t.emulator?.creation ?? loadSeed().tenants.find((x) => x.tenant.id === tenantId);
-      if (!creation) return false;
-      const { name, domain } = t.tenant;
-      await store.update(tenantId, (data) => {
-        const kept = data.emulator;
-        const fresh = structuredClone(creation) as TenantData;
-        delete fresh.emulator;
-        // Property by property (collections inside pim one by one), so the store journals the change.
-        for (const k of Object.keys(data) as (keyof TenantData)[]) if (!(k in fresh) && k !== 'signingKey') delete data[k];
-        for (const k of Object.keys(fresh) as (keyof TenantData)[]) if (k !== 'pim') (data as unknown as Record<string, unknown>)[k] = fresh[k];
-        for (const k of Object.keys(fresh.pim) as (keyof TenantData['pim'])[]) (data.pim as unknown as Record<string, unknown>)[k] = fresh.pim[k];
-        // The key and the creation state stay; the clock goes back to the instance clock.
-        if (kept?.keyHash || kept?.creation) data.emulator = { keyHash: kept.keyHash, creation: kept.creation };
-      });
-      ctx.faults.clear(tenantId);
-      for (const m of inbox.list({ domain })) inbox.delete(m.id);
-      ctx.requests.clear(name);
-      return true;
-    },
-    async reset() {
-      const state = loadSeed();
-      await keys.assign(state.tenants);
-      await store.replace(state);
-      inbox.clear();
-      ctx.faults.clear();
-      ctx.requests.clear();
-      ctx.authFlows.clear();
-      clock.restore(REAL_TIME);
-      await store.updateSystem((s) => {
-        s.clock = clock.snapshot();
-      });
-    },
+    resetTenant: resetOneTenant(resetParts),
+    reset: resetAll(resetParts),
   };
 
   if (options.observe) {
@@ -283,76 +187,13 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
   });
 
-  /**
-   * The tenant a request is for, without verifying anything: the token's tid on Graph, the first path
-   * segment on sign-in, the {tenant} of a control-plane path. Only to pick a tenant's faults and to
-   * file the request log; nothing is authorised by it.
-   */
-  const tenantOfRequest = (request: FastifyRequest, path: string): TenantData | undefined => {
-    if (/^\/(v1\.0|beta)\//.test(path)) {
-      const m = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '');
-      const tid = m ? jwt.decode(m[1]!)?.tid : undefined;
-      return typeof tid === 'string' ? store.tenant(tid) : undefined;
-    }
-    const named = (request.params as Record<string, string> | undefined)?.tenant;
-    return named ? findTenant(store, named) : undefined;
-  };
+  const tenantOfRequest = requestTenant(store, jwt);
 
   // The control plane's keys and the cross-site rule come first of all (src/emulator/access.ts).
   registerControlAccess(app, { keys: ctx.keys, store, config });
 
-  // Faults apply before anything else (authentication included); the control plane is never faulted.
-  // The common case (no fault) answers synchronously; a matched fault continues in the async hook body.
-  const faultHook = async (request: FastifyRequest, reply: FastifyReply, path: string, fault: NonNullable<ReturnType<typeof ctx.faults.match>>) => {
-    if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
-    if (fault.status === undefined && !fault.aad) return;
-    const status = fault.status ?? 400;
-    const retryAfter = fault.retryAfter ?? (status === 429 || status === 503 ? 1 : undefined);
-    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
-    if (/\/oauth2\/v2\.0\/(token|devicecode)$/.test(path)) {
-      const e = fault.aad
-        ? new AadError(status, fault.aad.error, fault.aad.aadsts, fault.aad.description ?? 'The emulator injected this error (/_emulator/faults).')
-        : new AadError(status, status >= 500 ? 'temporarily_unavailable' : 'invalid_request', status >= 500 ? 90033 : 90000, 'The emulator injected this error (/_emulator/faults).');
-      return reply.status(status).send(e.body(clock.nowMs()));
-    }
-    const body = { ...defaultError(status), ...fault.error };
-    if (/^\/(v1\.0|beta)\//.test(path)) return sendGraphError(ctx, request, reply, new GraphError(status, body.code, body.message));
-    return reply.status(status).send({ error: body });
-  };
-  app.addHook('onRequest', (request, reply, done) => {
-    const path = request.url.split('?')[0]!;
-    const fault = path.startsWith('/_emulator') ? undefined : ctx.faults.match(request.method, path, ctx.faults.hasTenantFaults ? tenantOfRequest(request, path)?.tenant.id : undefined);
-    if (!fault) return done();
-    faultHook(request, reply, path, fault).then(() => {
-      if (!reply.sent) done();
-    }, done);
-  });
-  const logRequest = (request: FastifyRequest, reply: FastifyReply): void => {
-    const path = request.url.split('?')[0]!;
-    // Reading the log is not logged (it would fill the log with itself).
-    if (path.startsWith('/_emulator/requests') || /^\/_emulator\/tenants\/[^/]+\/requests$/.test(path)) return;
-    const caller = request.caller;
-    const tenant = caller?.tenant ?? tenantOfRequest(request, path);
-    ctx.requests.add({
-      time: new Date(time.nowMs(tenant)).toISOString(),
-      method: request.method,
-      path: request.url,
-      status: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 10) / 10,
-      tenant: tenant?.tenant.name ?? null,
-      caller: caller ? (caller.kind === 'user' ? caller.user!.userPrincipalName : `app:${caller.app!.appId}`) : null,
-      requestId: request.id,
-    });
-  };
-  app.addHook('onResponse', (request, reply, done) => {
-    try {
-      logRequest(request, reply);
-    } catch (e) {
-      done(e as Error);
-      return;
-    }
-    done();
-  });
+  registerFaults(app, ctx, tenantOfRequest);
+  registerRequestLog(app, ctx, tenantOfRequest);
 
   app.setErrorHandler(rootErrorHandler(ctx));
   app.addHook('preValidation', rejectRepeatedParameters(ctx));
@@ -371,34 +212,7 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   await app.register(mailPlugin, { inbox, tenantDomain: (name) => findTenant(store, name)?.tenant.domain });
   await app.register(portalPlugin);
 
-  app.setNotFoundHandler((request, reply) => {
-    // The path exists with another method: 405 with the methods it has, in the shape of its family.
-    const path = request.url.split('?')[0]!;
-    const allowed = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].filter((method) => method !== request.method && app.findRoute({ method: method as never, url: path }) !== null);
-    const m = /^\/(v1\.0|beta)(\/[^?]*)?/.exec(request.url);
-    if (m) {
-      if (allowed.length) return sendGraphError(ctx, request, reply, graphErrors.methodNotAllowed(request.method, allowed));
-      const segments = (m[2] ?? '/').split('/').filter(Boolean);
-      return sendGraphError(ctx, request, reply, graphErrors.noSuchRoute(safeDecode(unboundSegment(m[1]!, segments, routes) ?? m[1]!)));
-    }
-    if (allowed.length) {
-      reply.header('allow', allowed.join(', '));
-      // Entra's wording for a token endpoint called with GET (AADSTS900561).
-      if (familyOf(path) === 'signin') {
-        const e = new AadError(405, 'invalid_request', 900561, `The endpoint only accepts ${allowed.join(', ')} requests. Received a ${request.method} request.`);
-        return reply.status(405).header('cache-control', 'no-store, no-cache').send(e.body(clock.nowMs()));
-      }
-      return reply.status(405).send({ error: { code: 'MethodNotAllowed', message: `${request.method} is not allowed on ${path}; it takes ${allowed.join(', ')}.` } });
-    }
-    // Unknown ARM paths fail loudly in ARM's envelope, saying what is served.
-    if (serviceOfPath(request.url) === 'arm') return sendArm(reply, armErrors.notEmulated(request.method, request.url.split('?')[0]!));
-    return reply.status(404).send({
-      error: {
-        code: 'NotFound',
-        message: `No route ${request.method} ${path}. The emulator serves Microsoft Graph under /v1.0 and /beta, sign-in under /{tenant}/oauth2/v2.0 and /{tenant}/v2.0/.well-known/openid-configuration, its control plane under /_emulator (see /_emulator/openapi.yaml), and the workshop portal at /portal/.`,
-      },
-    });
-  });
+  registerNotFound(app, ctx, routes);
 
   await keysStored;
 
@@ -474,14 +288,6 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     },
   };
   return emulator;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 /** Where to reach our own listener: a wildcard bind is reached on loopback. */

@@ -4,4 +4,4 @@ export { startEmulator, type StartOptions, type TestEmulator } from './testkit.j
 export type { FaultSpec, Fault } from './emulator/faults.js';
 export type { InboxMessage } from './mail/types.js';
 export type { InboxFilter } from './mail/inbox.js';
-export { runWalkthrough, type WalkthroughOptions, type WalkthroughResult, type WalkthroughStep } from './walkthrough.js';
+export { runWalkthrough, type WalkthroughOptions, type WalkthroughResult, type WalkthroughStep } from './walkthrough/index.js';

@@ -1,3 +1,4 @@
+import { escapeHtml } from '../html.js';
 /**
  * The sign-in pages, server-rendered: small template functions over one layout. Every
  * interpolated value is escaped by the `html` tag; only `Html` values (other templates) pass
@@ -14,8 +15,7 @@ export class Html {
 
 type Part = Html | string | number | boolean | null | undefined | readonly Part[];
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+export { escapeHtml };
 
 function render(v: Part): string {
   if (v instanceof Html) return v.value;

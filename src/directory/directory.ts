@@ -1,6 +1,5 @@
-import type { ApplicationRecord, GroupRecord, RoleDefinition, TenantData, UserRecord } from './model.js';
+import type { ApplicationRecord, GroupRecord, RoleDefinition, TenantData, TenantSource, UserRecord } from './model.js';
 import { isGuid } from '../ids.js';
-import type { Store } from '../store/store.js';
 
 /** A key that may still be percent-encoded (a client that encoded twice); malformed encoding is taken as it is. */
 export function decodeOnce(key: string): string {
@@ -12,13 +11,13 @@ export function decodeOnce(key: string): string {
 }
 
 /** Tenants are named in URLs by GUID, by domain (contoso.onmicrosoft.com) or by short name (contoso). */
-export function findTenant(store: Store, key: string): TenantData | undefined {
+export function findTenant(store: TenantSource, key: string): TenantData | undefined {
   const k = decodeOnce(key).toLowerCase();
   return store.tenants().find((t) => t.tenant.id === k || t.tenant.domain === k || t.tenant.name === k);
 }
 
 /** The tenant a UPN's domain belongs to, for the `common` and `organizations` authorities. */
-export function tenantOfUpn(store: Store, upn: string): TenantData | undefined {
+export function tenantOfUpn(store: TenantSource, upn: string): TenantData | undefined {
   const domain = upn.split('@')[1]?.toLowerCase();
   return domain ? store.tenants().find((t) => t.tenant.domain === domain) : undefined;
 }
@@ -44,7 +43,7 @@ export function findPrincipal(t: TenantData, id: string): Principal | undefined 
   return undefined;
 }
 
-export function findRoleDefinition(store: Store, id: string): RoleDefinition | undefined {
+export function findRoleDefinition(store: TenantSource, id: string): RoleDefinition | undefined {
   const k = id.toLowerCase();
   return store.system().roleDefinitions.find((r) => r.id === k || r.templateId === k);
 }
@@ -54,9 +53,4 @@ export function principalIdsOf(t: TenantData, userId: string): string[] {
   return [userId, ...t.groups.filter((g) => g.members.includes(userId)).map((g) => g.id)];
 }
 
-export const ROLE = {
-  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
-  privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
-  /** The "User" role every member user holds; Entra puts it in every user token's wids. */
-  user: 'b79fbf4d-3ef9-4689-8143-76b194e85509',
-} as const;
+export { ROLE } from './roles.js';

@@ -1,6 +1,3 @@
-import type { PimData } from '../pim/model.js';
-import type { OutboxMessage } from '../mail/types.js';
-
 /**
  * The directory as the emulator stores it. Graph-visible names are Graph's, verbatim;
  * fields Graph never returns (password, mfaSecret, clientSecret) are the emulator's own.
@@ -155,10 +152,8 @@ export interface TenantData {
   applications: ApplicationRecord[];
   roleAssignments: RoleAssignmentRecord[];
   policies: PolicyRecord[];
-  /** PIM requests, schedules and audit records. */
-  pim: PimData;
-  /** Mail waiting for SMTP, written in the same update as the change that caused it. */
-  outbox: OutboxMessage[];
+  // The layers above add their own part of a tenant's stored state by declaration merging, so this
+  // module imports nothing of theirs: `pim` (pim/model.ts) and `outbox` (mail/types.ts).
   /**
    * The tenant's token-signing key. Given when the tenant is created or loaded (auth/keys.ts), never
    * inside a request; a seed document never carries one, and GET /_emulator/seed leaves it out.
@@ -180,3 +175,10 @@ export interface TenantEmulatorState {
 
 export const PIM_LICENSES = ['AAD_PREMIUM_P2', 'IDENTITY_GOVERNANCE'] as const;
 export const hasPimLicense = (t: TenantInfo): boolean => t.licenses.some((l) => (PIM_LICENSES as readonly string[]).includes(l));
+
+/** What directory lookups read across tenants; the Store provides it. */
+export interface TenantSource {
+  tenants(): TenantData[];
+  tenant(id: string): TenantData | undefined;
+  system(): { roleDefinitions: RoleDefinition[] };
+}

@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Store } from '../store/store.js';
-import type { TenantData } from './model.js';
+import type { TenantData, TenantSource } from './model.js';
 
 /**
  * Each tenant's time: the instance clock plus the tenant's own offset (design.md "Sharing"). A
@@ -11,7 +10,7 @@ import type { TenantData } from './model.js';
 export class TenantClocks {
   constructor(
     private readonly clock: Clock,
-    private readonly store: Store,
+    private readonly store: TenantSource,
   ) {}
 
   /** The tenant's now (epoch ms); the instance clock's for no tenant or an unknown one. */

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import addressparser from 'nodemailer/lib/addressparser';
 import { headerList, matchesFilter, type Inbox, type InboxFilter } from '../mail/inbox.js';
 import type { InboxMessage } from '../mail/types.js';
-import { ControlError } from './errors.js';
+import { ControlError, controlErrorHandler } from './errors.js';
 
 /**
  * The captured inbox over HTTP, two ways:
@@ -49,12 +49,7 @@ type Query = Partial<Record<string, string>>;
 
 /** The routes of one inbox view at `base`: every filter is narrowed by `scope` (a tenant's domain, or nothing). */
 function controlPlaneMail(app: FastifyInstance, inbox: Inbox, base: string, scope: (request: FastifyRequest) => InboxFilter): void {
-  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    if (error instanceof ControlError) return sendControl(reply, error.status, error.code, error.message);
-    if (error.statusCode && error.statusCode < 500) return sendControl(reply, error.statusCode, 'InvalidRequest', error.message);
-    request.log.error({ err: error }, 'mail control plane request failed');
-    return sendControl(reply, 500, 'InternalError', error.message);
-  });
+  app.setErrorHandler(controlErrorHandler('mail control plane'));
 
   app.get(base, async (request, reply) => {
     const q = queryOf(request, LIST_PARAMS);
@@ -98,10 +93,6 @@ function controlPlaneMail(app: FastifyInstance, inbox: Inbox, base: string, scop
     else inbox.clear();
     return reply.status(204).send();
   });
-}
-
-function sendControl(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.status(status).send({ error: { code, message } });
 }
 
 /** A message by id; `latest` (e.g. /_emulator/mail/latest/raw) takes the filter parameters. */

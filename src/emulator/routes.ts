@@ -10,7 +10,7 @@ import { isoInstant } from '../iso8601.js';
 import { parseSeed, SeedError } from '../store/seed.js';
 import { baseUrl } from '../web.js';
 import type { FaultSpec } from './faults.js';
-import { ControlError } from './errors.js';
+import { ControlError, controlErrorHandler, sendControl } from './errors.js';
 import { addFault, exportTenant, FAULT_SCHEMA, mintSchema, mintToken, parseClockMove, requestLogFilter, searchAudits, type MintBody } from './operations.js';
 import { tenantHeadline, tenantRoutes, tenantSummary } from './tenants.js';
 import { tenantScopeRoutes } from './tenant-scope.js';
@@ -25,18 +25,7 @@ import { authenticatorRoutes } from './authenticator.js';
 export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
 
-  app.setErrorHandler((error: Error & { statusCode?: number; validation?: { keyword: string; params: Record<string, unknown> }[] }, request, reply) => {
-    if (error instanceof ControlError) return sendControl(reply, error.status, error.code, error.message);
-    if (error.validation) {
-      // Name the offending property: ajv's own text ("must NOT have additional properties") does not.
-      const v = error.validation[0];
-      const extra = v?.keyword === 'additionalProperties' ? `: '${String(v.params.additionalProperty)}'` : '';
-      return sendControl(reply, 400, 'InvalidRequest', `${error.message}${extra}`);
-    }
-    if (error instanceof SyntaxError || (error.statusCode && error.statusCode < 500)) return sendControl(reply, error.statusCode ?? 400, 'InvalidRequest', error.message);
-    request.log.error({ err: error }, 'control plane request failed');
-    return sendControl(reply, 500, 'InternalError', error.message);
-  });
+  app.setErrorHandler(controlErrorHandler('control plane'));
 
   app.get('/health', async (_request, reply) => {
     const up = Boolean(ctx.urls.http && ctx.urls.https && ctx.urls.smtp);
@@ -251,9 +240,5 @@ export async function controlPlanePlugin(app: FastifyInstance, opts: { ctx: AppC
   app.get('/openapi.yaml', async (_request, reply) =>
     reply.type('application/yaml; charset=utf-8').send(await readFile(path.join(PACKAGE_ROOT, 'openapi.yaml'), 'utf8')),
   );
-}
-
-function sendControl(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.status(status).send({ error: { code, message } });
 }
 

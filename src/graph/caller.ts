@@ -52,10 +52,10 @@ export const ADMIN_ROLES = [ROLE.globalAdministrator, ROLE.privilegedRoleAdminis
 /** Roles that may read PIM data of others (GDC rbac-pim-entra-roles-apis.md; reference §1.2). */
 export const PIM_READER_ROLES = [
   ...ADMIN_ROLES,
-  'f2ef992c-3afb-46b9-b7cf-a126ee74c451', // Global Reader
-  '5f2222b1-57c3-48ba-8ad5-d4759f1fde6f', // Security Operator
-  '5d6b6bb7-de71-4623-b4af-96380a352509', // Security Reader
-  '194ae4cb-b126-40b2-bd5b-6091b380977d', // Security Administrator
+  ROLE.globalReader,
+  ROLE.securityOperator,
+  ROLE.securityReader,
+  ROLE.securityAdministrator,
 ] as const;
 
 /** The caller as the PIM domain sees it. */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest, FastifyContextConfig } from 'fast
 import { baseUrl } from '../web.js';
 import { graphErrors } from './errors.js';
 import { compileFilter, compileOrderBy, equalityHints, type FilterSpec } from './odata/index.js';
-import type { GraphVersion } from './plugin.js';
+import type { GraphVersion } from './types.js';
 
 /**
  * One implementation of Graph's query options for every collection and entity:

@@ -58,57 +58,40 @@ export function scheduleToWire(s: ScheduleRecord, nowMs: number): Record<string,
   };
 }
 
-/** A direct (non-PIM) assignment seen as a PIM schedule: Assigned, no expiration, id = the assignment id (reference §1.5). */
-export function directScheduleToWire(a: RoleAssignmentRecord): Record<string, unknown> {
+/** A schedule as the read collections list it: PIM's own, or a direct (non-PIM) assignment seen as one. */
+export type ScheduleView = ScheduleRecord & { direct?: true };
+
+/**
+ * A direct (non-PIM) assignment seen as a PIM schedule: Assigned, Provisioned, no expiration,
+ * id = the assignment id; as an instance it has no start (reference §1.5). Its createdDateTime may
+ * be null (a seed may leave it out), which both mappers pass through as null.
+ */
+export function directAsSchedule(a: RoleAssignmentRecord): ScheduleView {
   return {
-    id: a.id,
-    principalId: a.principalId,
-    roleDefinitionId: a.roleDefinitionId,
-    directoryScopeId: a.directoryScopeId,
-    appScopeId: a.appScopeId,
-    createdUsing: a.id,
-    createdDateTime: a.createdDateTime,
-    modifiedDateTime: null,
-    status: 'Provisioned',
-    assignmentType: 'Assigned',
-    memberType: 'Direct',
-    scheduleInfo: { startDateTime: a.createdDateTime, recurrence: null, expiration: { type: 'noExpiration', endDateTime: null, duration: null } },
+    kind: 'assignment', direct: true, id: a.id, principalId: a.principalId, roleDefinitionId: a.roleDefinitionId, directoryScopeId: a.directoryScopeId,
+    appScopeId: a.appScopeId, assignmentType: 'Assigned', memberType: 'Direct', createdUsing: a.id, createdDateTime: a.createdDateTime as string,
+    modifiedDateTime: null, startDateTime: a.createdDateTime as string, endDateTime: null, expiration: { type: 'noExpiration', endDateTime: null, duration: null },
+    activatedUsing: null, revokedDateTime: null, revokedBy: null,
   };
 }
 
 /** Instances: what is in force right now, one per schedule (reference §1.5, §2.5 ids). */
-export function instanceToWire(s: ScheduleRecord): Record<string, unknown> {
+export function instanceToWire(s: ScheduleView): Record<string, unknown> {
   const end = endMs(s);
   const base = {
     principalId: s.principalId,
     roleDefinitionId: s.roleDefinitionId,
     directoryScopeId: s.directoryScopeId,
     appScopeId: s.appScopeId,
-    startDateTime: s.startDateTime,
+    startDateTime: s.direct ? null : s.startDateTime,
     endDateTime: end === null ? null : isoInstant(end),
     memberType: s.memberType,
   };
   if (s.kind === 'eligibility') {
     return { id: eligibilityInstanceId(s.roleDefinitionId, s.principalId), ...base, roleEligibilityScheduleId: s.id };
   }
-  const raId = roleAssignmentId(s.roleDefinitionId, s.principalId);
+  const raId = s.direct ? s.id : roleAssignmentId(s.roleDefinitionId, s.principalId);
   return { id: raId, ...base, assignmentType: s.assignmentType, roleAssignmentOriginId: raId, roleAssignmentScheduleId: s.id };
-}
-
-export function directInstanceToWire(a: RoleAssignmentRecord): Record<string, unknown> {
-  return {
-    id: a.id,
-    principalId: a.principalId,
-    roleDefinitionId: a.roleDefinitionId,
-    directoryScopeId: a.directoryScopeId,
-    appScopeId: a.appScopeId,
-    startDateTime: null,
-    endDateTime: null,
-    memberType: 'Direct',
-    assignmentType: 'Assigned',
-    roleAssignmentOriginId: a.id,
-    roleAssignmentScheduleId: a.id,
-  };
 }
 
 /** A tenant's schedules, or one principal's (from the index). */

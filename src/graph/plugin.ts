@@ -1,3 +1,4 @@
+import type { GraphVersion } from './types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyError } from 'fastify';
 import type { AppContext } from '../context.js';
 import { findUser } from '../directory/directory.js';
@@ -29,7 +30,7 @@ declare module 'fastify' {
 /** Graph's JSON content type (reference §10). */
 export const GRAPH_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
-export type GraphVersion = 'v1.0' | 'beta';
+export type { GraphVersion } from './types.js';
 
 /** The diagnostic header Graph adds to every response, naming where it was served. */
 const AGS_DIAGNOSTIC = JSON.stringify({ ServerInfo: { DataCenter: 'Local', Slice: 'E', Ring: 'emulator', ScaleUnit: '000', RoleInstance: 'entra-pim-emulator' } });

@@ -4,7 +4,7 @@ import { parseDuration } from '../iso8601.js';
 import type { Kind, RequestRecord, ScheduleRecord } from '../pim/model.js';
 import { defaultRules } from '../pim/policy-defaults.js';
 import { policyFor } from '../pim/policy.js';
-import type { DomainEvent } from '../pim/requests.js';
+import type { PimEvent } from '../events.js';
 import { tenantWideHolders } from '../pim/schedules.js';
 import {
   activationApprovalRequestedMail, activationDecidedMail, activeAssignedMail, assignmentExtendedMail, assignmentRemovedMail,
@@ -21,16 +21,8 @@ import { PIM_SENDER, type OutboxMessage } from './types.js';
  * same store write as the change.
  */
 
-export type ReminderEvent = { type: 'reminder'; which: '14d' | '1d' | 'expired'; kind: Kind; schedule: ScheduleRecord };
-export type ApprovalEvent = {
-  type: 'approvalRequested' | 'approved' | 'denied' | 'extendRequested' | 'renewRequested' | 'extendDecided' | 'renewDecided';
-  kind: Kind;
-  request: RequestRecord;
-  schedule?: ScheduleRecord;
-  /** extendDecided / renewDecided: the outcome (approved/denied carry it in their type). */
-  decision?: Decision;
-};
-export type MailEvent = DomainEvent | ReminderEvent | ApprovalEvent;
+/** Every event a mail may follow from (src/events.ts). */
+export type MailEvent = PimEvent;
 
 export interface NotifyOptions {
   /** The emulator portal's base URL; mails link to `${portalBase}/#/roles/{roleId}`. */
@@ -148,7 +140,7 @@ function principalAddresses(t: TenantData, principalId: string): string[] {
 }
 
 /** Security Administrator: also told when a role is activated (reference §8). */
-const SECURITY_ADMINISTRATOR = '194ae4cb-b126-40b2-bd5b-6091b380977d';
+const SECURITY_ADMINISTRATOR = ROLE.securityAdministrator;
 
 /**
  * Users who hold Global Administrator or Privileged Role Administrator right now (directly, through

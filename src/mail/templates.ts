@@ -1,4 +1,5 @@
 import type { Kind } from '../pim/model.js';
+import { escapeHtml } from '../html.js';
 
 /**
  * PIM's notification mails, rendered from plain facts. Pure: no I/O, no clock, no store.
@@ -251,9 +252,7 @@ export function extensionDecidedMail(f: MailFacts, operation: ExtensionOperation
 /** Values go into a header: a line break in a display name must not start a new header line. */
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ').trim();
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+export { escapeHtml };
 
 /** The facts table, in the order both parts show it; rows whose value is unknown are left out. */
 function rows(f: MailFacts): Array<[string, string]> {

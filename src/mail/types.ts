@@ -21,6 +21,13 @@ export interface OutboxMessage {
   lastError: string | null;
 }
 
+declare module '../directory/model.js' {
+  interface TenantData {
+    /** Mail waiting for SMTP, written in the same update as the change that caused it. */
+    outbox: OutboxMessage[];
+  }
+}
+
 /** A message the embedded SMTP server captured, parsed. */
 export interface InboxMessage {
   /** Inbox id (short, URL-safe, unique). */

@@ -1,5 +1,6 @@
 import type { PolicyRecord, RoleDefinition, TenantData } from '../directory/model.js';
 import { findPrincipal } from '../directory/directory.js';
+import { ROLE } from '../directory/roles.js';
 import { newGuid } from '../ids.js';
 import { isoInstant } from '../iso8601.js';
 import type { Actor, AuditRecord, RequestRecord, ScheduleRecord } from './model.js';
@@ -15,12 +16,12 @@ export const AZURE_AD_PIM = { id: '9dfd627f-bdc5-4b1c-af9d-c85097fdeff8', displa
 
 /** Well-known object names Core Directory puts in Role.WellKnownObjectName, for the roles that have one. */
 const WELL_KNOWN: Record<string, string> = {
-  '62e90394-69f5-4237-9190-012177145e10': 'TenantAdmins',
-  'e8611ab8-c189-46e8-94e1-60213ab1f814': 'PrivilegedRoleAdmins',
-  'fe930be7-5e62-47db-91af-98c3a49a38b1': 'UserAccountAdmins',
-  '5d6b6bb7-de71-4623-b4af-96380a352509': 'SecurityReaders',
-  '194ae4cb-b126-40b2-bd5b-6091b380977d': 'SecurityAdministrators',
-  '729827e3-9c14-49f7-bb1b-9608f156bbb8': 'HelpDeskAdmins',
+  [ROLE.globalAdministrator]: 'TenantAdmins',
+  [ROLE.privilegedRoleAdministrator]: 'PrivilegedRoleAdmins',
+  [ROLE.userAdministrator]: 'UserAccountAdmins',
+  [ROLE.securityReader]: 'SecurityReaders',
+  [ROLE.securityAdministrator]: 'SecurityAdministrators',
+  [ROLE.helpdeskAdministrator]: 'HelpDeskAdmins',
 };
 
 /** .NET ticks (100 ns since 0001-01-01), as PIM record ids carry them. */

@@ -147,6 +147,13 @@ export interface PimData {
   audits: AuditRecord[];
 }
 
+declare module '../directory/model.js' {
+  interface TenantData {
+    /** PIM requests, schedules and audit records. */
+    pim: PimData;
+  }
+}
+
 export const emptyPimData = (): PimData => ({ requests: [], schedules: [], audits: [] });
 
 /** The actor behind a request: a signed-in user (with the methods it proved) or an application. */

@@ -1,6 +1,7 @@
 import type { RoleDefinition, TenantData } from '../directory/model.js';
 import { roleAssignmentId, newGuid } from '../ids.js';
 import { coreDirectoryAudit, pimAudit } from '../pim/audit.js';
+import type { ReminderEvent } from '../events.js';
 import type { ScheduleRecord } from '../pim/model.js';
 import { pendingMoments } from '../pim/due.js';
 import { pimIndex, viewRequest, viewSchedules } from '../pim/indexes.js';
@@ -17,7 +18,7 @@ export interface Due {
 }
 
 /** What tick hands to the mail path: reminders and expiries of assignments with an end date. */
-export type ScheduledEvent = { type: 'reminder'; which: '14d' | '1d' | 'expired'; kind: ScheduleRecord['kind']; schedule: ScheduleRecord; /** When it was due. */ atMs: number };
+export type ScheduledEvent = ReminderEvent & { /** When it was due. */ atMs: number };
 
 export function dueWork(t: TenantData, nowMs: number): Due[] {
   // The index hands out only the schedules whose next moment has come, earliest first: no scan.

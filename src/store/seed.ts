@@ -5,9 +5,11 @@ import * as OTPAuth from 'otpauth';
 import type { ApplicationRecord, GroupRecord, PolicyRecord, RoleAssignmentRecord, RoleDefinition, SubscriptionRecord, TenantData, UserRecord } from '../directory/model.js';
 import { defaultPolicy } from '../pim/policy-defaults.js';
 import type { PimData } from '../pim/model.js';
-import type { OutboxMessage } from '../mail/types.js';
 import { isGuid, roleAssignmentId } from '../ids.js';
 import type { State } from './store.js';
+import { SeedSchema, TENANT_NAME_PATTERN, type SeedDocument, type SeedTenant } from './seed-schema.js';
+
+export { TENANT_NAME_PATTERN };
 
 /**
  * The seed document: role definitions plus one entry per tenant in the same shape the store
@@ -16,149 +18,8 @@ import type { State } from './store.js';
  */
 export class SeedError extends Error {}
 
-/** A tenant's short name, as it appears in URLs (/contoso/oauth2/v2.0/token) and domains. */
-export const TENANT_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
-
-const guid = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' };
-const str = { type: 'string', minLength: 1 };
-const nstr = { type: ['string', 'null'] };
-const strs = { type: 'array', items: { type: 'string' } };
-
-const schema = {
-  type: 'object',
-  required: ['roleDefinitions', 'tenants'],
-  additionalProperties: false,
-  properties: {
-    $schema: { type: 'string' },
-    version: { const: 1 },
-    description: { type: 'string' },
-    roleDefinitions: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['id', 'displayName', 'templateId', 'rolePermissions'],
-        additionalProperties: false,
-        properties: {
-          id: guid, templateId: guid, displayName: str, description: { type: 'string' },
-          isBuiltIn: { type: 'boolean' }, isEnabled: { type: 'boolean' }, isPrivileged: { type: 'boolean' },
-          resourceScopes: strs, version: nstr,
-          rolePermissions: {
-            type: 'array',
-            items: { type: 'object', required: ['allowedResourceActions'], additionalProperties: false, properties: { allowedResourceActions: strs, condition: nstr } },
-          },
-        },
-      },
-    },
-    tenants: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['tenant', 'users'],
-        additionalProperties: false,
-        properties: {
-          tenant: {
-            type: 'object',
-            required: ['id', 'name', 'domain'],
-            additionalProperties: false,
-            properties: {
-              id: guid,
-              name: { type: 'string', pattern: TENANT_NAME_PATTERN },
-              displayName: str,
-              domain: { type: 'string', pattern: '^[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$' },
-              licenses: strs,
-              defaultPassword: str,
-              subscriptions: {
-                type: 'array',
-                items: { type: 'object', required: ['subscriptionId', 'displayName'], additionalProperties: false, properties: { subscriptionId: guid, displayName: str } },
-              },
-            },
-          },
-          users: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['id', 'displayName', 'userPrincipalName'],
-              additionalProperties: false,
-              properties: {
-                id: guid, displayName: str, givenName: nstr, surname: nstr, userPrincipalName: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' },
-                mail: nstr, jobTitle: nstr, officeLocation: nstr, mobilePhone: nstr, businessPhones: strs, preferredLanguage: nstr,
-                accountEnabled: { type: 'boolean' }, password: str, mfaSecret: { type: 'string', pattern: '^[A-Z2-7]{16,}=*$' },
-                authenticator: { type: 'string', enum: ['code', 'approve', 'deny'] },
-              },
-            },
-          },
-          groups: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['id', 'displayName'],
-              additionalProperties: false,
-              properties: {
-                id: guid, displayName: str, description: nstr, mailNickname: str, mail: nstr, mailEnabled: { type: 'boolean' },
-                securityEnabled: { type: 'boolean' }, isAssignableToRole: { type: 'boolean' }, groupTypes: strs, members: { type: 'array', items: guid },
-              },
-            },
-          },
-          applications: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['appId', 'displayName'],
-              additionalProperties: false,
-              properties: {
-                appId: guid, id: guid, displayName: str, publicClient: { type: 'boolean' }, clientSecret: str, redirectUris: strs,
-                applicationPermissions: strs, delegatedPermissions: strs,
-              },
-            },
-          },
-          roleAssignments: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['principalId', 'roleDefinitionId'],
-              additionalProperties: false,
-              properties: { id: str, principalId: guid, roleDefinitionId: guid, directoryScopeId: str, appScopeId: nstr, createdDateTime: nstr },
-            },
-          },
-          outbox: { type: 'array', items: { type: 'object', required: ['id', 'to', 'subject'] } },
-          pim: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { requests: { type: 'array', items: { type: 'object' } }, schedules: { type: 'array', items: { type: 'object' } }, audits: { type: 'array', items: { type: 'object' } } },
-          },
-          policies: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['id', 'roleDefinitionId', 'rules'],
-              properties: { id: str, roleDefinitionId: guid, rules: { type: 'array', items: { type: 'object', required: ['@odata.type', 'id', 'target'] } } },
-            },
-          },
-        },
-      },
-    },
-  },
-} as const;
-
 // Compiled on first use: a restart with file storage reads no seed and need not pay for it.
 let validateSeed: ValidateFunction | undefined;
-
-type Loose<T> = Partial<T> & Record<string, unknown>;
-interface SeedTenant {
-  tenant: { id: string; name: string; domain: string; displayName?: string; licenses?: string[]; defaultPassword?: string; subscriptions?: SubscriptionRecord[] };
-  users: Loose<UserRecord>[];
-  groups?: Loose<GroupRecord>[];
-  applications?: Loose<ApplicationRecord>[];
-  roleAssignments?: Loose<RoleAssignmentRecord>[];
-  policies?: PolicyRecord[];
-  pim?: Partial<PimData>;
-  outbox?: OutboxMessage[];
-}
-interface SeedDocument {
-  roleDefinitions: Loose<RoleDefinition>[];
-  tenants: SeedTenant[];
-}
 
 export function loadSeedFile(file: string, opts: ParseOptions = {}): State {
   let doc: unknown;
@@ -181,7 +42,7 @@ export interface ParseOptions {
 
 /** Validates a seed document (schema, then references) and returns the normalised state. */
 export function parseSeed(doc: unknown, source = 'seed', opts: ParseOptions = {}): State {
-  const validate = opts.bundled ? undefined : (validateSeed ??= new Ajv({ allErrors: false, strict: false }).compile(schema));
+  const validate = opts.bundled ? undefined : (validateSeed ??= new Ajv({ allErrors: false, strict: false }).compile(SeedSchema));
   if (validate && !validate(doc)) {
     const e = validate.errors![0]!;
     const where = e.instancePath || '/';
@@ -211,7 +72,7 @@ export function parseSeed(doc: unknown, source = 'seed', opts: ParseOptions = {}
   return { roleDefinitions, tenants };
 }
 
-function normaliseRole(r: Loose<RoleDefinition>): RoleDefinition {
+function normaliseRole(r: SeedDocument['roleDefinitions'][number]): RoleDefinition {
   return {
     id: r.id!,
     description: r.description ?? '',

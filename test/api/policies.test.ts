@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator.js';
+import { defaultRules } from '../../src/pim/policy-defaults.js';
 import { CONTOSO, ROLES, USERS, appToken, graphError, testEmulator, tokenFor } from '../support/emulator.js';
 import { get, moveClock, send } from '../support/api.js';
 
@@ -25,39 +26,14 @@ const APPROVAL = `${NS}unifiedRoleManagementPolicyApprovalRule`;
 const AUTH_CONTEXT = `${NS}unifiedRoleManagementPolicyAuthenticationContextRule`;
 const NOTIFICATION = `${NS}unifiedRoleManagementPolicyNotificationRule`;
 
-/** Reference §3.2: the 17 rules of an untouched policy, in the order Graph returns them, with their sample defaults. */
+/** Reference §3.2: the 17 rules of an untouched policy, in the order Graph returns them (src/pim/policy-defaults.ts holds them once). */
 const target = (caller: string, level: string) => ({ caller, operations: ['all'], level, inheritableSettings: [], enforcedSettings: [] });
 const expiration = (id: string, caller: string, level: string, isExpirationRequired: boolean, maximumDuration: string) =>
   ({ '@odata.type': EXPIRATION, id, isExpirationRequired, maximumDuration, target: target(caller, level) });
-const enablement = (id: string, caller: string, level: string, enabledRules: string[]) => ({ '@odata.type': ENABLEMENT, id, enabledRules, target: target(caller, level) });
-const notification = (recipientType: string, caller: string, level: string) => ({
-  '@odata.type': NOTIFICATION, id: `Notification_${recipientType}_${caller}_${level}`,
-  notificationType: 'Email', recipientType, notificationLevel: 'All', isDefaultRecipientsEnabled: true, notificationRecipients: [], target: target(caller, level),
-});
-const DEFAULT_SETTING_OF = (stage: object) => ({ isApprovalRequired: false, isApprovalRequiredForExtension: false, isRequestorJustificationRequired: true, approvalMode: 'SingleStage', approvalStages: [stage] });
-const DEFAULT_STAGE = { approvalStageTimeOutInDays: 1, isApproverJustificationRequired: true, escalationTimeInMinutes: 0, isEscalationEnabled: false, primaryApprovers: [], escalationApprovers: [] };
-const DEFAULT_RULES = [
-  expiration('Expiration_Admin_Eligibility', 'Admin', 'Eligibility', false, 'P365D'),
-  enablement('Enablement_Admin_Eligibility', 'Admin', 'Eligibility', []),
-  notification('Admin', 'Admin', 'Eligibility'),
-  notification('Requestor', 'Admin', 'Eligibility'),
-  notification('Approver', 'Admin', 'Eligibility'),
-  expiration('Expiration_Admin_Assignment', 'Admin', 'Assignment', false, 'P180D'),
-  enablement('Enablement_Admin_Assignment', 'Admin', 'Assignment', ['Justification']),
-  notification('Admin', 'Admin', 'Assignment'),
-  notification('Requestor', 'Admin', 'Assignment'),
-  notification('Approver', 'Admin', 'Assignment'),
-  expiration('Expiration_EndUser_Assignment', 'EndUser', 'Assignment', true, 'PT8H'),
-  enablement('Enablement_EndUser_Assignment', 'EndUser', 'Assignment', ['MultiFactorAuthentication', 'Justification']),
-  {
-    '@odata.type': APPROVAL, id: 'Approval_EndUser_Assignment', target: target('EndUser', 'Assignment'),
-    setting: DEFAULT_SETTING_OF(DEFAULT_STAGE),
-  },
-  { '@odata.type': AUTH_CONTEXT, id: 'AuthenticationContext_EndUser_Assignment', isEnabled: false, claimValue: null, target: target('EndUser', 'Assignment') },
-  notification('Admin', 'EndUser', 'Assignment'),
-  notification('Requestor', 'EndUser', 'Assignment'),
-  notification('Approver', 'EndUser', 'Assignment'),
-];
+const DEFAULT_RULES = defaultRules();
+const DEFAULT_APPROVAL_SETTING = DEFAULT_RULES.find((r) => r.id === 'Approval_EndUser_Assignment')!.setting as { approvalStages: object[] };
+const DEFAULT_SETTING_OF = (stage: object) => ({ ...DEFAULT_APPROVAL_SETTING, approvalStages: [stage] });
+const DEFAULT_STAGE = DEFAULT_APPROVAL_SETTING.approvalStages[0]!;
 
 /** The PATCH target the Graph docs send (reference §3.4). */
 const patchTarget = (caller: string, level: string) => ({

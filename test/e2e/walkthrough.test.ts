@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
-import { runWalkthrough } from '../../src/walkthrough.js';
+import { runWalkthrough } from '../../src/walkthrough/index.js';
 import { CONTOSO, ROLES, USERS, testEmulator, tokenFor } from '../support/emulator.js';
 import { get, send } from '../support/api.js';
 

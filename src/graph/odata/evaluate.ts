@@ -6,9 +6,11 @@
  * Missing values are null, following OData: `x eq null` is true, `x ne 'a'` is true,
  * and any ordering comparison (gt, ge, lt, le) with null is false.
  */
-import type { PropType } from './index.js';
 import { parseInstant } from './lexer.js';
 import type { CompareOp } from './parser.js';
+
+/** The types a filterable property can have. */
+export type PropType = 'string' | 'guid' | 'boolean' | 'number' | 'datetime' | 'enum';
 
 /** A value ready for ===, < and >: lowercased where comparison is case-insensitive, datetimes as epoch ms. */
 export type Comparable = string | number | boolean;

@@ -5,13 +5,13 @@
  * Graph docs, reference §1.3). Anything outside the declaration fails loudly with a 400 instead of being
  * ignored, because a silently ignored filter returns wrong data that looks right.
  */
-import { compareValues, evaluate, normalize, valueAt, type BoundNode, type Comparable } from './evaluate.js';
+import { compareValues, evaluate, normalize, valueAt, type BoundNode, type Comparable, type PropType } from './evaluate.js';
 import { ODataQueryError } from './lexer.js';
 import { parseFilter, parseOrderBy, type FilterNode, type Literal } from './parser.js';
 
 export { ODataQueryError } from './lexer.js';
 
-export type PropType = 'string' | 'guid' | 'boolean' | 'number' | 'datetime' | 'enum';
+export type { PropType };
 /** 'null' = may be compared with null via eq/ne. */
 export type Operator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'in' | 'startswith' | 'null';
 export interface PropertySpec {

@@ -1,9 +1,10 @@
 import type { AuditRecord } from '../../pim/model.js';
 import { auditsNewestFirst } from '../../pim/audit.js';
+import { ROLE } from '../../directory/roles.js';
 import { callerHoldsRole, PIM_READER_ROLES, requireDirectoryPermission, type Caller } from '../caller.js';
 import { entityBody, listBody, type CollectionSpec, COUNT_OPTIONS, countText } from '../collection.js';
 import { graphErrors } from '../errors.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from '../types.js';
 
 /** GET /auditLogs/directoryAudits and /{id} (reference §7). Not licence-gated. */
 const READ = { delegated: ['AuditLog.Read.All'], application: ['AuditLog.Read.All'] };
@@ -12,7 +13,7 @@ const READ = { delegated: ['AuditLog.Read.All'], application: ['AuditLog.Read.Al
  * Roles that may read the directory audit log when signed in: Global Administrator, Global Reader,
  * Security Administrator/Reader/Operator, Privileged Role Administrator, and Reports Reader.
  */
-const AUDIT_READER_ROLES = [...PIM_READER_ROLES, '4a5d8f65-41da-4de4-8968-e035b65339cf' /* Reports Reader */];
+const AUDIT_READER_ROLES = [...PIM_READER_ROLES, ROLE.reportsReader];
 
 const PROPERTIES = ['id', 'activityDateTime', 'activityDisplayName', 'additionalDetails', 'category', 'correlationId', 'initiatedBy', 'loggedByService', 'operationType', 'result', 'resultReason', 'targetResources'];
 

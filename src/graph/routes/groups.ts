@@ -3,7 +3,7 @@ import { requireDirectoryPermission } from '../caller.js';
 import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, COUNT_OPTIONS, countText } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import { groupToWire, userToWire } from '../wire.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from '../types.js';
 
 const READ = {
   delegated: ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import type { GraphVersion } from '../plugin.js';
+import type { GraphVersion, RouteModule } from '../types.js';
 import { meRoutes } from './me.js';
 import { usersRoutes } from './users.js';
 import { groupsRoutes } from './groups.js';
@@ -14,7 +14,7 @@ import { auditLogsRoutes } from './auditLogs.js';
 import { roleAssignmentApprovalsRoutes } from './roleAssignmentApprovals.js';
 import { metadataRoutes } from './metadata.js';
 
-export type RouteModule = (app: FastifyInstance, ctx: AppContext, version: GraphVersion) => void;
+export type { RouteModule };
 
 /** One file per URL segment (the two PIM kinds share a file per segment). */
 const MODULES: RouteModule[] = [

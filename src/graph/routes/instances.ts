@@ -4,33 +4,17 @@ import { isLive } from '../../pim/schedules.js';
 import type { AppContext } from '../../context.js';
 import type { Caller } from '../caller.js';
 import type { CollectionSpec } from '../collection.js';
-import { directInstanceToWire, instanceToWire, liveSchedules, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
-import type { GraphVersion } from '../plugin.js';
-import type { RouteModule } from './index.js';
-import { registerPimReadRoutes, rowExpansions, type Row } from './pim-read.js';
+import { instanceToWire, liveSchedules, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
+import type { GraphVersion } from '../types.js';
+import type { RouteModule } from '../types.js';
+import { registerPimReadFamily, rowExpansions, type Row } from './pim-read.js';
 
 /**
  * roleAssignmentScheduleInstances and roleEligibilityScheduleInstances: what is in force right now,
  * derived from the schedules and the emulator clock on every read (an activation disappears the
  * moment the clock passes its end).
  */
-export const instancesRoutes: RouteModule = (app, ctx, version) => {
-  for (const kind of ['assignment', 'eligibility'] as const) {
-    registerPimReadRoutes(app, version, {
-      kind,
-      segment: SEGMENTS.instance[kind],
-      typeName: TYPE_NAMES.instance[kind],
-      rows: (caller, principalId) => rows(caller, kind, principalId),
-      spec: (caller, contextPath) => spec(ctx, version, kind, contextPath, caller),
-    });
-  }
-};
-
-function rows(caller: Caller, kind: Kind, principalId?: string): Row[] {
-  const pim: Row[] = liveSchedules(caller.tenant, kind, caller.nowMs, principalId).map((s) => ({ pim: s }));
-  const direct = principalId === undefined ? caller.tenant.roleAssignments : caller.tenant.roleAssignments.filter((a) => a.principalId === principalId);
-  return kind === 'assignment' ? [...pim, ...direct.map((a) => ({ direct: a }))] : pim;
-}
+export const instancesRoutes: RouteModule = (app, ctx, version) => registerPimReadFamily(app, ctx, version, 'instance', { schedules: liveSchedules, spec });
 
 function spec(ctx: AppContext, version: GraphVersion, kind: Kind, contextPath: string, caller: Caller): CollectionSpec<Row> {
   const props = ['id', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'appScopeId', 'startDateTime', 'endDateTime', 'memberType',
@@ -38,7 +22,7 @@ function spec(ctx: AppContext, version: GraphVersion, kind: Kind, contextPath: s
   return {
     type: `microsoft.graph.${TYPE_NAMES.instance[kind]}`,
     contextPath,
-    toWire: (r) => ('pim' in r ? instanceToWire(r.pim) : directInstanceToWire(r.direct)),
+    toWire: instanceToWire,
     properties: props,
     filter: {
       entitySet: SEGMENTS.instance[kind],
@@ -64,8 +48,8 @@ function spec(ctx: AppContext, version: GraphVersion, kind: Kind, contextPath: s
         ? {
             // On an active instance, activatedUsing is the eligibility *instance* (reference §1.3).
             activatedUsing: (r: Row) => {
-              if (!('pim' in r) || !r.pim.activatedUsing) return null;
-              const e = pimIndex(caller.tenant).schedule(r.pim.activatedUsing);
+              if (!r.activatedUsing) return null;
+              const e = pimIndex(caller.tenant).schedule(r.activatedUsing);
               return e && isLive(e, caller.nowMs) ? instanceToWire(e) : null;
             },
           }

@@ -1,6 +1,6 @@
 import { ENTITY_OPTIONS, entityBody } from '../collection.js';
 import { GraphError } from '../errors.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from '../types.js';
 import { userSpec } from './users.js';
 
 /** GET /me: the signed-in user. Its @odata.context names `users`, as Graph's does. */

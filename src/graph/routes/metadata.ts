@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../config.js';
-import type { GraphVersion } from '../plugin.js';
-import type { RouteModule } from './index.js';
+import type { GraphVersion } from '../types.js';
+import type { RouteModule } from '../types.js';
 
 const documents = new Map<GraphVersion, string>();
 

@@ -1,21 +1,22 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RoleAssignmentRecord } from '../../directory/model.js';
 import type { Kind, ScheduleRecord } from '../../pim/model.js';
 import { pimErrors } from '../../pim/errors.js';
 import { GraphError } from '../errors.js';
 import type { Caller } from '../caller.js';
 import { ENTITY_OPTIONS, LIST_OPTIONS, NAVIGATIONS, entityBody, listBody, navigationRoutes, type CollectionSpec, COUNT_OPTIONS, countText } from '../collection.js';
 import { PERMISSIONS, requireReader, requireScope } from '../pim-access.js';
-import type { GraphVersion } from '../plugin.js';
+import type { GraphVersion } from '../types.js';
 import type { AppContext } from '../../context.js';
 import { findPrincipal, findRoleDefinition } from '../../directory/directory.js';
 import { principalToWire, roleDefinitionToWire } from '../wire.js';
+import { directAsSchedule, SEGMENTS, TYPE_NAMES, type ScheduleView } from '../pim-wire.js';
+import type { TenantData } from '../../directory/model.js';
 
 /** A row of a schedule or instance collection: a PIM schedule, or a direct assignment seen as Assigned. */
-export type Row = { pim: ScheduleRecord } | { direct: RoleAssignmentRecord };
+export type Row = ScheduleView;
 
-export const principalOf = (r: Row): string => ('pim' in r ? r.pim.principalId : r.direct.principalId);
-export const roleOf = (r: Row): string => ('pim' in r ? r.pim.roleDefinitionId : r.direct.roleDefinitionId);
+const principalOf = (r: Row): string => r.principalId;
+const roleOf = (r: Row): string => r.roleDefinitionId;
 
 /** $expand=principal and $expand=roleDefinition, the same on every schedule and instance collection. */
 export function rowExpansions(ctx: AppContext, version: GraphVersion, caller: Caller): Record<'principal' | 'roleDefinition', (r: Row) => unknown> {
@@ -37,7 +38,7 @@ const FILTER_ON = /^filterByCurrentUser\(on='([^']*)'\)$/;
  * The read-only PIM collections (schedules and instances, both kinds) share their routes: list
  * (reader role), filterByCurrentUser(on='principal') (own only, items with @odata.type), get by id.
  */
-export function registerPimReadRoutes(
+function registerPimReadRoutes(
   app: FastifyInstance,
   version: GraphVersion,
   opts: {
@@ -93,4 +94,35 @@ export function registerPimReadRoutes(
     return entityBody(request, version, item, spec);
   });
   navigationRoutes(app, version, base, kind === 'assignment' ? NAVIGATIONS.assignmentSchedule : NAVIGATIONS.eligibilitySchedule, { pim: true }, load);
+}
+
+/**
+ * A read-only family (schedules or instances) for both kinds: its PIM schedules, plus — for
+ * assignments — the direct (non-PIM) assignments seen as Assigned (reference §1.5).
+ */
+export function registerPimReadFamily(
+  app: FastifyInstance,
+  ctx: AppContext,
+  version: GraphVersion,
+  family: 'schedule' | 'instance',
+  opts: {
+    /** The PIM schedules the family lists, narrowed to a principal when given. */
+    schedules: (t: TenantData, kind: Kind, nowMs: number, principalId?: string) => ScheduleRecord[];
+    spec: (ctx: AppContext, version: GraphVersion, kind: Kind, contextPath: string, caller: Caller) => CollectionSpec<Row>;
+  },
+): void {
+  for (const kind of ['assignment', 'eligibility'] as const) {
+    registerPimReadRoutes(app, version, {
+      kind,
+      segment: SEGMENTS[family][kind],
+      typeName: TYPE_NAMES[family][kind],
+      rows: (caller, principalId) => {
+        const pim: Row[] = opts.schedules(caller.tenant, kind, caller.nowMs, principalId);
+        if (kind !== 'assignment') return pim;
+        const direct = principalId === undefined ? caller.tenant.roleAssignments : caller.tenant.roleAssignments.filter((a) => a.principalId === principalId);
+        return [...pim, ...direct.map(directAsSchedule)];
+      },
+      spec: (caller, contextPath) => opts.spec(ctx, version, kind, contextPath, caller),
+    });
+  }
 }

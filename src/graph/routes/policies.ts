@@ -12,8 +12,8 @@ import { compileFilter, type FilterSpec } from '../odata/index.js';
 import { parseFilter, type FilterNode } from '../odata/parser.js';
 import { PERMISSIONS, requireAdmin, requireReader, requireScope } from '../pim-access.js';
 import { validateRulePatch } from '../rule-patch/index.js';
-import type { GraphVersion } from '../plugin.js';
-import type { RouteModule } from './index.js';
+import type { GraphVersion } from '../types.js';
+import type { RouteModule } from '../types.js';
 
 /**
  * Role settings: /policies/roleManagementPolicies (+ rules) and /policies/roleManagementPolicyAssignments

@@ -1,9 +1,10 @@
+import { NullableString, Type, type Static } from '../../schema.js';
 import type { RequestRecord } from '../../pim/model.js';
-import { approvalTimedOut, decideApproval, type Decision } from '../../pim/requests.js';
+import { approvalTimedOut, decideApproval, type Decision } from '../../pim/approvals.js';
 import { actorOf, hasPermission, type Caller } from '../caller.js';
 import { GraphError, graphErrors } from '../errors.js';
 import { baseUrl } from '../../web.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from '../types.js';
 
 const BASE = '/roleManagement/directory/roleAssignmentApprovals';
 
@@ -11,6 +12,13 @@ const BASE = '/roleManagement/directory/roleAssignmentApprovals';
  * PIM approvals of role activations: beta only (reference §5). On v1.0 the segment does not exist
  * and Graph answers 400 "Resource not found for the segment 'roleAssignmentApprovals'." (§4.3, §11.7).
  */
+/** PATCH …/steps/{id}: the decision (schema and type from one definition). */
+const ApprovalStepBody = Type.Object(
+  { '@odata.type': Type.Optional(Type.String()), reviewResult: Type.String(), justification: Type.Optional(NullableString()) },
+  { additionalProperties: false },
+);
+type ApprovalStepBody = Static<typeof ApprovalStepBody>;
+
 export const roleAssignmentApprovalsRoutes: RouteModule = (app, ctx, version) => {
   if (version === 'v1.0') {
     for (const url of [BASE, `${BASE}/*`]) {
@@ -72,15 +80,8 @@ export const roleAssignmentApprovalsRoutes: RouteModule = (app, ctx, version) =>
     return { '@odata.context': context(request, `roleManagement/directory/roleAssignmentApprovals('${r.id}')/steps/$entity`), ...step(caller, r) };
   });
 
-  app.patch<{ Params: { id: string; stepId: string }; Body: { reviewResult: string; justification?: string | null } }>(`${BASE}/:id/steps/:stepId`, {
-    schema: {
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['reviewResult'],
-        properties: { '@odata.type': { type: 'string' }, reviewResult: { type: 'string' }, justification: { type: ['string', 'null'] } },
-      },
-    },
+  app.patch<{ Params: { id: string; stepId: string }; Body: ApprovalStepBody }>(`${BASE}/:id/steps/:stepId`, {
+    schema: { body: ApprovalStepBody },
     config: { pim: true, graphType: 'microsoft.graph.approvalStep' },
   }, async (request, reply) => {
     const caller = request.caller!;
@@ -90,11 +91,8 @@ export const roleAssignmentApprovalsRoutes: RouteModule = (app, ctx, version) =>
     if (!result) throw new GraphError(400, 'BadRequest', `reviewResult must be 'Approve' or 'Deny', not '${request.body.reviewResult}'.`);
     const r = find(caller, request.params.id);
     if (request.params.stepId !== r.id) throw new GraphError(404, 'NotFound', `The approval step ${request.params.stepId} was not found.`);
-    await ctx.store.update(caller.tenant.tenant.id, (t) => {
-      const outcome = decideApproval(t, ctx.store.system().roleDefinitions, request.params.id, actorOf(caller), { reviewResult: result, justification: request.body.justification ?? null }, caller.nowMs);
-      ctx.mail.queue(t, outcome.events, caller.nowMs);
-    });
-    void ctx.mail.outbox.kick();
+    const decision = { reviewResult: result, justification: request.body.justification ?? null };
+    await ctx.commit(caller.tenant.tenant.id, caller.nowMs, (t) => decideApproval(t, ctx.store.system().roleDefinitions, request.params.id, actorOf(caller), decision, caller.nowMs));
     return reply.status(204).send();
   });
 };

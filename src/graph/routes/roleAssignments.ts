@@ -8,7 +8,7 @@ import { ADMIN_ROLES, callerHoldsRole, requireDirectoryPermission, type Caller }
 import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, NAVIGATIONS, navigationRoutes, COUNT_OPTIONS, countText, locationOf } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import { principalToWire, roleAssignmentToWire, roleDefinitionToWire } from '../wire.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from '../types.js';
 
 const READ = {
   delegated: ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'Directory.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.ReadWrite.All'],

@@ -1,19 +1,20 @@
 import type { FastifyRequest } from 'fastify';
 import type { RoleDefinition } from '../../directory/model.js';
 import { findRoleDefinition } from '../../directory/directory.js';
+import { ROLE } from '../../directory/roles.js';
 import { requireDirectoryPermission } from '../caller.js';
 import { COUNT_OPTIONS, ENTITY_OPTIONS, countText, entityBody, listBody, navigationRoutes, type CollectionSpec } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import { roleDefinitionToWire } from '../wire.js';
-import type { GraphVersion } from '../plugin.js';
-import type { RouteModule } from './index.js';
+import type { GraphVersion } from '../types.js';
+import type { RouteModule } from '../types.js';
 
 const READ = {
   delegated: ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   application: ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],
 };
 
-const DIRECTORY_READERS = '88d8e3e3-8f55-4a1e-953a-9b9898b8876b';
+const DIRECTORY_READERS = ROLE.directoryReaders;
 const PROPERTIES = ['id', 'description', 'displayName', 'isBuiltIn', 'isEnabled', 'resourceScopes', 'templateId', 'version', 'rolePermissions'];
 
 export const roleDefinitionSpec = (version: GraphVersion, all: () => RoleDefinition[]): CollectionSpec<RoleDefinition> => {

@@ -3,54 +3,18 @@ import type { AppContext } from '../../context.js';
 import { findPrincipal, findRoleDefinition } from '../../directory/directory.js';
 import type { Kind, RequestRecord } from '../../pim/model.js';
 import { pimErrors } from '../../pim/errors.js';
-import { actsForSelf, cancelRequest, isSelfAction, parseAction, submitRequest, type RequestInput } from '../../pim/requests.js';
+import { actsForSelf, isSelfAction, submitRequest } from '../../pim/requests.js';
+import { cancelRequest } from '../../pim/cancel.js';
+import { RequestInputSchema, type RequestInput } from '../../pim/input.js';
+import { parseAction } from '../../pim/parse.js';
 import { actorOf, type Caller } from '../caller.js';
 import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, NAVIGATIONS, navigationRoutes, locationOf, COUNT_OPTIONS, countText } from '../collection.js';
 import { GraphError } from '../errors.js';
 import { listRequestsPermission, PERMISSIONS, requireAdmin, requireReader, requireScope } from '../pim-access.js';
 import { REQUEST_PROPERTIES, requestToWire, scheduleToWire, SEGMENTS, TYPE_NAMES } from '../pim-wire.js';
-import type { GraphVersion } from '../plugin.js';
+import type { GraphVersion } from '../types.js';
 import { principalToWire, roleDefinitionToWire } from '../wire.js';
-import type { RouteModule } from './index.js';
-
-const nullableString = { type: ['string', 'null'] } as const;
-
-/** POST body: Graph's properties only (an unknown one is a 400, as Graph's deserializer gives). */
-const requestBody = () => ({
-  type: 'object',
-  additionalProperties: false,
-  required: ['action'],
-  properties: {
-    '@odata.type': { type: 'string' },
-    action: { type: 'string' },
-    principalId: { type: 'string' },
-    roleDefinitionId: { type: 'string' },
-    directoryScopeId: nullableString,
-    appScopeId: nullableString,
-    justification: nullableString,
-    customData: nullableString,
-    isValidationOnly: { type: 'boolean' },
-    ticketInfo: {
-      type: ['object', 'null'],
-      additionalProperties: false,
-      properties: { '@odata.type': { type: 'string' }, ticketNumber: nullableString, ticketSystem: nullableString },
-    },
-    scheduleInfo: {
-      type: ['object', 'null'],
-      additionalProperties: false,
-      properties: {
-        '@odata.type': { type: 'string' },
-        startDateTime: nullableString,
-        recurrence: {},
-        expiration: {
-          type: ['object', 'null'],
-          additionalProperties: false,
-          properties: { '@odata.type': { type: 'string' }, type: nullableString, endDateTime: nullableString, duration: nullableString },
-        },
-      },
-    },
-  },
-});
+import type { RouteModule } from '../types.js';
 
 const FILTER_ON = /^filterByCurrentUser\(on='([^']*)'\)$/;
 
@@ -76,7 +40,7 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
       return reply.type('text/plain; charset=utf-8').send(countText(request, requestsOf(caller, kind), spec(caller)));
     });
 
-    app.post<{ Body: RequestInput }>(base, { schema: { body: requestBody() }, config: { pim: true, graphType: type } }, async (request, reply) => {
+    app.post<{ Body: RequestInput }>(base, { schema: { body: RequestInputSchema }, config: { pim: true, graphType: type } }, async (request, reply) => {
       const caller = request.caller!;
       const action = parseAction(request.body.action);
       requireScope(caller, action === 'adminRemove' ? PERMISSIONS.remove[kind] : PERMISSIONS.write[kind]);
@@ -91,13 +55,7 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
       const submission = { roles, kind, input: request.body, actor, nowMs: caller.nowMs };
       const outcome = request.body.isValidationOnly
         ? submitRequest({ ...submission, tenant: caller.tenant, apply: false })
-        : await ctx.store.update(caller.tenant.tenant.id, (t) => {
-            const o = submitRequest({ ...submission, tenant: t, apply: true });
-            // The notification mails go into the outbox in the same write as the change.
-            ctx.mail.queue(t, o.events, caller.nowMs);
-            return o;
-          });
-      if (!request.body.isValidationOnly) void ctx.mail.outbox.kick();
+        : await ctx.commit(caller.tenant.tenant.id, caller.nowMs, (t) => submitRequest({ ...submission, tenant: t, apply: true }));
       reply.status(201);
       // A validation-only request is not kept, so it has no URL to point at.
       if (!request.body.isValidationOnly) reply.header('location', locationOf(request, version, `roleManagement/directory/${SEGMENTS.request[kind]}`, outcome.request.id));
@@ -151,12 +109,7 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
       // is not enough, and a user must not match a user-made request through two missing app ids.
       const own = caller.kind === 'user' ? r.createdBy.user?.id === caller.id : Boolean(r.createdBy.application) && r.createdBy.application!.id === caller.app?.appId;
       if (!own) requireAdmin(caller);
-      const outcome = await ctx.store.update(caller.tenant.tenant.id, (t) => {
-        const o = cancelRequest(t, ctx.store.system().roleDefinitions, kind, request.params.id, actorOf(caller), caller.nowMs);
-        ctx.mail.queue(t, o.events, caller.nowMs);
-        return o;
-      });
-      if (outcome.events.length) void ctx.mail.outbox.kick();
+      await ctx.commit(caller.tenant.tenant.id, caller.nowMs, (t) => cancelRequest(t, ctx.store.system().roleDefinitions, kind, request.params.id, actorOf(caller), caller.nowMs));
       return reply.status(204).send();
     });
   }

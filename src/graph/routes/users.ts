@@ -4,7 +4,7 @@ import { requireDirectoryPermission } from '../caller.js';
 import { COUNT_OPTIONS, ENTITY_OPTIONS, LIST_OPTIONS, countText, entityBody, listBody, type CollectionSpec } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import { userToWire } from '../wire.js';
-import type { RouteModule } from './index.js';
+import type { RouteModule } from '../types.js';
 
 const READ = {
   delegated: ['User.ReadBasic.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],

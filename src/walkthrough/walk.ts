@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createInterface, type Interface } from 'node:readline';
+import { ROLE } from '../directory/roles.js';
+import { ANSI, Lines, type Style } from './terminal.js';
 
 /**
  * `pim-emulator walkthrough`: the article's five phases (configure, assign, activate, expire, remove
@@ -49,7 +50,7 @@ export interface WalkthroughResult {
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
-const SECURITY_READER = '5d6b6bb7-de71-4623-b4af-96380a352509';
+const SECURITY_READER = ROLE.securityReader;
 const AZURE_CLI = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 const DIR = '/v1.0/roleManagement/directory';
@@ -81,43 +82,6 @@ interface Persona {
   id: string;
   upn: string;
   displayName: string;
-}
-
-const ANSI = { bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m', reset: '\x1b[0m' } as const;
-type Style = Exclude<keyof typeof ANSI, 'reset'>;
-
-/** Reads lines from the input one at a time (Enter between phases); EOF ends the pauses. */
-class Lines {
-  private readonly rl: Interface;
-  private readonly queued: string[] = [];
-  private waiting: ((line: string | undefined) => void) | undefined;
-  private closed = false;
-
-  constructor(input: NodeJS.ReadableStream) {
-    this.rl = createInterface({ input, terminal: false });
-    this.rl.on('line', (line) => {
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = undefined;
-        w(line);
-      } else this.queued.push(line);
-    });
-    this.rl.on('close', () => {
-      this.closed = true;
-      this.waiting?.(undefined);
-      this.waiting = undefined;
-    });
-  }
-
-  next(): Promise<string | undefined> {
-    if (this.queued.length) return Promise.resolve(this.queued.shift());
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => (this.waiting = resolve));
-  }
-
-  close(): void {
-    this.rl.close();
-  }
 }
 
 export async function runWalkthrough(options: WalkthroughOptions): Promise<WalkthroughResult> {
@@ -552,67 +516,3 @@ function claimsOf(token: string): Record<string, unknown> {
     return {};
   }
 }
-
-export const WALKTHROUGH_HELP = `Usage: pim-emulator walkthrough [--url URL] [--tenant T|new] [--key K] [--yes]
-
-Walks the five phases of just-in-time Security Reader access (configure the role, assign it,
-activate it, watch it expire, remove it) against a running emulator, printing each step, the
-Graph request and the key part of the answer. Exits 1 at the first step that does not behave
-as the article says.
-
-  --url URL      the emulator's HTTP address (default ${DEFAULT_URL})
-  --tenant T     tenant name, domain or id, or "new" (the default): a fresh walkthrough-<random>
-                 copy of contoso, so a walk during a workshop touches no team's tenant or clock
-  --key K        the tenant's key or the admin key, when the emulator requires keys (a new
-                 tenant's own key is used without it)
-  --password P   the personas' password (default Passw0rd!)
-  --yes, -y      do not pause between phases (it never pauses when stdin is not a terminal)
-`;
-
-/** The `walkthrough` command: argv after the command name. Returns the exit code. */
-export async function walkthroughCommand(
-  argv: string[],
-  io: { out: (line: string) => void; err: (line: string) => void; stdin: NodeJS.ReadableStream & { isTTY?: boolean }; color: boolean },
-): Promise<number> {
-  const opts = { url: DEFAULT_URL, tenant: 'new', yes: false, password: undefined as string | undefined, key: undefined as string | undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    try {
-      if (flag === '--help' || flag === '-h') {
-        io.out(WALKTHROUGH_HELP);
-        return 0;
-      } else if (flag === '--yes' || flag === '-y') opts.yes = true;
-      else if (flag === '--url') opts.url = value();
-      else if (flag === '--tenant') opts.tenant = value();
-      else if (flag === '--password') opts.password = value();
-      else if (flag === '--key') opts.key = value();
-      else throw new UsageError(`unknown option '${arg}'`);
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      io.err(`pim-emulator walkthrough: ${e.message}\n\n${WALKTHROUGH_HELP}`);
-      return 2;
-    }
-  }
-  try {
-    new URL(opts.url);
-  } catch {
-    io.err(`pim-emulator walkthrough: --url '${opts.url}' is not a URL (e.g. ${DEFAULT_URL})`);
-    return 2;
-  }
-  const interactive = !opts.yes && Boolean(io.stdin.isTTY);
-  const result = await runWalkthrough({
-    url: opts.url, tenant: opts.tenant, yes: !interactive, out: io.out, color: io.color,
-    ...(interactive ? { input: io.stdin } : {}),
-    ...(opts.password ? { password: opts.password } : {}),
-    ...(opts.key ? { key: opts.key } : {}),
-  });
-  return result.ok ? 0 : 1;
-}
-
-class UsageError extends Error {}
