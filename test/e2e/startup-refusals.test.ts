@@ -101,24 +101,34 @@ describe('startup refusals', () => {
     expect(snapshot(t.dir)).toEqual(before);
   }, 40_000);
 
-  it.skipIf(process.getuid?.() !== 0)('refuses a data directory the running user cannot write, at start, naming it (run as nobody)', async () => {
+  it('refuses a data directory the running user cannot write, at start, naming it (as nobody when root)', async () => {
+    // Root writes anywhere: as root the CLI runs as uid 65534; otherwise the directories lose their write bits.
+    const asRoot = process.getuid?.() === 0;
+    const dirMode = asRoot ? 0o755 : 0o555;
     // Our own temporary parent, so only directories this test made change mode.
     const parent = tempDir('pim-refusal-ro-');
-    cleanups.push(parent.cleanup);
     const dataDir = path.join(parent.dir, 'data');
+    cleanups.push(() => {
+      const writable = (d: string) => {
+        chmodSync(d, 0o755);
+        for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) writable(path.join(d, e.name));
+      };
+      writable(parent.dir);
+      parent.cleanup();
+    });
     await (await createEmulator(fileConfig(dataDir))).close();
-    // Readable, not writable, for uid 65534: the state and TLS files stay as a root start left them.
+    // Readable, not writable, for the user the CLI runs as: the state and TLS files stay as the first start left them.
     chmodSync(parent.dir, 0o755);
     const walk = (d: string) => {
-      chmodSync(d, 0o755);
       for (const e of readdirSync(d, { withFileTypes: true })) {
         if (e.isDirectory()) walk(path.join(d, e.name));
         else chmodSync(path.join(d, e.name), 0o644);
       }
+      chmodSync(d, dirMode);
     };
     walk(dataDir);
     const before = snapshot(dataDir);
-    const { code, output } = await runCli({ PIM_DATA: dataDir }, 65534);
+    const { code, output } = await runCli({ PIM_DATA: dataDir }, asRoot ? 65534 : undefined);
     expect(code, output).toBe(1);
     expect(output).toContain(`pim-emulator: cannot start: The data directory ${dataDir} is not writable (EACCES)`);
     expect(output).toContain('point PIM_DATA (--data) at a writable directory');
