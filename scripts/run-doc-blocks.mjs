@@ -20,6 +20,7 @@
 //   `npm ci && npm test` are such a block: CI runs them anyway.
 // Exits 1 if any block fails, naming the file and line, with the block's output.
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -143,6 +144,18 @@ async function startEmulator(work) {
   return { ports, stop, output: () => out };
 }
 
+/** POST /_emulator/reset on a connection of its own (a pooled one may be closing: the server ends idle ones after 5 s). */
+function resetEmulator(port) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/_emulator/reset', method: 'POST', agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 async function main(files) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'pim-doc-blocks-'));
   const bin = path.join(work, 'bin');
@@ -158,8 +171,8 @@ async function main(files) {
       for (const b of blocks.filter((x) => x.skip)) console.log(`doc-blocks: skip ${file}:${b.line} — ${b.skip}`);
       skipped += blocks.length - runnable.length;
       if (!runnable.length) continue;
-      const reset = await fetch(`http://127.0.0.1:${emu.ports.http}/_emulator/reset`, { method: 'POST' });
-      if (reset.status !== 200) throw new Error(`reset before ${file}: ${reset.status}`);
+      const status = await resetEmulator(emu.ports.http);
+      if (status !== 200) throw new Error(`reset before ${file}: ${status}`);
       const dir = mkdtempSync(path.join(work, 'file-'));
       const script = ['set -eo pipefail'];
       for (const b of runnable) {
