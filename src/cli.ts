@@ -67,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: log.stream },
     });
   } catch (e) {
+    log.open(); // what was logged before the failure comes out before the refusal
     if (e instanceof SeedError) {
       console.error(`pim-emulator: invalid seed: ${e.message}`);
       return 1;
@@ -81,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     await emulator.listen();
   } catch (e) {
+    log.open();
     const err = e as NodeJS.ErrnoException;
     console.error(`pim-emulator: cannot listen: ${err.message}${err.code === 'EADDRINUSE' ? ' (set PIM_HTTP_PORT / PIM_HTTPS_PORT, or 0 for a free port)' : ''}`);
     await emulator.close().catch(() => undefined);
