@@ -1,4 +1,4 @@
-// Writes the path-coverage report in README.md (between the graph-coverage markers): every v1.0
+// Writes the path-coverage report in docs/graph.md (between the graph-coverage markers): every v1.0
 // path template Microsoft's CSDL defines under roleManagement/directory, policies (the two PIM role
 // policy sets) and auditLogs/directoryAudits, with whether the emulator serves it (openapi.yaml,
 // which the contract test keeps equal to the registered routes) or refuses it.
@@ -65,9 +65,10 @@ for (const [group, list] of Object.entries(groups)) {
 }
 lines.push('<!-- /graph-coverage -->');
 
-const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+const target = path.join(root, 'docs', 'graph.md');
+const readme = readFileSync(target, 'utf8');
 const start = readme.indexOf('<!-- graph-coverage');
 const end = readme.indexOf('<!-- /graph-coverage -->');
-if (start < 0 || end < 0) throw new Error('README.md has no graph-coverage markers');
-writeFileSync(path.join(root, 'README.md'), readme.slice(0, start) + lines.join('\n') + readme.slice(end + '<!-- /graph-coverage -->'.length));
+if (start < 0 || end < 0) throw new Error('docs/graph.md has no graph-coverage markers');
+writeFileSync(target, readme.slice(0, start) + lines.join('\n') + readme.slice(end + '<!-- /graph-coverage -->'.length));
 console.log(Object.entries(groups).map(([g, l]) => `${g}: ${[...new Set(l)].filter((t) => served.has(t)).length}/${new Set(l).size}`).join(', '));

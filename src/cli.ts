@@ -8,6 +8,8 @@ import { StartupError } from './startup.js';
 import { StoreError } from './store/store.js';
 import { ROLE } from './directory/directory.js';
 import { walkthroughCommand } from './walkthrough/index.js';
+import { startupLog } from './startup-log.js';
+import { nodeSupport } from './node-support.js';
 
 /** The process: configuration, the emulator, signals, the banner. Nothing else lives here. */
 async function main(argv: string[]): Promise<number> {
@@ -56,18 +58,19 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  // Logs are pretty on a terminal and JSON lines otherwise; either way they are held until the
+  // banner is out, so no log line lands before or inside it.
+  const log = startupLog({ tty: Boolean(process.stdout.isTTY), out: process.stdout });
   let emulator: Emulator;
   try {
     const extraHosts = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
     emulator = await createEmulator(config, {
       // Memory storage keeps its CA where file storage does (PIM_DATA/tls), when it can.
       tls: config.storage === 'memory' ? await memoryStorageTlsMaterial(path.join(config.dataDir, 'tls'), extraHosts) : undefined,
-      logger: config.logLevel === 'silent' ? false : {
-        level: config.logLevel,
-        ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
-      },
+      logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: log.stream },
     });
   } catch (e) {
+    log.open(); // what was logged before the failure comes out before the refusal
     if (e instanceof SeedError) {
       console.error(`pim-emulator: invalid seed: ${e.message}`);
       return 1;
@@ -82,12 +85,14 @@ async function main(argv: string[]): Promise<number> {
   try {
     await emulator.listen();
   } catch (e) {
+    log.open();
     const err = e as NodeJS.ErrnoException;
     console.error(`pim-emulator: cannot listen: ${err.message}${err.code === 'EADDRINUSE' ? ' (set PIM_HTTP_PORT / PIM_HTTPS_PORT, or 0 for a free port)' : ''}`);
     await emulator.close().catch(() => undefined);
     return 1;
   }
-  console.log(banner(emulator));
+  process.stdout.write(`${banner(emulator)}\n`);
+  log.open();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -110,9 +115,13 @@ async function main(argv: string[]): Promise<number> {
 function banner(e: Emulator): string {
   const { http, https } = e.urls;
   const c = e.config;
+  const node = nodeSupport();
   const lines = [
     '',
+    `  Portal       ${portalUrl(e)}   the workshop portal: open it in a browser`,
+    '',
     `  entra-pim-emulator ${VERSION} — Microsoft Entra PIM on Microsoft Graph, locally`,
+    `  Node.js      ${node.running}${node.supported ? `  (needs ${node.required})` : `  — below the supported ${node.required} (package.json engines): it may run, but is not supported`}`,
     '',
     `  Graph        ${https}/v1.0   (also ${http}/v1.0)`,
     `  Sign-in      ${https}/{tenant}/oauth2/v2.0/token   discovery: ${https}/contoso/v2.0/.well-known/openid-configuration`,
@@ -139,6 +148,12 @@ function banner(e: Emulator): string {
   }
   lines.push('', `  MFA codes    ${http}/_emulator/tenants/contoso/users/pimuser@contoso.onmicrosoft.com/mfa-code`, `  Well-known clients: Azure CLI 04b07795-8ddb-461a-bbee-02f9e1bf7b46 (public), role template GA ${ROLE.globalAdministrator}`, '');
   return lines.join('\n');
+}
+
+/** Where a participant opens the portal: the public URL when one is set, else the HTTP listener. */
+function portalUrl(e: Emulator): string {
+  const base = e.config.publicUrl ?? e.urls.http!;
+  return new URL('/portal/', base).toString();
 }
 
 /** Who may use the control plane: open, or the admin key (printed when --workshop generated it). */

@@ -73,7 +73,8 @@ export interface Emulator {
 /** Spare RSA keys a file-storage instance keeps ready for tenants created on demand (generated one at a time, in the background): a workshop's teams. */
 const SPARE_SIGNING_KEYS = 32;
 
-export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+import { VERSION } from './version.js';
+export { VERSION };
 
 /** The one factory: the CLI and every test build the emulator here. */
 export async function createEmulator(config: Config, options: EmulatorOptions = {}): Promise<Emulator> {

@@ -61,7 +61,7 @@ export function validateAuthorize(q: Record<string, string | undefined>, tenant:
   const scope = q.scope;
   if (!scope) return fail(aad.missingParameter('scope'));
   const { unknown } = delegatedScopesFor(client, parseScopes(scope));
-  if (unknown.length) return fail(aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in the README.'));
+  if (unknown.length) return fail(aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in docs/sign-in.md.'));
 
   let codeChallengeMethod: PkceMethod | undefined;
   const codeChallenge = q.code_challenge;

@@ -128,7 +128,7 @@ export async function authPlugin(app: FastifyInstance, opts: { ctx: AppContext }
       const client = tenant ? findClient(tenant, clientId) : findClientInAnyTenant(ctx.store.tenants(), clientId);
       if (!client) throw aad.unknownClient(clientId, tenant?.tenant.domain ?? key);
       const { unknown } = delegatedScopesFor(client, parseScopes(scope));
-      if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in the README.');
+      if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in docs/sign-in.md.');
       const acrs = requestedAcrs(form.claims);
       if (acrs instanceof AadError) throw acrs;
       const device = ctx.authFlows.startDevice({

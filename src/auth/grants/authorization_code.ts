@@ -28,7 +28,7 @@ export const authorizationCode: GrantHandler = async (ctx) => {
   if (!user || !user.accountEnabled) throw aad.invalidGrant('The user no longer exists or is disabled.');
   const requested = parseScopes(ctx.form.scope ?? code.scope);
   const { granted, unknown } = delegatedScopesFor(client, requested);
-  if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in the README.');
+  if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in docs/sign-in.md.');
   // Single use: a failed attempt (a wrong verifier, say) leaves the code redeemable; a success spends it.
   code.redeemed = true;
   return ctx.tokens.userTokens({

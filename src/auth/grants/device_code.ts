@@ -40,7 +40,7 @@ export const deviceCode: GrantHandler = async (ctx) => {
   if (!user || !user.accountEnabled) throw aad.invalidGrant('The user no longer exists or is disabled.');
   const requested = parseScopes(ctx.form.scope ?? device.scope);
   const { granted, unknown } = delegatedScopesFor(client, requested);
-  if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in the README.');
+  if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in docs/sign-in.md.');
   device.status = 'redeemed';
   return ctx.tokens.userTokens({
     tenant, user, client, scopes: granted, resource: requested.resource, scopeEcho: requested.echo,

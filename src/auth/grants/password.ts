@@ -35,7 +35,7 @@ export const password: GrantHandler = async (ctx) => {
   if (acrs.length && !amr.includes('mfa')) throw aad.stepUpRequired(tenant.tenant.name, user.userPrincipalName, acrs);
   const requested = parseScopes(ctx.form.scope);
   const { granted, unknown } = delegatedScopesFor(client, requested);
-  if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in the README.');
+  if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in docs/sign-in.md.');
   return ctx.tokens.userTokens({
     tenant, user, client, scopes: granted, resource: requested.resource, scopeEcho: requested.echo, amr, acrs, issuerBase: ctx.issuerBase,
   });

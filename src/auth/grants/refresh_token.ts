@@ -22,7 +22,7 @@ export const refreshToken: GrantHandler = async (ctx) => {
   if (!user || !user.accountEnabled) throw aad.invalidGrant('The user no longer exists or is disabled.');
   const requested = parseScopes(ctx.form.scope ?? claims.scope);
   const { granted, unknown } = delegatedScopesFor(client, requested);
-  if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in the README.');
+  if (unknown.length) throw aad.invalidScope(unknown.join(' '), 'Known delegated permissions are listed in docs/sign-in.md.');
   // Refresh tokens rotate: each response carries a new one, and the one just used is spent.
   if (typeof claims.jti !== 'string' || !ctx.flows.redeemRefreshToken(claims.jti, Number(claims.exp) * 1000, ctx.time.nowMs(tenant))) {
     throw aad.refreshTokenRedeemed();

@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/config.js';
+import { nodeSupport } from '../../src/node-support.js';
+
+/**
+ * What `pim-emulator` prints when it starts: the banner, the portal's URL first, then the log —
+ * pino's JSON lines when stdout is not a terminal (CI, docker logs), pretty lines on a terminal —
+ * and no log line before or inside the banner (Fastify logs "Server listening…" while it starts).
+ */
+
+const cli = [process.execPath, '--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'cli.ts')];
+const env = { PATH: process.env.PATH ?? '', HOME: '/tmp', PIM_STORAGE: 'memory', PIM_HTTP_PORT: '0', PIM_HTTPS_PORT: '0', PIM_SMTP_PORT: '0', PIM_LOG_LEVEL: 'info' };
+
+/** Runs argv until its output holds `until`, then stops it with SIGTERM; resolves with everything it printed. */
+function runUntil(argv: string[], until: RegExp, timeoutMs = 25_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: PACKAGE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no ${until} within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    const check = () => {
+      if (until.test(out)) {
+        clearTimeout(timer);
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', (d) => { out += d; check(); });
+    child.stderr.on('data', (d) => { out += d; check(); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+const bannerEnd = 'Well-known clients:';
+
+describe('startup output', () => {
+  it('prints the portal URL first, then the banner, then JSON log lines when stdout is not a terminal', async () => {
+    const out = await runUntil(cli, /"msg":"Server listening at/);
+    const lines = out.split('\n');
+    const firstText = lines.find((l) => l.trim() !== '')!;
+    expect(firstText).toMatch(/^ {2}Portal {7}http:\/\/127\.0\.0\.1:\d+\/portal\/ /);
+    const end = lines.findIndex((l) => l.includes(bannerEnd));
+    expect(end).toBeGreaterThan(0);
+    // Nothing JSON before or inside the banner; every log line after it is one JSON object.
+    expect(lines.slice(0, end + 1).filter((l) => l.startsWith('{'))).toEqual([]);
+    const logs = lines.slice(end + 1).filter((l) => l.trim() !== '');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const l of logs) expect(() => JSON.parse(l), l).not.toThrow();
+    expect(logs.map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain(`Server listening at ${/Control\s+(http:\/\/\S+?)\/_emulator/.exec(out)![1]}`);
+  });
+
+  it('says which Node.js it runs on and what package.json requires', async () => {
+    const out = await runUntil(cli, /Server listening at/);
+    const node = nodeSupport();
+    expect(node.required).toBe('≥ 22');
+    const line = out.split('\n').find((l) => l.startsWith('  Node.js '))!;
+    expect(line).toContain(process.version);
+    if (node.supported) expect(line).toContain('(needs ≥ 22)');
+    else expect(line).toContain('below the supported ≥ 22 (package.json engines): it may run, but is not supported');
+    expect(nodeSupport('v20.20.2').supported).toBe(false);
+    expect(nodeSupport('v22.0.0').supported).toBe(true);
+    expect(nodeSupport('v24.11.1').supported).toBe(true);
+  });
+
+  it('prints pretty log lines after the banner on a terminal', async () => {
+    // util-linux `script` runs the CLI on a pseudo-terminal, as a shell would.
+    const command = cli.map((a) => `'${a}'`).join(' ');
+    const out = (await runUntil(['script', '-qefc', command, '/dev/null'], /Server listening at/)).replace(/\r/g, '');
+    const lines = out.split('\n');
+    expect(lines.find((l) => l.trim() !== '')).toMatch(/^ {2}Portal {7}http:\/\/127\.0\.0\.1:\d+\/portal\/ /);
+    const end = lines.findIndex((l) => l.includes(bannerEnd));
+    const listening = lines.findIndex((l) => l.includes('Server listening at'));
+    expect(listening).toBeGreaterThan(end);
+    // eslint-disable-next-line no-control-regex
+    expect(lines[listening]!.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: Server listening at http:\/\/127\.0\.0\.1:\d+$/);
+    expect(out).not.toContain('{"level"');
+  });
+});
