@@ -118,7 +118,7 @@ suite(HAVE_CHROMIUM ? 'the workshop portal: approvals, tenants on demand and the
       await admin.getByLabel(`Role Approver (${APPROVER})`).check();
       await admin.getByRole('button', { name: 'Update', exact: true }).click();
       await heading(admin, 'Role setting details - Security Reader');
-      expect(await flash(admin, 'Role settings updated')).toContain('Approval_EndUser_Assignment');
+      expect(await flash(admin, 'Role settings updated')).toContain('approval to activate and approvers');
       expect(await text(admin.getByRole('row', { name: /Require approval to activate/ }))).toContain('Yes');
       expect(await text(admin.getByRole('row', { name: /^Approvers/ }))).toContain('Role Approver');
 

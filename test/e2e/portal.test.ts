@@ -181,7 +181,7 @@ suite(HAVE_CHROMIUM ? 'the workshop portal walks phases 1–5 in a browser' : `t
     expect(await admin.getByLabel('Default recipients: Role activation alert (send notifications when eligible members activate this role)').isChecked()).toBe(true);
     await admin.getByRole('button', { name: 'Update', exact: true }).click();
     await heading(admin, 'Role setting details - Security Reader');
-    expect(await flash(admin, 'Role settings updated')).toContain('Role settings updated for Security Reader: Expiration_Admin_Assignment.');
+    expect(await flash(admin, 'Role settings updated')).toContain('Role settings updated for Security Reader: permanent active assignment and its expiry.');
     expect(await text(admin.getByRole('row', { name: /Allow permanent active assignment/ }))).toContain('No');
     expect(await text(admin.getByRole('row', { name: /Activation maximum duration/ }))).toContain('8 hour(s)');
   });
