@@ -7,7 +7,8 @@ import type { TenantData } from './directory/model.js';
 import fastifyJwt from '@fastify/jwt';
 import { createSigner } from 'fast-jwt';
 import { PACKAGE_ROOT, type Config } from './config.js';
-import { compileRouteSchema } from './web.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { baseUrl, compileRouteSchema } from './web.js';
 import { Clock, REAL_TIME } from './clock.js';
 import { newGuid } from './ids.js';
 import type { AppContext } from './context.js';
@@ -43,7 +44,7 @@ import { GraphError } from './graph/errors.js';
 import { startProxy, type ProxyServer } from './proxy/server.js';
 import { armPlugin, sendArm } from './arm/routes.js';
 import { armErrors } from './arm/errors.js';
-import { serviceOfPath } from './proxy/hosts.js';
+import { serviceOfHost, serviceOfPath } from './proxy/hosts.js';
 import { assertWritableDataDir } from './startup.js';
 import { clientErrorHandler, createHttpsServer, familyOf, frameworkErrors, rejectRepeatedParameters, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
 
@@ -167,7 +168,15 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   });
   let smtpPort: number | undefined;
   const time = new TenantClocks(clock, store);
-  const portalBase = () => config.publicUrl ?? ctx.urls.https ?? `https://localhost:${config.httpsPort}`;
+  /**
+   * Where mails link to: PIM_PUBLIC_URL when set; else the origin the request that caused the mail
+   * came in on (the participant's own address for the emulator: a LAN name, a container's port, the
+   * http listener), so the link opens the portal where the participant already is — same origin,
+   * same session; else (a client reaching Graph through proxy mode under Microsoft's names) the
+   * https listener.
+   */
+  const requestOrigin = new AsyncLocalStorage<string | undefined>();
+  const portalBase = () => config.publicUrl ?? requestOrigin.getStore() ?? ctx.urls.https ?? `https://localhost:${config.httpsPort}`;
 
   /** When retention last ran per tenant (emulated time). */
   const retentionRun = new Map<string, number>();
@@ -295,6 +304,19 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
     const named = (request.params as Record<string, string> | undefined)?.tenant;
     return named ? findTenant(store, named) : undefined;
   };
+
+  // The origin the request came in on, for the mails it causes (portalBase); Microsoft's host names
+  // (proxy mode) are not the portal's. run() wraps the rest of the request, handler included.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const origin = baseUrl(request);
+    let host: string | undefined;
+    try {
+      host = new URL(origin).hostname;
+    } catch {
+      host = undefined;
+    }
+    requestOrigin.run(host && !serviceOfHost(host) ? origin : undefined, done);
+  });
 
   // The control plane's keys and the cross-site rule come first of all (src/emulator/access.ts).
   registerControlAccess(app, { keys: ctx.keys, store, config });

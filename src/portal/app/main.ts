@@ -2,9 +2,9 @@ import { syncAccess } from './access.js';
 import { syncClock, paintClock } from './clock.js';
 import { $ } from './dom.js';
 import { flash } from './flash.js';
-import { redirect, render, setViews } from './router.js';
+import { render, setViews } from './router.js';
 import { completeSignIn } from './session.js';
-import { setupSearch } from './shell.js';
+import { setupMenu, setupSearch } from './shell.js';
 import { session } from './session.js';
 import type { Route, View } from './types.js';
 import { approvalsView } from './views/approvals.js';
@@ -15,6 +15,7 @@ import { guideView } from './views/guide.js';
 import { homeView, notFoundView, pimHomeView, signInFirstView } from './views/home.js';
 import { inboxView } from './views/inbox.js';
 import { landingView } from './views/landing.js';
+import { mailLinkView } from './views/mail-link.js';
 import { myRolesView } from './views/my-roles.js';
 import { myRequestsView } from './views/requests.js';
 import { settingsDetailView, settingsEditView, settingsListView } from './views/settings.js';
@@ -35,10 +36,8 @@ function pickView(route: Route): View {
   if (a === 'emulator') return emulatorView;
   if (a === 'guide') return guideView;
   if (a === 'inbox') return inboxView;
-  if (a === 'roles' && b) {
-    // Links in PIM's mails: {portal}/#/roles/{roleId}
-    return async () => redirect(`#/pim/roles/${encodeURIComponent(b)}`);
-  }
+  // Links in PIM's mails: {portal}/#/roles/{roleId}?tenant={name}
+  if (a === 'roles' && b) return mailLinkView;
   if (a !== 'pim') return notFoundView;
   if (!session()) return signInFirstView;
   switch (b) {
@@ -66,6 +65,7 @@ function pickView(route: Route): View {
 async function start(): Promise<void> {
   setViews(pickView);
   setupSearch();
+  setupMenu();
   $('#skip').addEventListener('click', (ev) => {
     ev.preventDefault();
     $('#main').focus();

@@ -22,9 +22,10 @@ export function tabsNav(label: string, tabs: [string, string, string][], current
 
 export function table(columns: string[], rows: Child[][], empty: [string, string?]): HTMLElement {
   if (!rows.length) return h('div', { class: 'empty', role: 'status' }, h('strong', { text: empty[0] }), empty[1] ?? '');
-  return h('table', {},
+  // The wrapper scrolls sideways on a narrow screen; the page itself never does.
+  return h('div', { class: 'table-wrap' }, h('table', {},
     h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', text: c })))),
-    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c, i) => h('td', { class: i === cells.length - 1 && c instanceof HTMLElement && c.dataset.actions ? 'actions' : undefined }, c))))));
+    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c, i) => h('td', { class: i === cells.length - 1 && c instanceof HTMLElement && c.dataset.actions ? 'actions' : undefined }, c)))))));
 }
 export const actions = (...buttons: Child[]): HTMLElement => {
   const span = h('span', {}, buttons);

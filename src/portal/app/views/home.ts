@@ -1,8 +1,8 @@
 import { list } from '../api.js';
-import { RM } from '../config.js';
-import { h, put } from '../dom.js';
+import { KEY, RM } from '../config.js';
+import { h, put, store } from '../dom.js';
 import { roles } from '../pim.js';
-import { session, me } from '../session.js';
+import { session, me, startSignIn } from '../session.js';
 import { header, PIM_CRUMB } from '../ui.js';
 
 export async function homeView(view: HTMLElement): Promise<void> {
@@ -19,7 +19,11 @@ export const tile = (href: string, title: string, text: string): HTMLElement => 
 
 export async function signInFirstView(view: HTMLElement): Promise<void> {
   header(view, { crumbs: [PIM_CRUMB], title: 'Privileged Identity Management', subtitle: 'Sign in to continue.' });
-  put(view, h('div', { class: 'buttons' }, h('a', { class: 'button primary', href: '#/', text: 'Go to sign-in' })));
+  // Sign in and come back here (the page asked for), in the tenant this window last chose.
+  const tenant = store.get(KEY.tenant) ?? 'contoso';
+  put(view, h('div', { class: 'buttons' },
+    h('button', { type: 'button', class: 'primary', id: 'sign-in-here', onclick: () => void startSignIn({ tenant, mfa: !store.get(KEY.skipMfa), returnTo: location.hash }) }, `Sign in to ${tenant}`),
+    h('a', { class: 'button', href: '#/', text: 'Go to sign-in' })));
 }
 
 export async function notFoundView(view: HTMLElement): Promise<void> {
