@@ -53,6 +53,10 @@ function setMenu(open: boolean): void {
 }
 export function setupMenu(): void {
   $('#menu-toggle').addEventListener('click', () => setMenu($('#menu-toggle').getAttribute('aria-expanded') !== 'true'));
+  // Choosing an item closes the menu, the screen already shown included (no hashchange then).
+  $('#nav').addEventListener('click', (ev) => {
+    if ((ev.target as Element).closest('a')) setMenu(false);
+  });
   document.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape' && document.body.classList.contains('menu-open')) {
       setMenu(false);
