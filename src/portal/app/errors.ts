@@ -36,7 +36,7 @@ export function errorBanner(e: unknown, title = 'The request failed'): HTMLEleme
     return h('div', { class: 'banner error', role: 'alert', id: 'rule-failure' },
       h('p', {}, h('strong', { text: 'The role settings (policy) refused this request:' })),
       h('ul', {}, rules.map((r: string) => h('li', {}, h('span', { class: 'rule-name', text: r }), `: ${RULE_WORDS[r] ?? 'a policy rule failed'}`))),
-      h('p', { class: 'hint' }, 'Microsoft Graph said: ', h('span', { class: 'code', text: `${(e as GraphFailure).code}: ${(e as GraphFailure).message}` })));
+      graphSaid(`${(e as GraphFailure).code}: ${(e as GraphFailure).message}`));
   }
   const words: Record<string, string> = {
     UnauthorizedAccessException: 'You do not hold a role that allows this (Privileged Role Administrator or Global Administrator for changes; a PIM reader role for reading others\u2019 data).',
@@ -51,8 +51,15 @@ export function errorBanner(e: unknown, title = 'The request failed'): HTMLEleme
   const code = e instanceof GraphFailure ? e.code : '';
   return h('div', { class: 'banner error', role: 'alert' },
     h('p', {}, h('strong', { text: `${title}.` }), words[code] ? ` ${words[code]}` : ''),
-    h('p', { class: 'hint' }, e instanceof GraphFailure ? h('span', { class: 'code', text: `${e.status} ${code || 'Error'}: ${e.message}` }) : String((e as Error)?.message ?? e)));
+    // Said in words above: the status and code stay one click away. Otherwise the message is all there is.
+    e instanceof GraphFailure && words[code]
+      ? graphSaid(`${e.status} ${code}: ${e.message}`)
+      : h('p', { class: 'hint' }, e instanceof GraphFailure ? h('span', { class: 'code', text: `${e.status} ${code || 'Error'}: ${e.message}` }) : String((e as Error)?.message ?? e)));
 }
+
+/** What Microsoft Graph answered, word for word, behind a details toggle (the banner says it in words). */
+const graphSaid = (wire: string): HTMLElement =>
+  h('details', { class: 'tech' }, h('summary', { text: 'What Microsoft Graph said' }), h('span', { class: 'code', text: wire }));
 
 export function signInAgain(): void {
   const s = session();
