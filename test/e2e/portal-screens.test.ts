@@ -287,6 +287,14 @@ describe('the portal on a phone (390×844) and a laptop (1280×800): two teams w
       expect(await text(team.admin.locator('#account'))).toContain(admin);
       expect(await text(team.admin.getByRole('row', { name: /PIM User/ }))).toContain('Eligible');
 
+      // As a mail client opens it: a new tab of the same browser, which borrows the session next door.
+      const tab = await team.admin.context().newPage();
+      tab.on('pageerror', (e) => scriptErrors.push(`${team.name} new tab: ${e.message}`));
+      await tab.goto(link!);
+      await heading(tab, 'Security Reader | Assignments');
+      expect(await text(tab.locator('#account'))).toContain(admin);
+      await tab.close();
+
       // A browser without a session: one click signs in to the mail's tenant and comes back to the role.
       const fresh = await browser.newContext({ viewport: team.size });
       contexts.push(fresh);

@@ -3,7 +3,7 @@ import { syncClock, paintClock } from './clock.js';
 import { $ } from './dom.js';
 import { flash } from './flash.js';
 import { render, setViews } from './router.js';
-import { completeSignIn } from './session.js';
+import { completeSignIn, shareSession } from './session.js';
 import { setupMenu, setupSearch } from './shell.js';
 import { session } from './session.js';
 import type { Route, View } from './types.js';
@@ -66,6 +66,7 @@ async function start(): Promise<void> {
   setViews(pickView);
   setupSearch();
   setupMenu();
+  shareSession();
   $('#skip').addEventListener('click', (ev) => {
     ev.preventDefault();
     $('#main').focus();

@@ -115,3 +115,49 @@ export function signOut(): void {
   store.drop(KEY.draft);
   forgetRoles();
 }
+
+// ------------------------------------------------------------------ one browser, several tabs
+// Sessions live in sessionStorage: one persona per window, as the article's two browsers. A link
+// from a mail opens a new tab, though, where the participant is already signed in next door: that
+// tab may borrow the session of another tab of this browser (BroadcastChannel: this origin only).
+
+const CHANNEL = 'pimPortal.sessions';
+type SessionMessage = { type: 'ask'; id: string; tenant?: string } | { type: 'session'; id: string; session: Session };
+
+/** Answers the other tabs of this browser that ask for a session of this tab's tenant. */
+export function shareSession(): void {
+  if (typeof BroadcastChannel === 'undefined') return;
+  const channel = new BroadcastChannel(CHANNEL);
+  channel.onmessage = (ev: MessageEvent<SessionMessage>) => {
+    const s = session();
+    if (ev.data?.type !== 'ask' || !s || (ev.data.tenant && ev.data.tenant !== s.tenant)) return;
+    // The access token only: refresh tokens are spent on use, and two tabs refreshing one would end both.
+    channel.postMessage({ type: 'session', id: ev.data.id, session: { ...s, refreshToken: undefined } } satisfies SessionMessage);
+  };
+}
+
+/**
+ * Signs this tab in with the session of another tab of this browser in `tenant`, when one answers
+ * within `waitMs`; false when none does (nobody is signed in to it in this browser).
+ */
+export function borrowSession(tenant: string | undefined, waitMs = 500): Promise<boolean> {
+  if (typeof BroadcastChannel === 'undefined') return Promise.resolve(false);
+  const channel = new BroadcastChannel(CHANNEL);
+  const id = randomString(8);
+  return new Promise<boolean>((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      channel.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), waitMs);
+    channel.onmessage = (ev: MessageEvent<SessionMessage>) => {
+      if (ev.data?.type !== 'session' || ev.data.id !== id || session()) return;
+      store.set(KEY.session, ev.data.session);
+      store.set(KEY.tenant, ev.data.session.tenant);
+      forgetRoles();
+      done(true);
+    };
+    channel.postMessage({ type: 'ask', id, ...(tenant ? { tenant } : {}) } satisfies SessionMessage);
+  });
+}

@@ -2,12 +2,13 @@ import { list } from '../api.js';
 import { KEY, RM } from '../config.js';
 import { h, put, store } from '../dom.js';
 import { redirect } from '../router.js';
-import { session, startSignIn } from '../session.js';
+import { borrowSession, session, startSignIn } from '../session.js';
 import { header, PIM_CRUMB } from '../ui.js';
 import type { Route } from '../types.js';
 
 /**
- * Where PIM's mails link: {portal}/#/roles/{roleId}?tenant={name}. Signed in to that tenant, the
+ * Where PIM's mails link: {portal}/#/roles/{roleId}?tenant={name}. Signed in to that tenant (in this
+ * window, or in another window of this browser that lends its session), the
  * link opens the role: its assignments for whoever may read them, else the user's own roles (a
  * requestor's mail: "you are eligible", "your role is activated"). Signed out, or signed in to
  * another tenant, it offers the sign-in to the mail's tenant and comes back to the role.
@@ -15,7 +16,8 @@ import type { Route } from '../types.js';
 export async function mailLinkView(view: HTMLElement, route: Route): Promise<void> {
   const roleId = route.parts[1]!;
   const tenant = route.query.get('tenant') ?? undefined;
-  const s = session();
+  // A mail's link opens a new tab: signed in next door in this browser is signed in here.
+  const s = session() ?? ((await borrowSession(tenant)) ? session() : null);
   if (s && (!tenant || s.tenant === tenant)) {
     // An admin or a PIM reader sees the role's assignments; anyone else their own roles.
     const canList = await list(`${RM}/roleEligibilitySchedules?$filter=${encodeURIComponent(`roleDefinitionId eq '${roleId}'`)}&$top=1`).then(() => true, () => false);
