@@ -41,23 +41,29 @@ export async function writePortalBundle(outfile: string): Promise<void> {
   await esbuild.build({ ...OPTIONS, outfile, write: true });
 }
 
-let cached: { stamp: number; body: Promise<Buffer> } | undefined;
+let cached: { stamp: number; body: Promise<Buffer | undefined> } | undefined;
 /**
  * The bundle from the sources, or undefined where they are not installed (the published package,
- * the Docker image: they serve the prebuilt file). A bundling error (a syntax error in a module)
- * rejects with esbuild's message, naming the file and line.
+ * the Docker image) or esbuild is not (npm ci --omit=dev): those serve the prebuilt file. A bundling
+ * error (a syntax error in a module) rejects with esbuild's message, naming the file and line.
  */
-export function portalBundleFromSources(): Promise<Buffer> | undefined {
+export function portalBundleFromSources(): Promise<Buffer | undefined> {
   let stamp: number;
   try {
     statSync(ENTRY);
     stamp = sourcesStamp(PORTAL_SOURCES);
   } catch {
-    return undefined;
+    return Promise.resolve(undefined);
   }
   if (cached?.stamp !== stamp) {
     const body = (async () => {
-      const esbuild = await import('esbuild');
+      let esbuild: typeof import('esbuild');
+      try {
+        esbuild = await import('esbuild');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+        throw e;
+      }
       const out = await esbuild.build({ ...OPTIONS, write: false });
       return Buffer.from(out.outputFiles![0]!.contents);
     })();
