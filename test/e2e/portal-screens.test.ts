@@ -346,6 +346,20 @@ describe('the portal on a phone (390×844) and a laptop (1280×800): two teams w
     }
   });
 
+  it('at 360 px, the narrowest phone the portal supports, the screens still fit', async () => {
+    const team = teams.find((t) => t.phone)!;
+    for (const page of [team.admin, team.user]) await page.setViewportSize({ width: 360, height: 740 });
+    await menu(team, team.user, 'My roles');
+    await heading(team.user, 'My roles | Microsoft Entra roles');
+    await check(team, team.user, 'My roles at 360 px');
+    await menu(team, team.admin, 'Settings');
+    await heading(team.admin, 'Settings | Microsoft Entra roles');
+    await check(team, team.admin, 'Settings at 360 px');
+    await menu(team, team.admin, 'Inbox');
+    await heading(team.admin, 'Inbox');
+    await check(team, team.admin, 'Inbox at 360 px');
+  });
+
   it('ran without a script error in any window, and axe found nothing', () => {
     expect(scriptErrors).toEqual([]);
     expect(axeFindings).toEqual([]);
