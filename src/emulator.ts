@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyJwt from '@fastify/jwt';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BUNDLED_SEED, PACKAGE_ROOT, type Config } from './config.js';
-import { compileRouteSchema } from './web.js';
+import { baseUrl, compileRouteSchema } from './web.js';
 import { Clock } from './clock.js';
 import { newGuid } from './ids.js';
 import type { AppContext } from './context.js';
@@ -31,6 +32,7 @@ import { ControlKeys, registerControlAccess } from './emulator/access.js';
 import { findTenant } from './directory/directory.js';
 import { startProxy, type ProxyServer } from './proxy/server.js';
 import { armPlugin } from './arm/routes.js';
+import { serviceOfHost } from './proxy/hosts.js';
 import { assertWritableDataDir } from './startup.js';
 import { clientErrorHandler, createHttpsServer, frameworkErrors, rejectRepeatedParameters, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
 import { createJwtCodec } from './auth/jwt-codec.js';
@@ -129,7 +131,15 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   });
   let smtpPort: number | undefined;
   const time = new TenantClocks(clock, store);
-  const portalBase = () => config.publicUrl ?? ctx.urls.https ?? `https://localhost:${config.httpsPort}`;
+  /**
+   * Where mails link to: PIM_PUBLIC_URL when set; else the origin the request that caused the mail
+   * came in on (the participant's own address for the emulator: a LAN name, a container's port, the
+   * http listener), so the link opens the portal where the participant already is — same origin,
+   * same session; else (a client reaching Graph through proxy mode under Microsoft's names) the
+   * https listener.
+   */
+  const requestOrigin = new AsyncLocalStorage<string | undefined>();
+  const portalBase = () => config.publicUrl ?? requestOrigin.getStore() ?? ctx.urls.https ?? `https://localhost:${config.httpsPort}`;
 
   const events = new EventBus();
   events.subscribe(mailSubscriber({ outbox, roles: () => store.system().roleDefinitions, portalBase, newId: newGuid }));
@@ -188,6 +198,19 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   });
 
   const tenantOfRequest = requestTenant(store, jwt);
+
+  // The origin the request came in on, for the mails it causes (portalBase); Microsoft's host names
+  // (proxy mode) are not the portal's. run() wraps the rest of the request, handler included.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const origin = baseUrl(request);
+    let host: string | undefined;
+    try {
+      host = new URL(origin).hostname;
+    } catch {
+      host = undefined;
+    }
+    requestOrigin.run(host && !serviceOfHost(host) ? origin : undefined, done);
+  });
 
   // The control plane's keys and the cross-site rule come first of all (src/emulator/access.ts).
   registerControlAccess(app, { keys: ctx.keys, store, config });

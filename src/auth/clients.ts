@@ -1,6 +1,6 @@
 import type { ApplicationRecord, TenantData } from '../directory/model.js';
 
-/** The client id of the workshop portal the emulator serves at /portal/ (src/portal/portal.js uses the same). */
+/** The client id of the workshop portal the emulator serves at /portal/ (src/portal/app/config.ts uses the same). */
 export const PORTAL_CLIENT_ID = 'a7e3c1d2-5b4f-4e86-9d0a-3f2b1c6e8d47';
 /** Where the portal receives its authorization code, on the emulator's own origin. */
 export const PORTAL_REDIRECT_PATH = '/portal/';

@@ -25,7 +25,7 @@ import { PIM_SENDER, type OutboxMessage } from './types.js';
 export type MailEvent = PimEvent;
 
 export interface NotifyOptions {
-  /** The emulator portal's base URL; mails link to `${portalBase}/#/roles/{roleId}`. */
+  /** The emulator portal's base URL; mails link to `${portalBase}/#/roles/{roleId}?tenant={name}`. */
   portalBase: string;
   newId: () => string;
 }
@@ -265,7 +265,8 @@ function facts(e: MailEvent, audience: MailAudience, t: TenantData, roles: RoleD
     requestId: request?.id ?? null,
     // A reminder is the service's own doing, not the request author's.
     actor: e.type === 'reminder' ? null : actorOf(t, request),
-    portalUrl: `${opts.portalBase.replace(/\/+$/, '')}/#/roles/${roleDefinitionId}`,
+    // The tenant rides along so a signed-out browser lands on the right tenant's sign-in.
+    portalUrl: `${opts.portalBase.replace(/\/+$/, '')}/#/roles/${roleDefinitionId}?tenant=${encodeURIComponent(t.tenant.name)}`,
     audience,
   };
 }

@@ -32,6 +32,8 @@ export interface MailFacts {
   /** Link to the role in the emulator portal. */
   portalUrl: string;
   audience: MailAudience;
+  /** The IANA zone the recipients read times in; UTC (named as such) when the directory has none. */
+  timeZone?: string;
 }
 
 export interface RenderedMail {
@@ -60,8 +62,28 @@ const kindWord = (f: MailFacts) => (f.kind === 'eligibility' ? 'eligible' : 'act
 const byActor = (f: MailFacts) => f.actor?.displayName ?? 'An administrator';
 const possessive = (name: string) => `${name}'s`;
 /** ", until {end}" for a time-bound assignment; nothing for a permanent one (the sentence says "permanently"). */
-const untilEnd = (f: MailFacts) => (f.end === null ? '' : `, until ${f.end}`);
-const ends = (f: MailFacts) => (f.end === null ? 'It has no end date (permanent).' : `It ends ${f.end}.`);
+const untilEnd = (f: MailFacts) => (f.end === null ? '' : `, until ${at(f, f.end)}`);
+const ends = (f: MailFacts) => (f.end === null ? 'It has no end date (permanent).' : `It ends ${at(f, f.end)}.`);
+const at = (f: MailFacts, iso: string) => mailTime(iso, f.timeZone);
+
+const TIME_PARTS = new Map<string, Intl.DateTimeFormat>();
+/**
+ * An instant as people read it in a mail, in the recipient's zone and naming it, as Microsoft's mails
+ * show times (e.g. "Thursday, December 4, 2026 12:03 PM (UTC)") rather than ISO 8601. Built from
+ * formatToParts, so the words do not change with the ICU version. Anything that is not a date
+ * (a catalogue placeholder) is returned as it is.
+ */
+export function mailTime(iso: string, timeZone = 'UTC'): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  let fmt = TIME_PARTS.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', hour12: true });
+    TIME_PARTS.set(timeZone, fmt);
+  }
+  const p = Object.fromEntries(fmt.formatToParts(ms).map((x) => [x.type, x.value]));
+  return `${p.weekday}, ${p.month} ${p.day}, ${p.year} ${p.hour}:${p.minute} ${p.dayPeriod} (${timeZone === 'UTC' ? 'UTC' : timeZone})`;
+}
 
 // ── (a) eligible assignment created ─────────────────────────────────────────────────────────────
 
@@ -122,7 +144,7 @@ export function activationApprovalRequestedMail(f: MailFacts): RenderedMail {
   const role = f.role.displayName;
   return render(f, {
     subject: `${f.user.displayName} requests approval to activate the ${role} role`,
-    lead: `${f.user.displayName} requests approval to activate the ${role} role in ${f.tenant.displayName}, from ${f.start ?? 'now'}${untilEnd(f)}.`,
+    lead: `${f.user.displayName} requests approval to activate the ${role} role in ${f.tenant.displayName}, from ${f.start ? at(f, f.start) : 'now'}${untilEnd(f)}.`,
     note: 'Approve or deny the request in PIM (Approve requests). The first approver’s decision resolves it; you cannot approve your own request.',
     action: 'Review the request in PIM',
   });
@@ -134,7 +156,7 @@ export function activationDecidedMail(f: MailFacts, decision: Decision): Rendere
     return render(f, {
       subject: `Your request to activate the ${role} role was ${decision}`,
       lead: decision === 'approved'
-        ? `Your request to activate the ${role} role in ${f.tenant.displayName} was approved. The role is active from ${f.start ?? 'now'}${untilEnd(f)}.`
+        ? `Your request to activate the ${role} role in ${f.tenant.displayName} was approved. The role is active from ${f.start ? at(f, f.start) : 'now'}${untilEnd(f)}.`
         : `Your request to activate the ${role} role in ${f.tenant.displayName} was denied. The role was not activated.`,
     });
   }
@@ -202,8 +224,8 @@ export function expiryReminderMail(f: MailFacts, which: ReminderWhich): Rendered
   const whose = isRequestor(f) ? 'Your' : possessive(f.user.displayName);
   const when = which === '14d' ? 'expires in 14 days' : which === '1d' ? 'expires in 1 day' : 'has expired';
   const lead = which === 'expired'
-    ? `${whose} ${kindWord(f)} assignment to the ${role} role in ${f.tenant.displayName} expired on ${f.end ?? 'its end date'}.`
-    : `${whose} ${kindWord(f)} assignment to the ${role} role in ${f.tenant.displayName} ends on ${f.end ?? 'its end date'}, in ${which === '14d' ? '14 days' : '1 day'}.`;
+    ? `${whose} ${kindWord(f)} assignment to the ${role} role in ${f.tenant.displayName} expired on ${f.end ? at(f, f.end) : 'its end date'}.`
+    : `${whose} ${kindWord(f)} assignment to the ${role} role in ${f.tenant.displayName} ends on ${f.end ? at(f, f.end) : 'its end date'}, in ${which === '14d' ? '14 days' : '1 day'}.`;
   const note = isRequestor(f)
     ? which === 'expired'
       ? 'To get the role back, request a renewal in PIM (My roles > Expired roles).'
@@ -261,8 +283,9 @@ function rows(f: MailFacts): Array<[string, string]> {
   out.push(['Role', f.role.displayName]);
   out.push(['Assignment type', f.kind === 'eligibility' ? 'Eligible' : 'Active']);
   out.push(['Tenant', `${f.tenant.displayName} (${f.tenant.domain})`]);
-  out.push(['Start', f.start ?? 'Not specified']);
-  out.push(['End', f.end ?? 'Permanent']);
+  // Times for people, as Microsoft's mails show them (tools read the Graph objects, not the mail).
+  out.push(['Start', f.start ? at(f, f.start) : 'Not specified']);
+  out.push(['End', f.end ? at(f, f.end) : 'Permanent']);
   if (f.justification) out.push(['Justification', f.justification]);
   const { ticketNumber, ticketSystem } = f.ticket;
   if (ticketNumber || ticketSystem) out.push(['Ticket', ticketNumber && ticketSystem ? `${ticketNumber} (${ticketSystem})` : (ticketNumber ?? ticketSystem!)]);

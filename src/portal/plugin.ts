@@ -3,10 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PACKAGE_ROOT } from '../config.js';
+import { portalBundleFromSources } from './bundle.js';
 
 /**
- * The workshop portal: a static single-page app (index.html, portal.js, portal.css beside this
- * file, no build step) served at /portal/ on both listeners. It is an OAuth client of the emulator
+ * The workshop portal: a single-page app (index.html, portal.css beside this file; portal.js bundled
+ * from the typed modules in app/, see bundle.ts) served at /portal/ on both listeners. It is an OAuth client of the emulator
  * like any other (authorization code + PKCE, then Graph with a bearer token); nothing here knows
  * about PIM. `/` sends the browser to the portal (mails link to `{base}/#/roles/{id}`; a redirect
  * keeps the fragment).
@@ -64,10 +65,11 @@ export async function portalPlugin(app: FastifyInstance): Promise<void> {
     if (!type) return reply.callNotFound();
     let body: Buffer;
     try {
-      body = asset(path.join(dir, name));
+      // The script from the sources where they are installed (a checkout), else the built bundle.
+      body = (name === 'portal.js' ? await portalBundleFromSources() : undefined) ?? asset(path.join(dir, name));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      return reply.status(404).send({ error: { code: 'PortalNotInstalled', message: `The workshop portal's files are not installed: ${path.join(dir, name)} is missing (they ship in src/portal).` } });
+      return reply.status(404).send({ error: { code: 'PortalNotInstalled', message: `The workshop portal's files are not installed: ${path.join(dir, name)} is missing (npm run build writes them to dist/portal).` } });
     }
     return reply.headers({ ...HEADERS, 'content-type': type }).send(body);
   });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import type { Emulator } from '../../src/emulator.js';
 import { headerList, Inbox } from '../../src/mail/inbox.js';
+import { mailTime } from '../../src/mail/templates.js';
 import { CONTOSO, ROLES, tempDir, testEmulator, tokenFor, USERS } from '../support/emulator.js';
 
 /**
@@ -284,7 +285,8 @@ function expectMail(m: Mail, want: Expected): void {
   expect(header(m, 'From')).toBe(SENDER);
   expect(m.to.map((a) => a.address).sort()).toEqual([...want.to].sort());
   expect(m.cc).toEqual([]);
-  for (const [key, value] of Object.entries(want.facts)) {
+  for (const [key, fact] of Object.entries(want.facts)) {
+    const value = key === 'Start' || key === 'End' ? mailTime(fact) : fact;
     expect(textFact(m.text, key), `text: ${key}`).toBe(value);
     expect(htmlFact(m.html, key), `html: ${key}`).toBe(value);
   }
@@ -303,7 +305,7 @@ function expectMail(m: Mail, want: Expected): void {
   expect(header(m, 'X-PIM-Tenant')).toBe(CONTOSO.id);
 }
 
-const portalOf = (h: Running) => `${h.https}/#/roles/${SECURITY_READER}`;
+const portalOf = (h: Running) => `${h.http}/#/roles/${SECURITY_READER}?tenant=contoso`;
 const isoMs = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const plusDuration = (start: string, ms: number) => isoMs(Date.parse(start) + ms);
 
@@ -410,7 +412,7 @@ describe('PIM notification mails through SMTP into the inbox', () => {
 
     const alert = await waitMail(h, ADMIN, SUBJECT.activatedAdmin);
     expectMail(alert, { ...common, subject: SUBJECT.activatedAdmin, to: ADMINS, audience: 'admin', rule: 'Notification_Admin_EndUser_Assignment' });
-    expect(alert.text.split('\n')[0]).toBe(`PIM User activated the Security Reader role in Contoso. It ends ${facts.End}.`);
+    expect(alert.text.split('\n')[0]).toBe(`PIM User activated the Security Reader role in Contoso. It ends ${mailTime(facts.End)}.`);
     const confirmation = await waitMail(h, PIMUSER, SUBJECT.activatedRequestor);
     expectMail(confirmation, { ...common, subject: SUBJECT.activatedRequestor, to: [PIMUSER], audience: 'requestor', rule: 'Notification_Requestor_EndUser_Assignment' });
 
@@ -438,7 +440,7 @@ describe('PIM notification mails through SMTP into the inbox', () => {
     expectMail(await waitMail(h, ADMIN, SUBJECT.updatedAdmin), { ...updated, subject: SUBJECT.updatedAdmin, to: ADMINS, audience: 'admin', rule: 'Notification_Admin_Admin_Eligibility' });
     const notice = await waitMail(h, PIMUSER, SUBJECT.updatedRequestor);
     expectMail(notice, { ...updated, subject: SUBJECT.updatedRequestor, to: [PIMUSER], audience: 'requestor', rule: 'Notification_Requestor_Admin_Eligibility' });
-    expect(notice.text.split('\n')[0]).toBe(`Your eligible assignment to the Security Reader role in Contoso was updated. It ends ${end}.`);
+    expect(notice.text.split('\n')[0]).toBe(`Your eligible assignment to the Security Reader role in Contoso was updated. It ends ${mailTime(end)}.`);
 
     const removal = await request(h, 'eligibility', { action: 'adminRemove', principalId: USERS.pimuser.id, justification: 'Left the SOC rota' });
     const removedFacts = { ...updatedFacts, Justification: 'Left the SOC rota', 'Request ID': removal.id };
@@ -544,9 +546,9 @@ describe('expiry reminders (reference §8)', () => {
     const req = await makeEligible(h, { scheduleInfo: { expiration: { type: 'afterDateTime', endDateTime: end } } });
     const alert = await waitMail(h, ADMIN, SUBJECT.eligibleAdmin);
     expect(alert.subject).toBe(SUBJECT.eligibleAdmin);
-    expect(textFact(alert.text, 'End')).toBe(end);
+    expect(textFact(alert.text, 'End')).toBe(mailTime(end));
     const notice = await waitMail(h, PIMUSER, SUBJECT.eligibleRequestor);
-    expect(notice.text.split('\n')[0]).toBe(`You are eligible for the Security Reader role in Contoso, until ${end}.`);
+    expect(notice.text.split('\n')[0]).toBe(`You are eligible for the Security Reader role in Contoso, until ${mailTime(end)}.`);
     await settle(h);
 
     await advance(h, 'P30D');
@@ -577,7 +579,7 @@ describe('expiry reminders (reference §8)', () => {
       const dueAt = Date.parse(end) - { '14d': 14 * 86400e3, '1d': 86400e3, expired: 0 }[which];
       expect(Math.abs(Date.parse(toUser.date) - dueAt)).toBeLessThan(1000);
     }
-    expect((await waitMail(h, PIMUSER, SUBJECT.expiredRequestor)).text.split('\n')[0]).toBe(`Your eligible assignment to the Security Reader role in Contoso expired on ${end}.`);
+    expect((await waitMail(h, PIMUSER, SUBJECT.expiredRequestor)).text.split('\n')[0]).toBe(`Your eligible assignment to the Security Reader role in Contoso expired on ${mailTime(end)}.`);
 
     // Each reminder once: another day passes, nothing more.
     const before = (await mails(h)).length;

@@ -7,12 +7,21 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 
+/**
+ * The portal's browser tests run, or fail saying why: a missing browser is a broken test machine,
+ * not a reason to report the portal as tested (.ci/run installs Debian's chromium when it is missing).
+ */
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) throw new Error(`The portal's browser tests need Chromium at ${CHROMIUM}, which is missing: install it with \`apt-get install -y chromium\` (.ci/run does this when it is missing).`);
+}
+
 /** Browser windows for the portal tests: each a separate Chromium with a fresh profile (the article's "separate browser"). */
 export class BrowserWindows {
   private readonly contexts: BrowserContext[] = [];
   private readonly profiles: string[] = [];
 
   async open(): Promise<Page> {
+    requireChromium();
     const profile = mkdtempSync(path.join(os.tmpdir(), 'pim-portal-chromium-'));
     this.profiles.push(profile);
     const ctx = await chromium.launchPersistentContext(profile, {

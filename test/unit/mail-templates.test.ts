@@ -7,6 +7,7 @@ import {
   assignmentRenewedMail, assignmentUpdatedMail, catalogueMarkdown, eligibleAssignedMail, escapeHtml, expiryReminderMail,
   extensionDecidedMail, extensionRequestedMail, MAIL_CATALOGUE, roleActivatedMail, roleDeactivatedMail,
   type MailAudience, type MailFacts, type RenderedMail,
+  mailTime,
 } from '../../src/mail/templates.js';
 
 const PORTAL = 'https://localhost:8443/#/roles/5d6b6bb7-de71-4623-b4af-96380a352509';
@@ -114,7 +115,7 @@ const ALL: Array<[string, (f: MailFacts) => RenderedMail]> = [
 ];
 
 describe('bodies', () => {
-  const EXPECTED = ['Security Reader', 'PIM User', 'pimuser@contoso.onmicrosoft.com', 'Contoso', 'contoso.onmicrosoft.com', 'Reviewing sign-in logs for compliance audit', 'INC1234', 'ServiceNow', '0b6f1c5e-2d1a-4a57-9a53-3b4b0b7f0c11', '2025-06-01T08:00:00Z', '2025-09-01T08:00:00Z', PORTAL];
+  const EXPECTED = ['Security Reader', 'PIM User', 'pimuser@contoso.onmicrosoft.com', 'Contoso', 'contoso.onmicrosoft.com', 'Reviewing sign-in logs for compliance audit', 'INC1234', 'ServiceNow', '0b6f1c5e-2d1a-4a57-9a53-3b4b0b7f0c11', mailTime('2025-06-01T08:00:00Z'), mailTime('2025-09-01T08:00:00Z'), PORTAL];
 
   for (const [name, mail] of ALL) {
     for (const audience of ['admin', 'requestor', 'approver'] as const) {

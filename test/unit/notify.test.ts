@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.js';
 import type { RoleDefinition, TenantData } from '../../src/directory/model.js';
 import { audiencesFor, isCritical, mailEventName, mailsFor, notificationRuleId, type MailEvent, type NotifyOptions } from '../../src/mail/notify.js';
+import { mailTime } from '../../src/mail/templates.js';
 import { PIM_SENDER } from '../../src/mail/types.js';
 import type { Kind, RequestRecord, ScheduleRecord } from '../../src/pim/model.js';
 import { loadSeedFile } from '../../src/store/seed.js';
@@ -125,7 +126,7 @@ describe('an eligible assignment', () => {
   it('writes every fact into both parts, with the portal link, and escapes the justification in HTML', () => {
     for (const m of mails(event('assigned', 'eligibility'))) {
       for (const part of [m.text, m.html]) {
-        for (const fact of ['Security Reader', 'PIM User', PIMUSER_MAIL, 'Contoso', 'INC1234', '0b6f1c5e-2d1a-4a57-9a53-3b4b0b7f0c11', '2025-06-01T08:00:00Z', '2025-09-01T08:00:00Z', `https://localhost:8443/#/roles/${SECURITY_READER}`, 'Contoso Admin']) {
+        for (const fact of ['Security Reader', 'PIM User', PIMUSER_MAIL, 'Contoso', 'INC1234', '0b6f1c5e-2d1a-4a57-9a53-3b4b0b7f0c11', mailTime('2025-06-01T08:00:00Z'), mailTime('2025-09-01T08:00:00Z'), `https://localhost:8443/#/roles/${SECURITY_READER}`, 'Contoso Admin']) {
           expect(part).toContain(fact);
         }
       }
@@ -239,7 +240,7 @@ describe('activation', () => {
     expect(m.admin!.subject).toBe('PIM: PIM User has the Security Reader role activated');
     expect(m.admin!.headers['X-PIM-Notification-Rule']).toBe('Notification_Admin_EndUser_Assignment');
     expect(m.requestor!.to).toEqual([PIMUSER_MAIL]);
-    expect(m.admin!.text).toContain('2025-06-01T16:00:00Z');
+    expect(m.admin!.text).toContain(mailTime('2025-06-01T16:00:00Z'));
   });
 
   it('deactivation tells only the user', () => {
@@ -258,7 +259,7 @@ describe('approvals', () => {
     expect(m!.headers['X-PIM-Audience']).toBe('approver');
     expect(m!.headers['X-PIM-Event']).toBe('assignment.approvalRequested');
     // The end comes from the requested duration when there is no schedule yet.
-    expect(m!.text).toContain('2025-06-01T12:00:00Z');
+    expect(m!.text).toContain(mailTime('2025-06-01T12:00:00Z'));
   });
 
   it('ask the configured primaryApprovers: single users and group members', () => {

@@ -1,0 +1,70 @@
+import { adminKey, keyFor } from './access.js';
+import { emuNow } from './clock.js';
+import { session, refreshTokens } from './session.js';
+import type { Obj } from './types.js';
+
+// ------------------------------------------------------------------ calling Graph and the control plane
+
+/** A refusal from Graph or the control plane: the HTTP status and the error envelope's code and message. */
+export class GraphFailure extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, error?: { code?: string; message?: string }) {
+    super(error?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = error?.code ?? '';
+  }
+}
+export class SignedOut extends Error {}
+
+/** A Graph call with the signed-in user's token; refreshes once on 401 (tokens live one hour on the emulator clock). */
+export interface CallOptions {
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  body?: unknown;
+}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function graph(path: string, { method = 'GET', body }: CallOptions = {}): Promise<any> {
+  const s = session();
+  if (!s) throw new SignedOut('Sign in to continue.');
+  if ((s.claims.exp ?? 0) * 1000 <= emuNow() + 60_000) await refreshTokens();
+  const send = () =>
+    fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${session()!.accessToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+  let res = await send();
+  if (res.status === 401 && (await refreshTokens())) res = await send();
+  const text = await res.text();
+  let json: Obj | undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (res.status === 401) throw new SignedOut(`Your session has expired (${json?.error?.message ?? 'InvalidAuthenticationToken'}). Sign in again.`);
+  if (!res.ok) throw new GraphFailure(res.status, json?.error);
+  return json;
+}
+/** A Graph collection's first page (the portal asks for $top where it needs more). */
+export const list = async (path: string): Promise<Obj[]> => (await graph(path)).value ?? [];
+
+/** The emulator's control plane (/_emulator): with this tenant's key, or the admin key. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function emu(path: string, { method = 'GET', body, key }: CallOptions & { key?: string } = {}): Promise<any> {
+  // The key for a tenant's own control plane is that tenant's; anything else takes the admin key.
+  const m = /^\/tenants\/([^/?]+)[/?]?/.exec(path);
+  const sent = key ?? (m ? keyFor(decodeURIComponent(m[1])) : adminKey());
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (sent) headers.authorization = `Bearer ${sent}`;
+  const res = await fetch(`/_emulator${path}`, {
+    method,
+    headers,
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : undefined;
+  if (!res.ok) throw new GraphFailure(res.status, json?.error);
+  return json;
+}

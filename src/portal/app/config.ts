@@ -1,0 +1,8 @@
+// The portal's constants: its OAuth client, the keys of what it keeps in Web Storage, Graph paths.
+export const CLIENT_ID = 'a7e3c1d2-5b4f-4e86-9d0a-3f2b1c6e8d47'; // PORTAL_CLIENT_ID in src/auth/clients.ts
+export const SCOPE = 'openid profile offline_access https://graph.microsoft.com/.default';
+/** The portal's own address on whatever origin the browser reached the emulator by. */
+export const redirectUri = (): string => `${location.origin}/portal/`;
+export const KEY = { session: 'pimPortal.session', pending: 'pimPortal.pending', draft: 'pimPortal.draft', flash: 'pimPortal.flash', tenant: 'pimPortal.tenant', skipMfa: 'pimPortal.skipMfa', keys: 'pimPortal.keys', adminKey: 'pimPortal.adminKey' } as const;
+export const DIRECTORY_ROLE = "scopeId eq '/' and scopeType eq 'DirectoryRole'";
+export const RM = '/v1.0/roleManagement/directory';

@@ -1,0 +1,189 @@
+import { GraphFailure, graph, list } from '../api.js';
+import { KEY, RM } from '../config.js';
+import { store, h, fill, announce } from '../dom.js';
+import { failedRules, errorBanner } from '../errors.js';
+import { flash } from '../flash.js';
+import { fmt, hoursToIso, hoursText } from '../format.js';
+import { roleName, policyRules, activationSettings, probeActivationSettings, type ActivationSettings } from '../pim.js';
+import { go } from '../router.js';
+import { session, me, hasMfa, startSignIn, refreshTokens } from '../session.js';
+import { stagesList, pane } from '../ui.js';
+import type { Child, Obj, RoleMap, Stale } from '../types.js';
+
+/** The hours as the settings note says them. */
+const upTo = (hours: number): string => (hours === 1 ? '1 hour' : `${hours} hours`);
+
+/**
+ * What the pane knows of the role's settings: read from the policy when the user's roles may read it
+ * (admins, PIM readers), else learnt through validation-only requests (pim.ts), else not known.
+ */
+async function settingsFor(roleId: string): Promise<{ settings: ActivationSettings; note: Child }> {
+  const need = (s: ActivationSettings): string => {
+    const parts = [s.mfa ? 'multi-factor authentication' : '', s.justification ? 'a reason' : '', s.ticketing ? 'ticket information' : '', s.approval ? 'an approver\u2019s approval' : ''].filter(Boolean);
+    return parts.length ? ` To activate it you need ${parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]}.` : '';
+  };
+  try {
+    const settings = activationSettings(await policyRules(roleId));
+    return { settings, note: `This role can be active for up to ${upTo(settings.maxHours)} at a time.${need(settings)}` };
+  } catch (e) {
+    if (!(e instanceof GraphFailure) || (e.status !== 403 && e.status !== 401)) throw e;
+  }
+  // Eligible users usually may not read role settings: PIM's own answers to trial requests tell the limits.
+  const probed = await probeActivationSettings(roleId, me()!.oid, hasMfa());
+  if (probed) {
+    return {
+      settings: probed,
+      note: [`This role can be active for up to ${upTo(probed.maxHours)} at a time.${need(probed)} `,
+        h('details', { class: 'inline-details' }, h('summary', { text: 'How the portal knows' }),
+          h('span', { text: 'Your roles cannot read this role\u2019s settings, so the portal asked PIM to check trial requests that create nothing (isValidationOnly); PIM\u2019s answers give the longest duration allowed and what activation asks for.' }))],
+    };
+  }
+  return {
+    settings: { known: false, maxHours: 8, mfa: null, justification: null, ticketing: null, authContext: null, approval: false },
+    note: 'The portal could not find out this role\u2019s limits. It offers up to 8 hours, the usual maximum; PIM checks the duration and what else the role needs when you select Activate.',
+  };
+}
+
+/** The activation pane (Phase 4): duration, reason, ticket, step-up, the three stages. */
+export async function activatePane(view: HTMLElement, roleId: string, map: RoleMap, stale: Stale): Promise<void> {
+  const name = roleName(map, roleId);
+  const close = () => go('#/pim/my-roles/eligible');
+  const { settings, note: policyNote } = await settingsFor(roleId);
+  if (stale()) return;
+  const draft = store.get(KEY.draft);
+  const restored = draft?.roleId === roleId ? draft : null;
+  if (restored) store.drop(KEY.draft);
+  const state = { mfaFailed: Boolean(restored?.mfaFailed) && !hasMfa(), ticketNeeded: settings.ticketing || Boolean(restored?.ticketNeeded), acrs: restored?.acrs ?? null };
+
+  const hours = Math.min(settings.maxHours, Math.max(0.5, Number(restored?.hours ?? settings.maxHours)));
+  const slider = h('input', { type: 'range', id: 'duration', min: '0.5', max: String(settings.maxHours), step: '0.5', value: String(hours), 'aria-describedby': 'duration-hint', 'aria-valuetext': hoursText(hours) });
+  const out = h('output', { for: 'duration', id: 'duration-out', text: hoursText(hours) });
+  slider.addEventListener('input', () => {
+    out.textContent = hoursText(Number(slider.value));
+    slider.setAttribute('aria-valuetext', hoursText(Number(slider.value)));
+  });
+  const reasonRequired = settings.justification !== false;
+  const reason = h('textarea', { id: 'reason', maxlength: '500', 'aria-describedby': 'reason-hint' });
+  reason.value = restored?.reason ?? '';
+  const ticketNumber = h('input', { type: 'text', id: 'ticket-number', value: restored?.ticketNumber ?? '' });
+  const ticketSystem = h('input', { type: 'text', id: 'ticket-system', value: restored?.ticketSystem ?? '' });
+  const ticketBox = h('div', { id: 'ticket-fields', hidden: !state.ticketNeeded },
+    h('label', { for: 'ticket-number', class: 'required', text: 'Ticket number' }), ticketNumber,
+    h('label', { for: 'ticket-system', class: 'required', text: 'Ticket system' }), ticketSystem);
+  const stepUp = h('div', { id: 'step-up' });
+  const progress = h('div', { id: 'progress', 'aria-live': 'polite' });
+  const errors = h('div', { id: 'activate-errors' });
+  const activateBtn = h('button', { type: 'button', class: 'primary', id: 'activate' }, 'Activate');
+
+  const needsStepUp = () => (state.acrs ? !(me()!.acrs ?? []).includes(state.acrs.value) : (settings.mfa === true || state.mfaFailed) && !hasMfa());
+  const saveDraft = (extra = {}) => store.set(KEY.draft, { roleId, hours: Number(slider.value), reason: reason.value, ticketNumber: ticketNumber.value, ticketSystem: ticketSystem.value, mfaFailed: state.mfaFailed, ticketNeeded: state.ticketNeeded, acrs: state.acrs, ...extra });
+  const paintStepUp = () => {
+    fill(stepUp, needsStepUp()
+      ? h('div', { class: 'banner warn', role: 'alert' },
+        h('button', { type: 'button', class: 'link', id: 'verify', onclick: () => {
+          saveDraft();
+          const s = session()!;
+          void startSignIn({ tenant: s.tenant, loginHint: me()!.upn, mfa: true, returnTo: location.hash, purpose: 'stepup', claims: state.acrs?.claims });
+        } }, 'Additional verification required. Click to continue'),
+        h('p', { class: 'hint', text: state.acrs ? `This role requires the authentication context ${state.acrs.value}: sign in again to satisfy it.` : 'This role requires multi-factor authentication on activation, and your sign-in used a password only. Verify with your authenticator, then come back here.' }))
+      : '');
+  };
+  paintStepUp();
+
+  const body = [
+    h('p', { class: 'hint', id: 'policy-note' }, policyNote),
+    stepUp,
+    h('label', { for: 'duration', text: 'Duration (hours)' }),
+    h('div', { class: 'slider-row' }, slider, out),
+    h('p', { class: 'hint', id: 'duration-hint', text: `Maximum: ${hoursText(settings.maxHours)}. The role ends by itself after this time; you can activate again.` }),
+    h('label', { for: 'reason', class: reasonRequired ? 'required' : undefined, text: 'Reason' }),
+    reason,
+    h('p', { class: 'hint', id: 'reason-hint', text: 'Be specific, e.g. \u201cReviewing sign-in logs for compliance audit, ticket #INC1234\u201d. It goes into the audit log.' }),
+    ticketBox,
+    progress,
+    errors,
+  ];
+  pane(view, {
+    title: `Activate - ${name}`,
+    subtitle: 'Microsoft Entra roles \u00b7 Scope: Directory',
+    onClose: close,
+    body,
+    foot: [activateBtn, h('button', { type: 'button', onclick: close }, 'Cancel')],
+  });
+
+  activateBtn.addEventListener('click', async () => {
+    const c = me()!;
+    const request = {
+      action: 'selfActivate',
+      principalId: c.oid,
+      roleDefinitionId: roleId,
+      directoryScopeId: '/',
+      ...(reason.value.trim() ? { justification: reason.value.trim() } : {}),
+      ...(ticketNumber.value.trim() || ticketSystem.value.trim() ? { ticketInfo: { ticketNumber: ticketNumber.value.trim() || null, ticketSystem: ticketSystem.value.trim() || null } } : {}),
+      scheduleInfo: { expiration: { type: 'afterDuration', duration: hoursToIso(Number(slider.value)) } },
+    };
+    const stages: [string, string][] = [['Validating', 'running'], ['Activating', 'pending'], ['Refreshing', 'pending']];
+    const paint = () => fill(progress, stagesList(stages));
+    const set = (i: number, s: string) => {
+      stages[i][1] = s;
+      paint();
+      announce(`${stages[i][0]}${s === 'done' ? ': done' : s === 'failed' ? ': failed' : '\u2026'}`);
+    };
+    fill(errors);
+    activateBtn.disabled = true;
+    activateBtn.setAttribute('aria-busy', 'true');
+    paint();
+    const fail = (i: number, e: unknown) => {
+      set(i, 'failed');
+      const rules = failedRules(e);
+      if (rules.includes('MfaRule')) state.mfaFailed = true;
+      if (rules.includes('TicketingRule')) {
+        state.ticketNeeded = true;
+        ticketBox.hidden = false;
+      }
+      if (e instanceof GraphFailure && e.code === 'RoleAssignmentRequestAcrsValidationFailed') {
+        const m = /claims=([^\s]+)/.exec(e.message);
+        const claims = m ? decodeURIComponent(m[1]) : null;
+        const value = /'([^']+)'/.exec(e.message)?.[1] ?? 'c1';
+        state.acrs = { value, claims };
+      }
+      fill(errors, errorBanner(e, 'The activation failed'));
+      paintStepUp();
+      activateBtn.disabled = false;
+      activateBtn.removeAttribute('aria-busy');
+    };
+    // 1. Validating: the same request with isValidationOnly, so every rule answers before anything changes.
+    try {
+      await graph(`${RM}/roleAssignmentScheduleRequests`, { method: 'POST', body: { ...request, isValidationOnly: true } });
+      set(0, 'done');
+    } catch (e) {
+      return fail(0, e);
+    }
+    // 2. Activating.
+    set(1, 'running');
+    let created: Obj;
+    try {
+      created = await graph(`${RM}/roleAssignmentScheduleRequests`, { method: 'POST', body: request });
+      set(1, 'done');
+    } catch (e) {
+      return fail(1, e);
+    }
+    if (/^PendingApproval/.test(created.status)) {
+      flash('ok', `Your request to activate ${name} is pending approval (${created.status}). An approver has 24 hours to decide.`);
+      return go('#/pim/my-requests');
+    }
+    // 3. Refreshing: a new token (its wids carry the new role) and the lists once the role is there.
+    set(2, 'running');
+    await refreshTokens();
+    let instance: Obj | undefined;
+    for (let i = 0; i < 20 && !instance; i++) {
+      const act = await list(`${RM}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')`).catch(() => []);
+      instance = act.find((a) => a.roleDefinitionId === roleId && a.assignmentType === 'Activated');
+      if (!instance) await new Promise((r) => setTimeout(r, 250));
+    }
+    set(2, 'done');
+    const until = instance?.endDateTime ? ` until ${fmt(instance.endDateTime)}` : created.status === 'Granted' ? ' from its start time' : '';
+    flash('ok', `${name} is activated${until}.`, { stages: ['Validating', 'Activating', 'Refreshing'] });
+    go('#/pim/my-roles/active');
+  });
+}
