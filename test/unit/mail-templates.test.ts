@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.js';
+import { catalogueMarkdown, MAIL_CATALOGUE } from '../../scripts/mail-catalogue.js';
 import {
   activationApprovalRequestedMail, activationDecidedMail, activeAssignedMail, assignmentExtendedMail, assignmentRemovedMail,
-  assignmentRenewedMail, assignmentUpdatedMail, catalogueMarkdown, eligibleAssignedMail, escapeHtml, expiryReminderMail,
-  extensionDecidedMail, extensionRequestedMail, MAIL_CATALOGUE, roleActivatedMail, roleDeactivatedMail,
+  assignmentRenewedMail, assignmentUpdatedMail, eligibleAssignedMail, escapeHtml, expiryReminderMail,
+  extensionDecidedMail, extensionRequestedMail, roleActivatedMail, roleDeactivatedMail,
   type MailAudience, type MailFacts, type RenderedMail,
   mailTime,
 } from '../../src/mail/templates.js';
