@@ -1,13 +1,12 @@
 import { emu } from './api.js';
 import { KEY } from './config.js';
 import { store, kept } from './dom.js';
+import { adminKey, keyFor } from './keys.js';
 import { session } from './session.js';
 import type { Obj } from './types.js';
 
-// ------------------------------------------------------------------ control-plane keys (issue #12)
-// With an admin key set (a workshop), each tenant's control plane (/_emulator/tenants/{t}/…) takes
-// that tenant's key, handed out once when the team creates its tenant; the instructor's admin key
-// reaches everything. This browser keeps the keys it was given (localStorage: every tab of it).
+// ------------------------------------------------------------------ control-plane access (issue #12)
+// Whether the emulator wants keys, and what the keys this browser holds (keys.ts) reach.
 
 /** { keysRequired, scope, tenant } from GET /_emulator/access; open until the emulator says otherwise. */
 export interface Access {
@@ -16,12 +15,6 @@ export interface Access {
   tenant?: string;
 }
 export let access: Access = { keysRequired: false, scope: 'none' };
-export const adminKey = (): string | undefined => kept.get(KEY.adminKey) ?? undefined;
-export const tenantKeys = (): Record<string, string> => kept.get(KEY.keys) ?? {};
-export const keyFor = (tenant: string | undefined): string | undefined => adminKey() ?? (tenant ? tenantKeys()[tenant] : undefined);
-export function rememberKey(tenant: string, key: string): void {
-  kept.set(KEY.keys, { ...tenantKeys(), [tenant]: key });
-}
 /** The admin's view (every tenant): no keys in force, or the admin key held. */
 export const instructor = (): boolean => !access.keysRequired || access.scope === 'admin';
 /** May this browser act on this tenant's control plane? */

@@ -1,4 +1,4 @@
-import { adminKey, keyFor } from './access.js';
+import { adminKey, keyFor } from './keys.js';
 import { emuNow } from './clock.js';
 import { session, refreshTokens } from './session.js';
 import type { Obj } from './types.js';

@@ -1,27 +1,15 @@
-import { reaches, myTenant } from './access.js';
-import { emu } from './api.js';
 import { $ } from './dom.js';
 import { fmt } from './format.js';
 
 // The emulator's clock, not the machine's: expiry, "expired" and defaults are judged against it.
+// What the clock reads is learned from the control plane by clock-sync.ts.
 let clockOffset = 0;
 export let clockFrozen = false;
 export const emuNow = (): number => Date.now() + clockOffset;
-/** The emulator clock now reads `iso` (after the Emulator panel moved it). */
-export function setClock(iso: string): void {
+/** The emulator clock now reads `iso` (after the Emulator panel moved it, or a sync), frozen or running. */
+export function setClock(iso: string, frozen = clockFrozen): void {
   clockOffset = Date.parse(iso) - Date.now();
-}
-export async function syncClock(): Promise<void> {
-  try {
-    // This tenant's clock (each tenant runs on its own offset); the instance clock when it cannot be read.
-    const t = myTenant();
-    const c = (t && reaches(t) ? await emu(`/tenants/${encodeURIComponent(t)}/clock`).catch(() => null) : null) ?? await emu('/clock');
-    clockOffset = Date.parse(c.now) - Date.now();
-    clockFrozen = c.frozen;
-  } catch {
-    /* offline or restarting: keep the last offset */
-  }
-  paintClock();
+  clockFrozen = frozen;
 }
 export function paintClock(): void {
   const chip = $('#clock-chip');

@@ -1,6 +1,6 @@
 import { GraphFailure, SignedOut } from './api.js';
 import { KEY } from './config.js';
-import { store, h } from './dom.js';
+import { store, h, announce } from './dom.js';
 import { session, startSignIn, signOut } from './session.js';
 
 // ------------------------------------------------------------------ errors in words
@@ -67,4 +67,14 @@ export function signInAgain(): void {
   const upn = s?.claims?.upn ?? s?.claims?.preferred_username;
   signOut();
   void startSignIn({ tenant, loginHint: upn, mfa: !store.get(KEY.skipMfa) });
+}
+
+/** An error after an action on a listed row: shown above the list. */
+export function showInline(e: unknown, title: string): void {
+  const main = document.querySelector('#main .view');
+  main?.querySelector('.inline-error')?.remove();
+  const banner = errorBanner(e, title);
+  banner.classList.add('inline-error');
+  main?.querySelector('h1')?.after(banner);
+  announce(`${title}.`);
 }

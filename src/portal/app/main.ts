@@ -1,10 +1,11 @@
 import { syncAccess } from './access.js';
-import { syncClock, paintClock } from './clock.js';
+import { paintClock } from './clock.js';
+import { syncClock } from './clock-sync.js';
 import { $ } from './dom.js';
 import { flash } from './flash.js';
-import { render, setViews } from './router.js';
+import { render, setShell, setViews } from './router.js';
 import { completeSignIn, shareSession } from './session.js';
-import { setupMenu, setupSearch } from './shell.js';
+import { renderAccount, renderNav, setupMenu, setupSearch } from './shell.js';
 import { session } from './session.js';
 import type { Route, View } from './types.js';
 import { approvalsView } from './views/approvals.js';
@@ -64,6 +65,10 @@ function pickView(route: Route): View {
 
 async function start(): Promise<void> {
   setViews(pickView);
+  setShell((route) => {
+    renderNav(route);
+    renderAccount();
+  });
   setupSearch();
   setupMenu();
   shareSession();

@@ -2,15 +2,16 @@ import { graph, list } from './api.js';
 import { failedRules } from './errors.js';
 import { DIRECTORY_ROLE, RM } from './config.js';
 import { durationMs, HOUR } from './format.js';
+import { onUserChange } from './session.js';
 import type { Obj, RoleDefinition, RoleMap } from './types.js';
 
 // What the portal derives from PIM's objects: role names, schedule windows, expired assignments, role settings.
 
 let roleCache: Promise<RoleMap> | undefined;
-/** Forgets the role names (another user signed in; their roles may read other definitions). */
-export const forgetRoles = (): void => {
+// Forgets the role names when the user changes (another user's roles may read other definitions).
+onUserChange(() => {
   roleCache = undefined;
-};
+});
 /** Role definitions by id (names for every table). */
 export async function roles(): Promise<RoleMap> {
   roleCache ??= list(`${RM}/roleDefinitions?$select=id,displayName,description,isBuiltIn`)

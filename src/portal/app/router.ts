@@ -1,8 +1,7 @@
-import { syncClock } from './clock.js';
+import { syncClock } from './clock-sync.js';
 import { $, h, fill, put } from './dom.js';
 import { errorBanner } from './errors.js';
 import { takeFlash } from './flash.js';
-import { renderNav, renderAccount } from './shell.js';
 
 import type { Route, View } from './types.js';
 
@@ -13,6 +12,12 @@ let pickView: (route: Route) => View = () => () => undefined;
 /** Sets the table of screens (main.ts); kept out of this module so views can import go() without a cycle. */
 export function setViews(pick: (route: Route) => View): void {
   pickView = pick;
+}
+
+let paintShell: (route: Route) => void = () => undefined;
+/** Sets what is drawn around every screen (main.ts: shell.ts's menu and account box), which itself uses go(). */
+export function setShell(paint: (route: Route) => void): void {
+  paintShell = paint;
 }
 
 /** #/pim/my-roles/eligible?x=1 → { parts: ['pim','my-roles','eligible'], query } */
@@ -52,8 +57,7 @@ export async function render(): Promise<void> {
   const navigated = route.hash !== lastHash;
   lastHash = route.hash;
   const focusedId = navigated ? null : document.activeElement?.id;
-  renderNav(route);
-  renderAccount();
+  paintShell(route);
   const main = $('#main');
   if (navigated) fill(main, h('p', { class: 'loading', text: 'Loading\u2026' }));
   const view = h('div', { class: 'view' });

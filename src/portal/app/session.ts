@@ -3,7 +3,6 @@ import { store } from './dom.js';
 import { flash } from './flash.js';
 import { decodeJwt } from './format.js';
 import { b64url, randomString, sha256 } from './pkce.js';
-import { forgetRoles } from './pim.js';
 import type { Claims, Obj, Session } from './types.js';
 
 // ------------------------------------------------------------------ sign-in (authorization code + PKCE)
@@ -11,6 +10,19 @@ import type { Claims, Obj, Session } from './types.js';
 export const session = (): Session | null => store.get(KEY.session);
 export const me = (): Claims | null => session()?.claims ?? null;
 export const hasMfa = (): boolean => (me()?.amr ?? []).includes('mfa');
+
+const userChanged: (() => void)[] = [];
+/**
+ * Runs `fn` whenever this window's user changes: a sign-in completed, a sign-out, a session borrowed
+ * from another tab (not a token refresh). pim.ts forgets its role names so; registered here, not
+ * imported, so that the sign-in does not depend on what reads Graph with it.
+ */
+export function onUserChange(fn: () => void): void {
+  userChanged.push(fn);
+}
+const userChange = (): void => {
+  for (const fn of userChanged) fn();
+};
 
 export function setSession(tenant: string, body: Obj): void {
   const claims = decodeJwt(body.access_token) as unknown as Claims;
@@ -79,7 +91,7 @@ export async function completeSignIn(): Promise<void> {
     return;
   }
   setSession(pending.tenant, body);
-  forgetRoles();
+  userChange();
   store.set(KEY.tenant, pending.tenant);
   if (pending.purpose === 'stepup') {
     flash('ok', hasMfa() ? 'Additional verification complete: your sign-in now includes multi-factor authentication. Select Activate to continue.' : 'The sign-in completed without multi-factor authentication.');
@@ -113,7 +125,7 @@ export function refreshTokens(): Promise<boolean> {
 export function signOut(): void {
   store.drop(KEY.session);
   store.drop(KEY.draft);
-  forgetRoles();
+  userChange();
 }
 
 // ------------------------------------------------------------------ one browser, several tabs
@@ -155,7 +167,7 @@ export function borrowSession(tenant: string | undefined, waitMs = 500): Promise
       if (ev.data?.type !== 'session' || ev.data.id !== id || session()) return;
       store.set(KEY.session, ev.data.session);
       store.set(KEY.tenant, ev.data.session.tenant);
-      forgetRoles();
+      userChange();
       done(true);
     };
     channel.postMessage({ type: 'ask', id, ...(tenant ? { tenant } : {}) } satisfies SessionMessage);

@@ -1,5 +1,4 @@
-import { $, h, put, announce } from './dom.js';
-import { errorBanner } from './errors.js';
+import { $, h, put } from './dom.js';
 import type { Child } from './types.js';
 
 // The building blocks of the screens: header, tabs, tables, the progress stages, the confirm dialog, side panes.
@@ -84,14 +83,4 @@ export function pane(view: HTMLElement, { title, subtitle, onClose, body, foot }
   });
   put(view, h('div', { class: 'pane-backdrop', onclick: close }), el);
   return el;
-}
-
-/** An error after an action on a listed row: shown above the list. */
-export function showInline(e: unknown, title: string): void {
-  const main = document.querySelector('#main .view');
-  main?.querySelector('.inline-error')?.remove();
-  const banner = errorBanner(e, title);
-  banner.classList.add('inline-error');
-  main?.querySelector('h1')?.after(banner);
-  announce(`${title}.`);
 }

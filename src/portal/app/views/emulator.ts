@@ -1,14 +1,16 @@
-import { access, tenantKeys, instructor, reaches, myTenant, syncAccess, withPersonas } from '../access.js';
+import { access, instructor, reaches, myTenant, syncAccess, withPersonas } from '../access.js';
 import { emu } from '../api.js';
-import { clockFrozen, emuNow, syncClock, paintClock, setClock } from '../clock.js';
+import { clockFrozen, emuNow, paintClock, setClock } from '../clock.js';
+import { syncClock } from '../clock-sync.js';
 import { KEY } from '../config.js';
 import { store, kept, h, fill, put, announce } from '../dom.js';
-import { errorBanner } from '../errors.js';
+import { errorBanner, showInline } from '../errors.js';
 import { flash } from '../flash.js';
 import { fmt } from '../format.js';
+import { tenantKeys } from '../keys.js';
 import { go, every } from '../router.js';
 import { session, me, startSignIn, signOut } from '../session.js';
-import { header, confirmDialog, showInline } from '../ui.js';
+import { header, confirmDialog } from '../ui.js';
 import type { Obj, Route } from '../types.js';
 
 // ------------------------------------------------------------------ Emulator panel

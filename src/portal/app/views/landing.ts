@@ -1,9 +1,10 @@
-import { access, rememberKey, syncAccess, withPersonas } from '../access.js';
+import { access, syncAccess, withPersonas } from '../access.js';
 import { GraphFailure, emu } from '../api.js';
 import { KEY } from '../config.js';
 import { store, kept, h, fill, put, announce } from '../dom.js';
 import { errorBanner } from '../errors.js';
 import { flash } from '../flash.js';
+import { rememberKey } from '../keys.js';
 import { go } from '../router.js';
 import { startSignIn } from '../session.js';
 import { header } from '../ui.js';

@@ -2,12 +2,13 @@ import { graph, list } from '../api.js';
 import { emuNow } from '../clock.js';
 import { RM } from '../config.js';
 import { h, put } from '../dom.js';
+import { showInline } from '../errors.js';
 import { flash } from '../flash.js';
 import { fmt } from '../format.js';
 import { expiredFrom, roles, roleName, scopeText } from '../pim.js';
 import { go, redirect, render } from '../router.js';
 import { me, refreshTokens } from '../session.js';
-import { header, PIM_CRUMB, tabsNav, table, actions, confirmDialog, showInline } from '../ui.js';
+import { header, PIM_CRUMB, tabsNav, table, actions, confirmDialog } from '../ui.js';
 import { activatePane } from './activate.js';
 import type { Claims, Obj, Route, Stale } from '../types.js';
 

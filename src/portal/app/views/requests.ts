@@ -1,12 +1,13 @@
 import { graph, list } from '../api.js';
 import { RM } from '../config.js';
 import { h, put } from '../dom.js';
+import { showInline } from '../errors.js';
 import { flash } from '../flash.js';
 import { fmt } from '../format.js';
 import { roles, roleName, statusPill } from '../pim.js';
 import { render } from '../router.js';
 import { me } from '../session.js';
-import { header, PIM_CRUMB, table, actions, confirmDialog, showInline } from '../ui.js';
+import { header, PIM_CRUMB, table, actions, confirmDialog } from '../ui.js';
 import type { Obj, Route, Stale } from '../types.js';
 import type { ScheduleKind } from '../pim.js';
 
