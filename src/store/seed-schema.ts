@@ -57,6 +57,7 @@ const GroupSeed = Type.Object(
   {
     id: guid(), displayName: str(), description: nstr(), mailNickname: opt(str()), mail: nstr(), mailEnabled: opt(Type.Boolean()),
     securityEnabled: opt(Type.Boolean()), isAssignableToRole: opt(Type.Boolean()), groupTypes: opt(strs()), members: opt(Type.Array(guid())),
+    owners: opt(Type.Array(guid())),
   },
   closed,
 );

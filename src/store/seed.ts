@@ -132,6 +132,9 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
     (g.members ?? []).forEach((m, j) => {
       if (!users.some((u) => u.id === m.toLowerCase())) fail(`${at}/groups/${i}/members/${j}`, `no user with id ${m}`);
     });
+    (g.owners ?? []).forEach((m, j) => {
+      if (!users.some((u) => u.id === m.toLowerCase())) fail(`${at}/groups/${i}/owners/${j}`, `no user with id ${m}`);
+    });
     return {
       id: g.id!.toLowerCase(),
       displayName: g.displayName!,
@@ -143,6 +146,7 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
       isAssignableToRole: g.isAssignableToRole ?? false,
       groupTypes: g.groupTypes ?? [],
       members: (g.members ?? []).map((m) => m.toLowerCase()),
+      ...(g.owners?.length ? { owners: g.owners.map((m) => m.toLowerCase()) } : {}),
     };
   });
   const applications: ApplicationRecord[] = (t.applications ?? []).map((a, i) => {
