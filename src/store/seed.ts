@@ -206,6 +206,10 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
     policies,
     pim: { requests: t.pim?.requests ?? [], schedules: t.pim?.schedules ?? [], audits: t.pim?.audits ?? [] },
     outbox: t.outbox ?? [],
+    ...(t.groupPolicies?.length ? { groupPolicies: t.groupPolicies.map((p, i) => {
+      if (!groups.some((g) => g.id === p.scopeId.toLowerCase())) fail(`${at}/groupPolicies/${i}/scopeId`, `no group with id ${p.scopeId}`);
+      return { ...p, scopeId: p.scopeId.toLowerCase() };
+    }) } : {}),
   };
 }
 

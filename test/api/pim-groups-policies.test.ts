@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../src/emulator.js';
+import { createEmulator, type Emulator } from '../../src/emulator.js';
+import { defaultConfig } from '../../src/config.js';
 import { groupDefaultRules } from '../../src/pim/group-policy.js';
 import { defaultRules } from '../../src/pim/policy-defaults.js';
-import { USERS, graphError, testEmulator, tokenFor } from '../support/emulator.js';
+import { USERS, defaultSeed, graphError, sharedTls, tempDir, testEmulator, tokenFor } from '../support/emulator.js';
 import { get, moveClock, send } from '../support/api.js';
 
 /**
@@ -133,5 +134,33 @@ describe('Group-scoped role management policies', () => {
     const { policyId } = await policyOf(CLOUD, 'owner');
     const res = await send(emu, 'PATCH', `${POLICIES}/${policyId}/rules/Nope`, admin, { '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule', id: 'Nope' });
     expect(graphError(res)).toMatchObject({ status: 400, code: 'BadRequest', message: 'The policy rule id Nope is invalid.' });
+  });
+
+  it('keeps an onboarded group\'s policies across a restart (file storage) and through a seed export and import', async () => {
+    const { dir, cleanup } = tempDir();
+    const tls = await sharedTls();
+    const start = () => createEmulator({ ...defaultConfig(), storage: 'file', dataDir: dir, httpPort: 0, httpsPort: 0, smtpPort: 0, logLevel: 'silent' }, { seed: defaultSeed(), tls });
+    try {
+      let file = await start();
+      const token = async () => tokenFor(file, USERS.admin.upn);
+      const onboard = await send(file, 'POST', `${G}/eligibilityScheduleRequests`, await token(), {
+        accessId: 'owner', principalId: USERS.pimuser.id, groupId: CLOUD, action: 'adminAssign', justification: 'x', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'P30D' } },
+      });
+      expect(onboard.statusCode, onboard.body).toBe(201);
+      const ids = async () => (await get(file, `${POLICIES}?$filter=${scope(CLOUD)}`, await token())).json().value.map((p: { id: string }) => p.id).sort();
+      const onboarded = await ids();
+      await file.close();
+      file = await start();
+      expect(await ids()).toEqual(onboarded);
+
+      const exported = await file.app.inject({ method: 'GET', url: '/_emulator/seed' });
+      expect(exported.statusCode).toBe(200);
+      const imported = await file.app.inject({ method: 'POST', url: '/_emulator/seed', payload: exported.json() });
+      expect(imported.statusCode, imported.body).toBe(200);
+      expect(await ids()).toEqual(onboarded);
+      await file.close();
+    } finally {
+      cleanup();
+    }
   });
 });
