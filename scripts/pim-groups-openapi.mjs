@@ -126,7 +126,7 @@ const KINDS = {
   assignment: { read: 'PrivilegedAssignmentSchedule.Read.AzureADGroup', write: 'PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup' },
   eligibility: { read: 'PrivilegedEligibilitySchedule.Read.AzureADGroup', write: 'PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup' },
 };
-const NOT_EMULATED = "Not emulated yet: 501 NotImplemented naming what is not emulated";
+const NOT_EMULATED = 'Not emulated yet: 400 BadRequest naming what is not emulated';
 for (const [kind, p] of Object.entries(KINDS)) {
   const K = kind[0].toUpperCase() + kind.slice(1);
   const request = `privilegedAccessGroup${K}ScheduleRequest`;

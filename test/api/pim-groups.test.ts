@@ -305,10 +305,10 @@ describe('PIM for Groups', () => {
     });
   });
 
-  it('fails loudly on what it does not serve: 501 NotImplemented saying so', async () => {
+  it('fails loudly on what it does not serve: 400 BadRequest saying it is not emulated', async () => {
     const res = await get(emu, `${G}/assignmentApprovals/00000000-0000-0000-0000-000000000001`, admin);
     expect(graphError(res)).toMatchObject({
-      status: 501, code: 'NotImplemented',
+      status: 400, code: 'BadRequest',
       message: 'Approvals for PIM for Groups (GET /identityGovernance/privilegedAccess/group/assignmentApprovals/{id}) is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.',
     });
   });

@@ -22,7 +22,7 @@ import type { GraphVersion, RouteModule } from '../types.js';
  * PIM for Groups under /identityGovernance/privilegedAccess/group (pim-groups-reference §1): the
  * schedule requests (every action, cancel, filterByCurrentUser), schedules and instances of both
  * kinds, over the engine's group resource kind (pim/group.ts). What is not emulated yet answers
- * 501 saying so.
+ * 400 BadRequest saying so.
  */
 export const GROUP_BASE = '/identityGovernance/privilegedAccess/group';
 const CONTEXT = 'identityGovernance/privilegedAccess/group';
@@ -234,7 +234,7 @@ function registerReadFamily(app: FastifyInstance, version: GraphVersion, kind: K
 
 /**
  * The operation templates of Microsoft's schema under privilegedAccess/group the emulator does not
- * serve yet: each answers 501 saying so, never a silent 404.
+ * serve yet: each answers 400 BadRequest saying it is not emulated, never a silent 404.
  */
 export const GROUP_NOT_EMULATED: Array<{ method: 'GET' | 'PATCH' | 'POST'; url: string; what: string }> = [
   { method: 'GET', url: GROUP_BASE, what: 'The privilegedAccessGroup entity itself' },
@@ -266,6 +266,6 @@ export const privilegedAccessGroupRoutes: RouteModule = (app, ctx, version) => {
     registerReadFamily(app, version, kind, 'instance');
   }
   for (const n of GROUP_NOT_EMULATED) {
-    app.route({ method: n.method, url: n.url, config: { pim: true }, handler: async () => { throw graphErrors.notImplemented(`${n.what} (${n.method} ${n.url.replace(/:(\w+)/g, '{$1}')})`); } });
+    app.route({ method: n.method, url: n.url, config: { pim: true }, handler: async () => { throw graphErrors.notEmulated(`${n.what} (${n.method} ${n.url.replace(/:(\w+)/g, '{$1}')})`); } });
   }
 };
