@@ -4,7 +4,7 @@ import { newGuid, stableGuid } from '../ids.js';
 import { pimErrors } from './errors.js';
 import { ACCESS_IDS, groupPolicy, type AccessId } from './group-policy.js';
 import { pimIndex, viewSchedules } from './indexes.js';
-import type { ScheduleRecord } from './model.js';
+import { GROUP_RESOURCE, type ScheduleRecord } from './model.js';
 import { enumValue } from './parse.js';
 import type { ResourceKind, Target } from './resource.js';
 import { isLive } from './schedules.js';
@@ -15,7 +15,7 @@ import { isLive } from './schedules.js';
  * (`member` | `owner`) and `directoryScopeId` the group id, so a group target never equals a
  * directory role's (whose scope is '/'). Records carry the tag 'group'.
  */
-export const GROUP_TAG = 'group';
+export const GROUP_TAG = GROUP_RESOURCE;
 
 /** Schedules are `{groupId}_{member|owner}_{requestId}` (§2.3; Terraform azuread parses it). */
 export const groupScheduleId = (groupId: string, accessId: string, guid: string): string => `${groupId}_${accessId}_${guid}`;

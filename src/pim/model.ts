@@ -158,6 +158,9 @@ declare module '../directory/model.js' {
   }
 }
 
+/** The tag of PIM for Groups' records (pim/group.ts). */
+export const GROUP_RESOURCE = 'group';
+
 /** A directory-role record (no resource tag): what the roleManagement/directory routes and role holders see. */
 export const isDirectoryRoleRecord = (r: { resource?: string }): boolean => r.resource === undefined;
 

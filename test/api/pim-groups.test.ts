@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator.js';
-import { APPS, USERS, appToken, graphError, testEmulator, tokenFor } from '../support/emulator.js';
+import { APPS, USERS, appToken, claimsOf, graphError, testEmulator, tokenFor } from '../support/emulator.js';
 import { GUID_RE, get, moveClock, send } from '../support/api.js';
 
 /**
@@ -257,6 +257,28 @@ describe('PIM for Groups', () => {
       });
       expect(graphError(await send(emu, 'POST', `${G}/assignmentScheduleRequests/${a.targetScheduleId}/cancel`, admin))).toMatchObject({ status: 404, code: 'NotFound', message: `The request ${a.targetScheduleId} was not found.` });
     });
+  });
+
+  it("gives a role-assignable group's roles to the members PIM makes, while they last (PIM for Groups to roles)", async () => {
+    const GLOBAL_READER = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451';
+    const granted = await send(emu, 'POST', '/v1.0/roleManagement/directory/roleAssignments', admin, { principalId: SECOPS, roleDefinitionId: GLOBAL_READER, directoryScopeId: '/' });
+    expect(granted.statusCode, granted.body).toBe(201);
+    const readsOthers = async () => (await get(emu, `${G}/eligibilityScheduleRequests`, await tokenFor(emu, USERS.pimuser.upn))).statusCode;
+    const wids = async () => claimsOf(await tokenFor(emu, USERS.pimuser.upn)).wids as string[];
+    expect(await wids()).not.toContain(GLOBAL_READER);
+    expect(await readsOthers()).toBe(403);
+
+    const assigned = await post('assignmentScheduleRequests', {
+      accessId: 'member', principalId: USERS.pimuser.id, groupId: SECOPS, action: 'adminAssign', justification: 'Incident bridge',
+      scheduleInfo: { startDateTime: T0, expiration: { type: 'afterDuration', duration: 'PT2H' } },
+    });
+    expect(assigned.statusCode, assigned.body).toBe(201);
+    expect(await wids()).toContain(GLOBAL_READER);
+    expect(await readsOthers()).toBe(200);
+
+    await moveClock(emu, { advance: 'PT2H' });
+    expect(await wids()).not.toContain(GLOBAL_READER);
+    expect(await readsOthers()).toBe(403);
   });
 
   describe('schedules, instances and the required $filter', () => {
