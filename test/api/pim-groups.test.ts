@@ -319,6 +319,14 @@ describe('PIM for Groups', () => {
       });
     });
 
+    it('writes no audit record for group requests yet (their activity names are unverified) rather than role records', async () => {
+      const before = (await get(emu, '/v1.0/auditLogs/directoryAudits', admin)).json().value.length;
+      const e = (await eligible({ scheduleInfo: { startDateTime: '2026-12-03T09:00:00Z', expiration: { type: 'afterDuration', duration: 'P30D' } } })).json();
+      expect(e.status).toBe('Granted');
+      expect((await send(emu, 'POST', `${G}/eligibilityScheduleRequests/${e.id}/cancel`, admin)).statusCode).toBe(204);
+      expect((await get(emu, '/v1.0/auditLogs/directoryAudits', admin)).json().value.length).toBe(before);
+    });
+
     it("keeps group requests out of the directory roles' lists", async () => {
       const e = (await eligible()).json();
       const roleRequests = await ids('/v1.0/roleManagement/directory/roleEligibilityScheduleRequests');
