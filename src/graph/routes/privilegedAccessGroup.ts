@@ -10,7 +10,7 @@ import type { Kind, RequestRecord } from '../../pim/model.js';
 import { parseAction } from '../../pim/parse.js';
 import { actsForSelf, isSelfAction, submitRequest } from '../../pim/requests.js';
 import { endMs, isLive } from '../../pim/schedules.js';
-import { actorOf, type Caller, type PermissionRule } from '../caller.js';
+import { actorOf, type PermissionRule } from '../caller.js';
 import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, locationOf, type CollectionSpec } from '../collection.js';
 import { GraphError, graphErrors } from '../errors.js';
 import { directMembershipRow, GROUP_REQUEST_PROPERTIES, groupInstanceToWire, groupRequestToWire, groupScheduleToWire, type GroupRow } from '../group-wire.js';
