@@ -61,7 +61,10 @@ export interface GroupRecord {
   securityEnabled: boolean;
   isAssignableToRole: boolean;
   groupTypes: string[];
+  /** Direct members (users), as /groups/{id}/members/$ref adds them; PIM's active assignments are derived on read. */
   members: string[];
+  /** Direct owners (users); absent when the group has none. PIM's active ownerships are derived on read. */
+  owners?: string[];
 }
 
 export interface ApplicationRecord {

@@ -56,7 +56,7 @@ export function cloneTenant(source: TenantData, target: CloneTarget, roles: read
     const id = remap(u.id);
     return { ...structuredClone(u), id, displayName: rename(u.displayName), userPrincipalName: rehome(u.userPrincipalName)!, mail: rehome(u.mail), mfaSecret: derivedMfaSecret(target.id, id) };
   });
-  const groups: GroupRecord[] = source.groups.map((g) => ({ ...structuredClone(g), id: remap(g.id), mail: rehome(g.mail), members: g.members.map(remap) }));
+  const groups: GroupRecord[] = source.groups.map((g) => ({ ...structuredClone(g), id: remap(g.id), mail: rehome(g.mail), members: g.members.map(remap), ...(g.owners ? { owners: g.owners.map(remap) } : {}) }));
   const applications: ApplicationRecord[] = source.applications.map((a) => ({
     ...structuredClone(a),
     id: remap(a.id),

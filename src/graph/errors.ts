@@ -75,6 +75,13 @@ export const graphErrors = {
     new GraphError(415, 'RequestBodyRead', `A supported MIME type could not be found that matches the content type of the request. The supported type is 'application/json' (with any odata.* parameters); the request's is '${contentType}'.`),
   payloadTooLarge: (limit: number) => new GraphError(413, 'RequestEntityTooLarge', `The request body is larger than the emulator accepts (${limit} bytes).`),
 
+  /**
+   * A path of Microsoft's schema the emulator registers but does not emulate yet: 400 like Graph's
+   * unknown segment (a registered route never answers 5xx), saying what is not emulated.
+   */
+  notEmulated: (what: string) =>
+    new GraphError(400, 'BadRequest', `${what} is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.`),
+
   // 501
   notImplemented: (what: string) =>
     new GraphError(501, 'NotImplemented', `${what} is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.`),

@@ -1,6 +1,6 @@
 import type { RoleAssignmentRecord, TenantData } from '../directory/model.js';
 import { eligibilityInstanceId, roleAssignmentId } from '../ids.js';
-import type { Kind, RequestRecord, ScheduleRecord } from '../pim/model.js';
+import { isDirectoryRoleRecord, type Kind, type RequestRecord, type ScheduleRecord } from '../pim/model.js';
 import { endMs, isLive, schedulesOf } from '../pim/schedules.js';
 import { isoInstant } from '../iso8601.js';
 
@@ -95,7 +95,8 @@ export function instanceToWire(s: ScheduleView): Record<string, unknown> {
 }
 
 /** A tenant's schedules, or one principal's (from the index). */
-const candidates = (t: TenantData, principalId: string | undefined): readonly ScheduleRecord[] => (principalId === undefined ? t.pim.schedules : schedulesOf(t, [principalId]));
+const candidates = (t: TenantData, principalId: string | undefined): readonly ScheduleRecord[] =>
+  (principalId === undefined ? t.pim.schedules : schedulesOf(t, [principalId])).filter(isDirectoryRoleRecord);
 
 /** Schedules Graph lists: in force now or later (expired and revoked ones drop out). */
 export function listedSchedules(t: TenantData, kind: Kind, nowMs: number, principalId?: string): ScheduleRecord[] {

@@ -31,7 +31,7 @@ export const selfActivate: Handler = (sub, action, target) => {
   const context = authenticationContext(policy);
   // The claims challenge comes first: a client that can handle it steps up and retries (reference §4.1).
   if (context.isEnabled && context.claimValue && !sub.actor.acrs.includes(context.claimValue)) throw pimErrors.acrsValidationFailed(context.claimValue);
-  const eligibility = liveEligibility(sub.tenant, target.principalId, target.roleDefinitionId, target.directoryScopeId, sub.nowMs);
+  const eligibility = liveEligibility(sub.tenant, target.principalId, target.roleDefinitionId, target.directoryScopeId, sub.nowMs, sub.resource.tag);
   evaluate(sub, target, 'EndUser', sched, eligibility);
   const id = sub.resource.newId();
   const request = baseRequest(sub, action, target, id);

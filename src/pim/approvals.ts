@@ -92,7 +92,7 @@ export function decideApproval(t: TenantData, roles: RoleDefinition[], approvalI
   const startMs = Math.max(nowMs, p.startMs);
   const endMs = p.expiration.type === 'afterDuration' && p.endMs !== null ? startMs + (p.endMs - p.startMs) : p.endMs;
   const schedule: ScheduleRecord = {
-    kind: 'assignment', id: request.id, principalId: request.principalId, roleDefinitionId: request.roleDefinitionId, directoryScopeId: request.directoryScopeId,
+    kind: 'assignment', ...(request.resource ? { resource: request.resource } : {}), id: request.targetScheduleId ?? request.id, principalId: request.principalId, roleDefinitionId: request.roleDefinitionId, directoryScopeId: request.directoryScopeId,
     appScopeId: null, assignmentType: 'Activated', memberType: 'Direct', createdUsing: request.id, createdDateTime: isoInstant(nowMs), modifiedDateTime: null,
     startDateTime: isoInstant(startMs), endDateTime: endMs === null ? null : isoInstant(endMs), expiration: p.expiration, activatedUsing: p.activatedUsing,
     revokedDateTime: null, revokedBy: null,

@@ -78,7 +78,7 @@ function selfDecisionRequest(sub: Resolved, action: Action, target: Target, oper
 function approvePendingSelfRequest(sub: Resolved, target: Target, operation: 'extend' | 'renew', outcome: Outcome): Outcome {
   const wanted = operation === 'extend' ? 'selfExtend' : 'selfRenew';
   const pending = requestsOf(sub.tenant, target.principalId).find((r) => r.kind === sub.kind && r.action === wanted && r.status === 'PendingAdminDecision'
-    && r.principalId === target.principalId && r.roleDefinitionId === target.roleDefinitionId);
+    && r.principalId === target.principalId && r.roleDefinitionId === target.roleDefinitionId && r.directoryScopeId === target.directoryScopeId);
   if (!pending) return outcome;
   if (sub.apply) {
     pending.status = 'AdminApproved';

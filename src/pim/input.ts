@@ -46,3 +46,31 @@ export const RequestInputSchema = Type.Object(
 );
 
 export type RequestInput = Static<typeof RequestInputSchema>;
+
+/**
+ * The body of POST …/privilegedAccess/group/{assignment|eligibility}ScheduleRequests
+ * (pim-groups-reference §2.1): accessId and groupId in place of roleDefinitionId and scopes.
+ */
+export const GroupRequestInputSchema = Type.Object(
+  {
+    '@odata.type': odataType(),
+    action: Type.String(),
+    accessId: Type.Optional(Type.String()),
+    groupId: Type.Optional(Type.String()),
+    principalId: Type.Optional(Type.String()),
+    justification: Type.Optional(NullableString()),
+    customData: Type.Optional(NullableString()),
+    isValidationOnly: Type.Optional(Type.Boolean()),
+    ticketInfo: RequestInputSchema.properties.ticketInfo,
+    scheduleInfo: RequestInputSchema.properties.scheduleInfo,
+  },
+  { additionalProperties: false },
+);
+
+export type GroupRequestInput = Static<typeof GroupRequestInputSchema>;
+
+/** The engine's words for a group request: accessId → roleDefinitionId, groupId → directoryScopeId (pim/group.ts). */
+export function groupInputToEngine(b: GroupRequestInput): RequestInput {
+  const { accessId, groupId, ...rest } = b;
+  return { ...rest, ...(accessId !== undefined ? { roleDefinitionId: accessId } : {}), ...(groupId !== undefined ? { directoryScopeId: groupId } : {}) };
+}

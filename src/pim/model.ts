@@ -36,6 +36,8 @@ export interface IdentitySet {
 
 export interface RequestRecord {
   kind: Kind;
+  /** The resource kind's tag (ResourceKind.tag); absent for directory roles. */
+  resource?: string;
   id: string;
   action: Action;
   status: string;
@@ -81,6 +83,8 @@ export interface ApprovalState {
 /** A schedule: an eligibility, or an active assignment (Assigned by an admin, or Activated). */
 export interface ScheduleRecord {
   kind: Kind;
+  /** The resource kind's tag (ResourceKind.tag); absent for directory roles. */
+  resource?: string;
   id: string;
   principalId: string;
   roleDefinitionId: string;
@@ -153,6 +157,12 @@ declare module '../directory/model.js' {
     pim: PimData;
   }
 }
+
+/** The tag of PIM for Groups' records (pim/group.ts). */
+export const GROUP_RESOURCE = 'group';
+
+/** A directory-role record (no resource tag): what the roleManagement/directory routes and role holders see. */
+export const isDirectoryRoleRecord = (r: { resource?: string }): boolean => r.resource === undefined;
 
 export const emptyPimData = (): PimData => ({ requests: [], schedules: [], audits: [] });
 

@@ -30,6 +30,17 @@ export interface ResourceKind {
   resolve(t: TenantData, roles: readonly RoleDefinition[], input: RequestInput, kind: Kind): Target;
   /** The id scheme of new requests and schedules (directory roles: a random GUID, one id for both). */
   newId(): string;
+  /**
+   * The id of the schedule a request creates, when it is not the request's own id (groups:
+   * `{groupId}_{member|owner}_{requestId}`, pim-groups-reference §2.3).
+   */
+  scheduleId?(target: Target, requestId: string): string;
+  /**
+   * Stored on this kind's requests and schedules (`resource`), so each kind's routes list only their
+   * own records from the one engine store. The directory-role kind has none (records made before #18
+   * have none either).
+   */
+  readonly tag?: string;
   /** The policy (role settings) whose rules govern requests for the target. */
   policy(t: TenantData, target: Target): PolicyRecord | undefined;
   /** An assignment made outside PIM for the target (directory roles: a direct role assignment), if any. */

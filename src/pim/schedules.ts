@@ -1,7 +1,7 @@
 import type { RoleAssignmentRecord, TenantData } from '../directory/model.js';
 import { principalIdsOf } from '../directory/directory.js';
 import { roleAssignmentId } from '../ids.js';
-import type { Kind, ScheduleRecord } from './model.js';
+import { GROUP_RESOURCE, isDirectoryRoleRecord, type Kind, type ScheduleRecord } from './model.js';
 import { pimIndex, viewSchedules } from './indexes.js';
 
 /**
@@ -36,6 +36,7 @@ export function hasExpired(s: ScheduleRecord, nowMs: number): boolean {
 }
 
 export function sameTarget(s: ScheduleRecord, kind: Kind, principalId: string, roleDefinitionId: string, directoryScopeId: string): boolean {
+  // A group's member/owner target never equals a role's: their scopes differ (a group id, not '/').
   return s.kind === kind && s.principalId === principalId && s.roleDefinitionId === roleDefinitionId && s.directoryScopeId === directoryScopeId;
 }
 
@@ -46,9 +47,26 @@ export function schedulesOf(t: TenantData, principalIds: readonly string[]): Sch
   return viewSchedules(t, principalIds.length > 1 ? found.sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime)) : found);
 }
 
+/**
+ * The groups a principal is a member of right now through PIM for Groups: its active or activated
+ * member assignments (pim-groups-reference §2.5; eligible ones do not make a member).
+ */
+export function pimMemberGroupIds(t: TenantData, principalId: string, nowMs: number): string[] {
+  return schedulesOf(t, [principalId]).filter((s) => s.resource === GROUP_RESOURCE && s.kind === 'assignment' && s.roleDefinitionId === 'member' && isLive(s, nowMs)).map((s) => s.directoryScopeId);
+}
+
+/**
+ * The principal ids whose assignments apply to a user right now: the user, the groups it is a direct
+ * member of, and the groups PIM makes it a member of while that lasts — so a role-assignable group's
+ * roles reach the members PIM for Groups gives it (the PIM-for-Groups-to-roles pattern).
+ */
+export function principalIdsAt(t: TenantData, userId: string, nowMs: number): string[] {
+  return [...new Set([...principalIdsOf(t, userId), ...pimMemberGroupIds(t, userId, nowMs)])];
+}
+
 /** A user's eligibility for a role right now: its own, or a role-assignable group's it belongs to. */
-export function liveEligibility(t: TenantData, userOrPrincipalId: string, roleDefinitionId: string, directoryScopeId: string, nowMs: number): ScheduleRecord | undefined {
-  return schedulesOf(t, principalIdsOf(t, userOrPrincipalId)).find((s) => s.kind === 'eligibility' && s.roleDefinitionId === roleDefinitionId && s.directoryScopeId === directoryScopeId && isLive(s, nowMs));
+export function liveEligibility(t: TenantData, userOrPrincipalId: string, roleDefinitionId: string, directoryScopeId: string, nowMs: number, resource?: string): ScheduleRecord | undefined {
+  return schedulesOf(t, principalIdsAt(t, userOrPrincipalId, nowMs)).find((s) => s.kind === 'eligibility' && s.resource === (resource ?? undefined) && s.roleDefinitionId === roleDefinitionId && s.directoryScopeId === directoryScopeId && isLive(s, nowMs));
 }
 
 /**
@@ -58,7 +76,7 @@ export function liveEligibility(t: TenantData, userOrPrincipalId: string, roleDe
 export function effectiveRoleAssignments(t: TenantData, nowMs: number): Array<RoleAssignmentRecord & { schedule?: ScheduleRecord }> {
   // Only the active-assignment schedules (from the index), never the eligibilities.
   const pim = viewSchedules(t, pimIndex(t).assignmentSchedules())
-    .filter((s) => isLive(s, nowMs))
+    .filter((s) => isDirectoryRoleRecord(s) && isLive(s, nowMs))
     .map((s) => ({
       id: roleAssignmentId(s.roleDefinitionId, s.principalId),
       principalId: s.principalId,
@@ -82,16 +100,16 @@ export function tenantWideHolders(t: TenantData, roleDefinitionIds: readonly str
   for (const a of t.roleAssignments) if (a.directoryScopeId === '/' && wanted.has(a.roleDefinitionId.toLowerCase())) holders.add(a.principalId);
   const ix = pimIndex(t);
   for (const role of wanted) {
-    for (const s of viewSchedules(t, ix.assignmentSchedulesOf(role))) if (s.directoryScopeId === '/' && isLive(s, nowMs)) holders.add(s.principalId);
+    for (const s of viewSchedules(t, ix.assignmentSchedulesOf(role))) if (s.directoryScopeId === '/' && isDirectoryRoleRecord(s) && isLive(s, nowMs)) holders.add(s.principalId);
   }
   return holders;
 }
 
 /** Template ids of the roles a principal (and its groups) holds right now: wids and authorization. */
 export function activeRoleTemplateIds(t: TenantData, principalId: string, nowMs: number): string[] {
-  const principals = principalIdsOf(t, principalId);
+  const principals = principalIdsAt(t, principalId, nowMs);
   const ids = new Set(principals);
   const direct = t.roleAssignments.filter((a) => ids.has(a.principalId) && a.directoryScopeId === '/').map((a) => a.roleDefinitionId);
-  const pim = schedulesOf(t, principals).filter((s) => s.kind === 'assignment' && s.directoryScopeId === '/' && isLive(s, nowMs)).map((s) => s.roleDefinitionId);
+  const pim = schedulesOf(t, principals).filter((s) => s.kind === 'assignment' && s.directoryScopeId === '/' && isDirectoryRoleRecord(s) && isLive(s, nowMs)).map((s) => s.roleDefinitionId);
   return [...new Set([...direct, ...pim])];
 }

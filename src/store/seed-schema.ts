@@ -57,6 +57,7 @@ const GroupSeed = Type.Object(
   {
     id: guid(), displayName: str(), description: nstr(), mailNickname: opt(str()), mail: nstr(), mailEnabled: opt(Type.Boolean()),
     securityEnabled: opt(Type.Boolean()), isAssignableToRole: opt(Type.Boolean()), groupTypes: opt(strs()), members: opt(Type.Array(guid())),
+    owners: opt(Type.Array(guid())),
   },
   closed,
 );
@@ -81,6 +82,14 @@ const PolicySeed = Type.Unsafe<PolicyRecord>(
   Type.Object({ id: str(), roleDefinitionId: guid(), rules: Type.Array(record<PolicyRule>(['@odata.type', 'id', 'target'])) }),
 );
 
+/** An onboarded group's policy (PIM for Groups): scopeId the group, roleDefinitionId member or owner. */
+const GroupPolicySeed = Type.Unsafe<PolicyRecord>(
+  Type.Object({
+    id: Type.String({ pattern: '^Group_' }), scopeId: guid(), scopeType: Type.Literal('Group'), roleDefinitionId: Type.Union([Type.Literal('member'), Type.Literal('owner')]),
+    rules: Type.Array(record<PolicyRule>(['@odata.type', 'id', 'target'])),
+  }),
+);
+
 const TenantSeed = Type.Object(
   {
     tenant: TenantInfoSeed,
@@ -91,6 +100,7 @@ const TenantSeed = Type.Object(
     outbox: opt(Type.Array(record<TenantData['outbox'][number]>(['id', 'to', 'subject']))),
     pim: opt(Type.Object({ requests: opt(Type.Array(record<RequestRecord>())), schedules: opt(Type.Array(record<ScheduleRecord>())), audits: opt(Type.Array(record<AuditRecord>())) }, closed)),
     policies: opt(Type.Array(PolicySeed)),
+    groupPolicies: opt(Type.Array(GroupPolicySeed)),
   },
   closed,
 );

@@ -132,6 +132,9 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
     (g.members ?? []).forEach((m, j) => {
       if (!users.some((u) => u.id === m.toLowerCase())) fail(`${at}/groups/${i}/members/${j}`, `no user with id ${m}`);
     });
+    (g.owners ?? []).forEach((m, j) => {
+      if (!users.some((u) => u.id === m.toLowerCase())) fail(`${at}/groups/${i}/owners/${j}`, `no user with id ${m}`);
+    });
     return {
       id: g.id!.toLowerCase(),
       displayName: g.displayName!,
@@ -143,6 +146,7 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
       isAssignableToRole: g.isAssignableToRole ?? false,
       groupTypes: g.groupTypes ?? [],
       members: (g.members ?? []).map((m) => m.toLowerCase()),
+      ...(g.owners?.length ? { owners: g.owners.map((m) => m.toLowerCase()) } : {}),
     };
   });
   const applications: ApplicationRecord[] = (t.applications ?? []).map((a, i) => {
@@ -202,6 +206,10 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
     policies,
     pim: { requests: t.pim?.requests ?? [], schedules: t.pim?.schedules ?? [], audits: t.pim?.audits ?? [] },
     outbox: t.outbox ?? [],
+    ...(t.groupPolicies?.length ? { groupPolicies: t.groupPolicies.map((p, i) => {
+      if (!groups.some((g) => g.id === p.scopeId.toLowerCase())) fail(`${at}/groupPolicies/${i}/scopeId`, `no group with id ${p.scopeId}`);
+      return { ...p, scopeId: p.scopeId.toLowerCase() };
+    }) } : {}),
   };
 }
 

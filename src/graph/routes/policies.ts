@@ -5,10 +5,13 @@ import { newGuid } from '../../ids.js';
 import { isoInstant } from '../../iso8601.js';
 import { policyUpdateAudit } from '../../pim/audit.js';
 import { policyAssignmentId } from '../../pim/policy-defaults.js';
+import { groupAsRole } from '../../pim/group.js';
+import { allGroupPolicies, onboardGroup } from '../../pim/group-policy.js';
+import type { PermissionRule } from '../caller.js';
 import { actorOf, type Caller } from '../caller.js';
 import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, navigationRoutes } from '../collection.js';
 import { GraphError, graphErrors } from '../errors.js';
-import { compileFilter, type FilterSpec } from '../odata/index.js';
+import { compileFilter, equalityHints, type FilterSpec } from '../odata/index.js';
 import { parseFilter, type FilterNode } from '../odata/parser.js';
 import { PERMISSIONS, requireAdmin, requireReader, requireScope } from '../pim-access.js';
 import { validateRulePatch } from '../rule-patch/index.js';
@@ -171,7 +174,21 @@ const assignmentSpec: CollectionSpec<PolicyRecord> = {
 
 // ---- lookups ----
 
-const findPolicy = (t: TenantData, id: string): PolicyRecord | undefined => t.policies.find((p) => p.id.toLowerCase() === id.toLowerCase());
+/** Every policy: the directory roles' and the groups' (pim-groups-reference §4; derived until a group is onboarded). */
+const allPolicies = (t: TenantData): PolicyRecord[] => [...t.policies, ...allGroupPolicies(t)];
+
+const findPolicy = (t: TenantData, id: string): PolicyRecord | undefined =>
+  t.policies.find((p) => p.id.toLowerCase() === id.toLowerCase()) ?? (id.toLowerCase().startsWith('group_') ? allGroupPolicies(t).find((p) => p.id.toLowerCase() === id.toLowerCase()) : undefined);
+
+const isGroupPolicy = (p: PolicyRecord): boolean => p.scopeType === 'Group';
+
+/** Group-scoped policies take their own permissions (§1.1) besides the directory ones. */
+const GROUP_POLICY_READ: PermissionRule = { delegated: ['RoleManagementPolicy.Read.AzureADGroup', 'RoleManagementPolicy.ReadWrite.AzureADGroup'], application: ['RoleManagementPolicy.Read.AzureADGroup', 'RoleManagementPolicy.ReadWrite.AzureADGroup'] };
+const GROUP_POLICY_WRITE: PermissionRule = { delegated: ['RoleManagementPolicy.ReadWrite.AzureADGroup'], application: ['RoleManagementPolicy.ReadWrite.AzureADGroup'] };
+const union = (a: PermissionRule, b: PermissionRule): PermissionRule => ({ delegated: [...a.delegated, ...b.delegated], application: [...a.application, ...b.application] });
+
+/** Whether a list's $filter asks for Group scope (scopeType eq 'Group'). */
+const asksForGroups = (filter: string | undefined): boolean => filter !== undefined && equalityHints(filter).scopeType?.toLowerCase() === 'group';
 
 function policyOr404(t: TenantData, id: string): PolicyRecord {
   const p = findPolicy(t, id);
@@ -187,8 +204,8 @@ function ruleOr400(p: PolicyRecord, ruleId: string): PolicyRule {
 }
 
 /** Reading role settings: a policy read permission and, for a signed-in user, a PIM reader role (reference §1.2). */
-function requireRead(caller: Caller): void {
-  requireScope(caller, PERMISSIONS.policyRead);
+function requireRead(caller: Caller, group = false): void {
+  requireScope(caller, group ? union(PERMISSIONS.policyRead, GROUP_POLICY_READ) : PERMISSIONS.policyRead);
   requireReader(caller);
 }
 
@@ -198,14 +215,15 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
 
   app.get(policies, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
     const caller = request.caller!;
-    requireRead(caller);
-    requireScopeFilter((request.query as { $filter?: string }).$filter, policySpec.filter!);
-    return listBody(request, version, caller.tenant.policies, policySpec);
+    const filter = (request.query as { $filter?: string }).$filter;
+    requireRead(caller, asksForGroups(filter));
+    requireScopeFilter(filter, policySpec.filter!);
+    return listBody(request, version, allPolicies(caller.tenant), policySpec);
   });
 
   app.get<{ Params: { id: string } }>(`${policies}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
     const caller = request.caller!;
-    requireRead(caller);
+    requireRead(caller, request.params.id.toLowerCase().startsWith('group_'));
     return entityBody(request, version, policyOr404(caller.tenant, request.params.id), policySpec);
   });
 
@@ -213,14 +231,14 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
   for (const nav of ['rules', 'effectiveRules'] as const) {
     app.get<{ Params: { id: string } }>(`${policies}/:id/${nav}`, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
       const caller = request.caller!;
-      requireRead(caller);
+      requireRead(caller, request.params.id.toLowerCase().startsWith('group_'));
       const p = policyOr404(caller.tenant, request.params.id);
       return listBody(request, version, p.rules, ruleSpec(p.id, nav));
     });
 
     app.get<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/${nav}/:ruleId`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
       const caller = request.caller!;
-      requireRead(caller);
+      requireRead(caller, request.params.id.toLowerCase().startsWith('group_'));
       const p = policyOr404(caller.tenant, request.params.id);
       return entityBody(request, version, ruleOr400(p, request.params.ruleId), ruleSpec(p.id, nav));
     });
@@ -229,15 +247,20 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
   // 204 No Content; the body must carry the rule's derived @odata.type (reference §3.4, §11.8).
   app.patch<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/rules/:ruleId`, { config: { pim: true, query: [], graphType: RULE } }, async (request, reply) => {
     const caller = request.caller!;
-    requireScope(caller, PERMISSIONS.policyWrite);
+    requireScope(caller, request.params.id.toLowerCase().startsWith('group_') ? union(PERMISSIONS.policyWrite, GROUP_POLICY_WRITE) : PERMISSIONS.policyWrite);
     requireAdmin(caller);
     const actor = actorOf(caller);
     await ctx.store.update(caller.tenant.tenant.id, (t) => {
       // Everything is checked before the first change: update() must not throw after mutating.
-      const policy = policyOr404(t, request.params.id);
+      let policy = policyOr404(t, request.params.id);
+      ruleOr400(policy, request.params.ruleId);
+      validateRulePatch(t, ruleOr400(policy, request.params.ruleId), request.body);
+      // The first PATCH of a group's policy onboards the group: its policies get new ids (pim-groups-reference §2.6).
+      if (isGroupPolicy(policy)) policy = onboardGroup(t, policy.scopeId, policy.id) ?? policy;
       const rule = ruleOr400(policy, request.params.ruleId);
       const fields = validateRulePatch(t, rule, request.body);
-      const role = findRoleDefinition(ctx.store, policy.roleDefinitionId);
+      const group = isGroupPolicy(policy) ? t.groups.find((g) => g.id === policy.scopeId) : undefined;
+      const role = group ? groupAsRole(group, policy.roleDefinitionId) : findRoleDefinition(ctx.store, policy.roleDefinitionId);
       if (!role) throw new GraphError(500, 'InternalServerError', `The emulator has no role definition ${policy.roleDefinitionId} for policy ${policy.id}.`);
       const json = (v: unknown) => JSON.stringify(v ?? null);
       const modifiedProperties = Object.entries(fields)
@@ -255,16 +278,17 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
 
   app.get(assignments, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
     const caller = request.caller!;
-    requireRead(caller);
-    requireScopeFilter((request.query as { $filter?: string }).$filter, assignmentSpec.filter!);
-    return listBody(request, version, caller.tenant.policies, assignmentSpec);
+    const filter = (request.query as { $filter?: string }).$filter;
+    requireRead(caller, asksForGroups(filter));
+    requireScopeFilter(filter, assignmentSpec.filter!);
+    return listBody(request, version, allPolicies(caller.tenant), assignmentSpec);
   });
 
   const loadAssignment = (request: FastifyRequest<{ Params: { id: string } }>) => {
     const caller = request.caller!;
-    requireRead(caller);
     const id = request.params.id.toLowerCase();
-    const p = caller.tenant.policies.find((x) => policyAssignmentId(x).toLowerCase() === id);
+    requireRead(caller, id.startsWith('group_'));
+    const p = (id.startsWith('group_') ? allGroupPolicies(caller.tenant) : caller.tenant.policies).find((x) => policyAssignmentId(x).toLowerCase() === id);
     if (!p) throw graphErrors.resourceNotFound(request.params.id);
     return { item: p, spec: assignmentSpec };
   };

@@ -1,5 +1,5 @@
 import { NullableString, Type, type Static } from '../../schema.js';
-import type { RequestRecord } from '../../pim/model.js';
+import { isDirectoryRoleRecord, type RequestRecord } from '../../pim/model.js';
 import { approvalTimedOut, decideApproval, type Decision } from '../../pim/approvals.js';
 import { actorOf, hasPermission, type Caller } from '../caller.js';
 import { GraphError, graphErrors } from '../errors.js';
@@ -32,7 +32,7 @@ export const roleAssignmentApprovalsRoutes: RouteModule = (app, ctx, version) =>
   }
 
   const find = (caller: Caller, id: string): RequestRecord => {
-    const r = caller.tenant.pim.requests.find((x) => x.kind === 'assignment' && x.approvalId === id && x.approval);
+    const r = caller.tenant.pim.requests.find((x) => x.kind === 'assignment' && isDirectoryRoleRecord(x) && x.approvalId === id && x.approval);
     // The requestor and the approvers can read an approval.
     if (!r || !(r.approval!.approverIds.includes(caller.id) || r.principalId === caller.id)) throw new GraphError(404, 'NotFound', `The approval ${id} was not found.`);
     return r;

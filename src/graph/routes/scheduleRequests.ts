@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { findPrincipal, findRoleDefinition } from '../../directory/directory.js';
-import type { Kind, RequestRecord } from '../../pim/model.js';
+import { isDirectoryRoleRecord, type Kind, type RequestRecord } from '../../pim/model.js';
 import { pimErrors } from '../../pim/errors.js';
 import { actsForSelf, isSelfAction, submitRequest } from '../../pim/requests.js';
 import { cancelRequest } from '../../pim/cancel.js';
@@ -116,7 +116,8 @@ export const scheduleRequestsRoutes: RouteModule = (app, ctx, version) => {
 };
 
 function requestsOf(caller: Caller, kind: Kind): RequestRecord[] {
-  return caller.tenant.pim.requests.filter((r) => r.kind === kind);
+  // PIM for Groups' requests live in the same engine store; they are listed under privilegedAccess/group.
+  return caller.tenant.pim.requests.filter((r) => r.kind === kind && isDirectoryRoleRecord(r));
 }
 
 function collectionSpec(ctx: AppContext, version: GraphVersion, kind: Kind, contextPath: string, caller: Caller): CollectionSpec<RequestRecord> {
