@@ -5,7 +5,7 @@
  */
 const LOWER = '^src/(pim|directory)/|^src/(clock|ids|events|iso8601|tracked|html|schema)[.]ts$';
 const BOTTOM = '^src/(clock|ids|events|iso8601|tracked|html|schema)[.]ts$';
-const UPPER = '^src/(graph|auth|emulator|mail|scheduler|store|compose|portal|proxy|arm|walkthrough)/|^src/(cli|emulator|context|edge|web|startup|config|tls|testkit|index)[.]ts$';
+const UPPER = '^src/(graph|auth|emulator|mail|scheduler|store|compose|portal|proxy|arm|walkthrough)/|^src/(cli|cli-main|emulator|context|edge|web|startup|config|tls|testkit|index)[.]ts$';
 
 module.exports = {
   forbidden: [
@@ -69,7 +69,7 @@ module.exports = {
       name: 'only-the-factory-composes',
       severity: 'error',
       comment: 'The composition (compose/, emulator.ts) is used by the CLI, the testkit and tests only.',
-      from: { path: '^src/', pathNot: '^src/(compose/|emulator[.]ts$|cli[.]ts$|testkit[.]ts$|index[.]ts$|context[.]ts$)' },
+      from: { path: '^src/', pathNot: '^src/(compose/|emulator[.]ts$|cli[.]ts$|cli-main[.]ts$|testkit[.]ts$|index[.]ts$|context[.]ts$)' },
       to: { path: '^src/(compose/|emulator[.]ts$)' },
     },
   ],

@@ -36,6 +36,24 @@ export async function generateSigningKey(): Promise<SigningKey> {
   }
 }
 
+/** Keys started by the CLI before the emulator is loaded (startEarlyKeys), for the first takers. */
+const early: Array<Promise<SigningKey>> = [];
+
+/** Starts `n` key generations now; the first keys a start needs (seed tenants, spares) take these. */
+export function startEarlyKeys(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const key = generateSigningKey();
+    key.catch(() => undefined); // a failed early key is simply not used (earlyKey below)
+    early.push(key);
+  }
+}
+
+/** An early key, if any is left: a generation already under way (or done). */
+function earlyKey(): Promise<SigningKey> | undefined {
+  const key = early.shift();
+  return key?.catch(() => generateSigningKey());
+}
+
 async function generate(): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateRsa('rsa', { modulusLength: 2048 });
   const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
@@ -84,7 +102,7 @@ class SparePool {
 
   take(): Promise<SigningKey> {
     const spare = this.takeReady();
-    return spare ? Promise.resolve(spare) : generateSigningKey();
+    return spare ? Promise.resolve(spare) : earlyKey() ?? generateSigningKey();
   }
 
   private readyWaiters: Array<{ n: number; resolve: () => void }> = [];
@@ -134,7 +152,7 @@ const seededKeys = new Map<string, Promise<SigningKey>>();
 function seededKey(tenantId: string): Promise<SigningKey> {
   let key = seededKeys.get(tenantId);
   if (!key) {
-    key = generateSigningKey();
+    key = earlyKey() ?? generateSigningKey();
     key.catch(() => seededKeys.delete(tenantId));
     seededKeys.set(tenantId, key);
   }
