@@ -139,8 +139,6 @@ function principalAddresses(t: TenantData, principalId: string): string[] {
   return [];
 }
 
-/** Security Administrator: also told when a role is activated (reference §8). */
-const SECURITY_ADMINISTRATOR = ROLE.securityAdministrator;
 
 /**
  * Users who hold Global Administrator or Privileged Role Administrator right now (directly, through
@@ -149,7 +147,7 @@ const SECURITY_ADMINISTRATOR = ROLE.securityAdministrator;
  */
 export function privilegedAdminAddresses(t: TenantData, nowMs: number, opts: { securityAdmins?: boolean } = {}): string[] {
   // From the index by role (issue #11): not every user's roles recomputed, nor every assignment scanned.
-  const holders = tenantWideHolders(t, [ROLE.globalAdministrator, ROLE.privilegedRoleAdministrator, ...(opts.securityAdmins ? [SECURITY_ADMINISTRATOR] : [])], nowMs);
+  const holders = tenantWideHolders(t, [ROLE.globalAdministrator, ROLE.privilegedRoleAdministrator, ...(opts.securityAdmins ? [ROLE.securityAdministrator] : [])], nowMs);
   if (!holders.size) return [];
   const userIds = new Set<string>();
   const groups = new Map(t.groups.map((g) => [g.id, g]));
