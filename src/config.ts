@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -32,7 +33,18 @@ export interface Config {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package's folder: the nearest one above this module holding package.json. Found by looking,
+ * not by a fixed `..`, because this module runs from src/ (tsx), dist/ (tsc) and from a chunk of the
+ * bundled command line (dist/cli-chunks/, see scripts/bundle-cli.mjs).
+ */
+export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..');
+  }
+}
 /** The seed shipped with the emulator (PIM_SEED's default). */
 export const BUNDLED_SEED = path.join(PACKAGE_ROOT, 'seed', 'default.json');
 

@@ -31,10 +31,15 @@ const HEADERS = {
   'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
 };
 
-/** The assets sit beside plugin.ts in src/portal; the compiled plugin (dist/portal) finds them there too. */
+/**
+ * The assets sit beside plugin.ts in src/portal, and beside the compiled plugin in dist/portal; the
+ * bundled command line (dist/cli.js) runs from elsewhere and takes the built ones.
+ */
 function assetDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  return existsSync(path.join(here, 'index.html')) ? here : path.join(PACKAGE_ROOT, 'src', 'portal');
+  if (existsSync(path.join(here, 'index.html'))) return here;
+  const built = path.join(PACKAGE_ROOT, 'dist', 'portal');
+  return existsSync(path.join(built, 'index.html')) ? built : path.join(PACKAGE_ROOT, 'src', 'portal');
 }
 
 /**

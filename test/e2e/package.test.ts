@@ -70,6 +70,16 @@ describe('the npm package', () => {
     expect(((await health.json()) as { version: string }).version).toBe(own.version);
     // The seed and the portal's files come from the package, not the checkout.
     expect((await fetch(`${http}/portal/`)).status).toBe(200);
+    const script = await fetch(`${http}/portal/portal.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    // The bundled command line (dist/cli.js) does what the sources do: the walkthrough signs in,
+    // configures, assigns, activates and waits for each notification mail in the inbox (nodemailer
+    // and mailparser loaded on first use), then expires and removes the assignment.
+    const walk = await run('npx', ['--no-install', 'pim-emulator', 'walkthrough', '--url', http, '--yes'], { cwd: app, env: npmEnv, maxBuffer: 16 << 20 });
+    expect(walk.stdout).toContain('Security Reader');
+    const mail = (await (await fetch(`${http}/_emulator/mail`)).json()) as { total: number };
+    expect(mail.total).toBeGreaterThan(0);
     // SIGTERM to the group: pim-emulator flushes and exits 0, and npx ends with it.
     process.kill(-child.pid!, 'SIGTERM');
     expect(['0', 'SIGTERM']).toContain(await exited);
