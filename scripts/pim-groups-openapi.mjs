@@ -25,6 +25,8 @@ export const groupSchemas = {
     title: 'scheduleRequestActions', type: 'string',
     enum: ['adminAssign', 'adminUpdate', 'adminRemove', 'selfActivate', 'selfDeactivate', 'adminExtend', 'adminRenew', 'selfExtend', 'selfRenew', 'unknownFutureValue'],
   },
+  // A directory role as memberOf lists it (Microsoft's v1.0 directoryRole: a directoryObject with these three properties).
+  'microsoft.graph.directoryRole': entity('directoryObject', 'directoryRole', { description: str, displayName: str, roleTemplateId: str }),
   'microsoft.graph.privilegedAccessRoot': entity('entity', 'privilegedAccessRoot', { group: nav('privilegedAccessGroup') }),
   'microsoft.graph.privilegedAccessGroup': entity('entity', 'privilegedAccessGroup', {
     assignmentScheduleInstances: { type: 'array', items: ref('privilegedAccessGroupAssignmentScheduleInstance'), 'x-ms-navigationProperty': true },
@@ -189,6 +191,13 @@ for (const seg of ['members', 'owners']) {
     'x-permissions': perms('GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'),
     parameters: [GID, param('directoryObject-id', 'object id')], responses: { 204: { description: 'Removed' } },
   });
+}
+
+// A user's memberships (issue #18): groups and directory roles, direct or transitive, PIM-derived while active.
+for (const [seg, what] of [['memberOf', 'direct'], ['transitiveMemberOf', 'direct and transitive']]) {
+  const summary = `List the groups and directory roles the user is a member of (${what}); a PIM for Groups assignment counts while it is active or activated, never while only eligible, and a role-assignable group's roles reach its members`;
+  gop(`/v1.0/me/${seg}`, 'get', { summary: `${summary} (delegated only; User.Read)`, parameters: q('top', 'skiptoken', 'count', 'select'), responses: { 200: json(collection('directoryObject')) } });
+  gop(`/v1.0/users/{user-id}/${seg}`, 'get', { summary, parameters: [param('user-id', 'object id or userPrincipalName'), ...q('top', 'skiptoken', 'count', 'select')], responses: { 200: json(collection('directoryObject')) } });
 }
 
 // ---- splice into openapi.yaml ----
