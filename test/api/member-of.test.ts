@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator.js';
 import { stableGuid } from '../../src/ids.js';
-import { CONTOSO, USERS, appToken, claimsOf, graphError, testEmulator, tokenFor } from '../support/emulator.js';
-import { get, moveClock, send } from '../support/api.js';
+import type { GroupMembershipClaims } from '../../src/directory/model.js';
+import { APPS, CONTOSO, PASSWORD, USERS, appToken, claimsOf, graphError, testEmulator, tokenFor } from '../support/emulator.js';
+import { get, moveClock, send, tokenRequest } from '../support/api.js';
 
 /**
  * A user's memberships (learn user-list-memberof, user-list-transitivememberof): groups and
@@ -15,6 +16,7 @@ const BASE = 'http://localhost:80/v1.0/$metadata#';
 const G = '/v1.0/identityGovernance/privilegedAccess/group';
 const SECOPS = 'd0787156-9ef8-4ecb-a149-ef8fa1f26e40';
 const CLOUD = '8a1f6b2e-3c4d-4e5f-9a6b-7c8d9e0f1a2b';
+const FALCON = '5b7c9d1e-2f3a-4b4c-8d5e-6f7a8b9c0d1e';
 const GLOBAL_READER = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451';
 const T0 = '2026-12-01T09:00:00Z';
 
@@ -150,5 +152,73 @@ describe("a user's memberships: memberOf and transitiveMemberOf", () => {
     });
     const app = await get(emu, `/v1.0/users/${USERS.approver.id}/memberOf`, await appToken(emu));
     expect(app.statusCode, app.body).toBe(200);
+  });
+
+  describe("the groups claim, where the app's manifest asks for it (groupMembershipClaims)", () => {
+    /** pimuser signs in to the workshop's public client, its manifest set as given; returns the ID and access token claims. */
+    const signIn = async (claims?: GroupMembershipClaims) => {
+      await emu.store.update(CONTOSO.id, (t) => {
+        const app = t.applications.find((a) => a.appId === APPS.public.appId)!;
+        if (claims) app.groupMembershipClaims = claims;
+        else delete app.groupMembershipClaims;
+      });
+      const res = await tokenRequest(emu, 'contoso', { grant_type: 'password', client_id: APPS.public.appId, username: USERS.pimuser.upn, password: PASSWORD, scope: 'openid profile https://graph.microsoft.com/.default' });
+      expect(res.statusCode, res.body).toBe(200);
+      return { id: claimsOf(res.json().id_token), access: claimsOf(res.json().access_token) };
+    };
+    const USER_ROLE = 'b79fbf4d-3ef9-4689-8143-76b194e85509';
+
+    beforeEach(async () => {
+      // pimuser: an active member of the role-assignable Security Operations (Global Reader) and of Cloud Engineers, and a direct member of Project Falcon (Microsoft 365).
+      await send(emu, 'POST', '/v1.0/roleManagement/directory/roleAssignments', admin, { principalId: SECOPS, roleDefinitionId: GLOBAL_READER, directoryScopeId: '/' });
+      expect((await activeMember(SECOPS, 'PT2H')).statusCode).toBe(201);
+      expect((await activeMember(CLOUD, 'PT1H')).statusCode).toBe(201);
+      await emu.store.update(CONTOSO.id, (t) => {
+        t.groups.find((g) => g.id === FALCON)!.members.push(USERS.pimuser.id);
+      });
+    });
+
+    it('is absent without the manifest setting, and never in the access token for Graph', async () => {
+      const { id, access } = await signIn();
+      expect(id).not.toHaveProperty('groups');
+      expect(id).not.toHaveProperty('wids');
+      expect(access).not.toHaveProperty('groups');
+      expect((await signIn('All')).access).not.toHaveProperty('groups');
+    });
+
+    it('SecurityGroup: the security groups, PIM-made memberships included, no roles', async () => {
+      const { id } = await signIn('SecurityGroup');
+      expect(id.groups).toEqual([SECOPS, CLOUD]);
+      expect(id).not.toHaveProperty('wids');
+    });
+
+    it('All: every group and the roles (wids); DirectoryRole: the roles only', async () => {
+      expect((await signIn('All')).id).toMatchObject({ groups: [SECOPS, CLOUD, FALCON], wids: [GLOBAL_READER, USER_ROLE] });
+      const roles = (await signIn('DirectoryRole')).id;
+      expect(roles.wids).toEqual([GLOBAL_READER, USER_ROLE]);
+      expect(roles).not.toHaveProperty('groups');
+    });
+
+    it('follows the clock: an ended PIM membership is not in the next token, nor the role it gave', async () => {
+      await moveClock(emu, { advance: 'PT1H' });
+      expect((await signIn('All')).id).toMatchObject({ groups: [SECOPS, FALCON], wids: [GLOBAL_READER, USER_ROLE] });
+      await moveClock(emu, { advance: 'PT1H' });
+      expect((await signIn('All')).id).toMatchObject({ groups: [FALCON], wids: [USER_ROLE] });
+    });
+
+    it('past 200 groups, carries the overage claims pointing at getMemberObjects instead', async () => {
+      await emu.store.update(CONTOSO.id, (t) => {
+        for (let i = 0; i < 200; i++) {
+          const id = stableGuid('overage-group', String(i));
+          t.groups.push({ id, displayName: `Team ${i}`, description: null, mailNickname: `team${i}`, mail: null, mailEnabled: false, securityEnabled: true, isAssignableToRole: false, groupTypes: [], members: [USERS.pimuser.id] });
+        }
+      });
+      const { id } = await signIn('SecurityGroup');
+      expect(id).not.toHaveProperty('groups');
+      expect(id).toMatchObject({
+        _claim_names: { groups: 'src1' },
+        _claim_sources: { src1: { endpoint: `https://graph.microsoft.com/v1.0/users/${USERS.pimuser.id}/getMemberObjects` } },
+      });
+    });
   });
 });
