@@ -25,6 +25,8 @@ export const groupSchemas = {
     title: 'scheduleRequestActions', type: 'string',
     enum: ['adminAssign', 'adminUpdate', 'adminRemove', 'selfActivate', 'selfDeactivate', 'adminExtend', 'adminRenew', 'selfExtend', 'selfRenew', 'unknownFutureValue'],
   },
+  // A directory role as memberOf lists it (Microsoft's v1.0 directoryRole: a directoryObject with these three properties).
+  'microsoft.graph.directoryRole': entity('directoryObject', 'directoryRole', { description: str, displayName: str, roleTemplateId: str }),
   'microsoft.graph.privilegedAccessRoot': entity('entity', 'privilegedAccessRoot', { group: nav('privilegedAccessGroup') }),
   'microsoft.graph.privilegedAccessGroup': entity('entity', 'privilegedAccessGroup', {
     assignmentScheduleInstances: { type: 'array', items: ref('privilegedAccessGroupAssignmentScheduleInstance'), 'x-ms-navigationProperty': true },
@@ -127,6 +129,12 @@ const KINDS = {
   eligibility: { read: 'PrivilegedEligibilitySchedule.Read.AzureADGroup', write: 'PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup' },
 };
 const NOT_EMULATED = 'Not emulated yet: 400 BadRequest naming what is not emulated';
+// $count: a text/plain integer; PIM's sets are not directory objects, so no ConsistencyLevel header is needed.
+const countOp = (path, summary, p) =>
+  op(path, 'get', { summary, 'x-permissions': perms(p.read, p.write), parameters: q('filter'), responses: { 200: { description: 'The number of items the $filter keeps', content: { 'text/plain': { schema: { type: 'integer' } } } } } });
+// A navigation property, as $expand gives it (404 when nothing is behind it, e.g. activatedUsing of an assignment).
+const navOp = (path, key, keyDescription, nav, type, p) =>
+  op(path, 'get', { summary: `The ${nav} navigation property (as $expand=${nav} gives it)`, 'x-permissions': perms(p.read, p.write), parameters: [param(key, keyDescription), ...q('select')], responses: { 200: json(ref(type)) } });
 for (const [kind, p] of Object.entries(KINDS)) {
   const K = kind[0].toUpperCase() + kind.slice(1);
   const request = `privilegedAccessGroup${K}ScheduleRequest`;
@@ -142,10 +150,9 @@ for (const [kind, p] of Object.entries(KINDS)) {
   op(`${rq}/filterByCurrentUser(on='principal')`, 'get', { summary: "The caller's own requests (on='principal'; other values answer 400)", 'x-permissions': perms(p.read, p.write), parameters: LIST, responses: { 200: json(collection(request)) } });
   op(`${rq}/{${rqId}}`, 'get', { summary: `Get a ${kind}ScheduleRequest`, 'x-permissions': perms(p.read, p.write), parameters: [param(rqId, 'request id'), ...ENTITY], responses: { 200: json(ref(request)) } });
   op(`${rq}/{${rqId}}/cancel`, 'post', { summary: 'Cancel a request that waits (Granted, PendingApproval, PendingApprovalProvisioning)', 'x-permissions': perms(p.write), parameters: [param(rqId, 'request id')], responses: { 204: { description: 'Canceled' } } });
-  op(`${rq}/$count`, 'get', { summary: NOT_EMULATED, responses: {} });
-  for (const n of kind === 'assignment' ? ['group', 'principal', 'activatedUsing', 'targetSchedule'] : ['group', 'principal', 'targetSchedule']) {
-    op(`${rq}/{${rqId}}/${n}`, 'get', { summary: `${NOT_EMULATED} (the ${n} navigation)`, parameters: [param(rqId, 'request id')], responses: {} });
-  }
+  countOp(`${rq}/$count`, `Count ${kind}ScheduleRequests`, p);
+  const requestNavs = { group: 'group', principal: 'directoryObject', ...(kind === 'assignment' ? { activatedUsing: 'privilegedAccessGroupEligibilitySchedule' } : {}), targetSchedule: `privilegedAccessGroup${K}Schedule` };
+  for (const [n, type] of Object.entries(requestNavs)) navOp(`${rq}/{${rqId}}/${n}`, rqId, 'request id', n, type, p);
   for (const family of ['Schedule', 'ScheduleInstance']) {
     const type = `privilegedAccessGroup${K}${family}`;
     const set = `${G}/${kind}${family}s`;
@@ -154,10 +161,9 @@ for (const [kind, p] of Object.entries(KINDS)) {
     op(set, 'get', { summary: `List ${kind}${family}s. ${required}`, 'x-permissions': perms(p.read, p.write), parameters: LIST, responses: { 200: json(collection(type)) } });
     op(`${set}/filterByCurrentUser(on='principal')`, 'get', { summary: "The caller's own (on='principal'; other values answer 400)", 'x-permissions': perms(p.read, p.write), parameters: LIST, responses: { 200: json(collection(type)) } });
     op(`${set}/{${idName}}`, 'get', { summary: `Get one of ${kind}${family}s (id {groupId}_{member|owner}_{guid})`, 'x-permissions': perms(p.read, p.write), parameters: [param(idName, 'composite id'), ...ENTITY], responses: { 200: json(ref(type)) } });
-    op(`${set}/$count`, 'get', { summary: NOT_EMULATED, responses: {} });
-    for (const n of kind === 'assignment' ? ['group', 'principal', 'activatedUsing'] : ['group', 'principal']) {
-      op(`${set}/{${idName}}/${n}`, 'get', { summary: `${NOT_EMULATED} (the ${n} navigation)`, parameters: [param(idName, 'composite id')], responses: {} });
-    }
+    countOp(`${set}/$count`, `Count ${kind}${family}s. ${required}`, p);
+    const navs = { group: 'group', principal: 'directoryObject', ...(kind === 'assignment' ? { activatedUsing: `privilegedAccessGroupEligibility${family}` } : {}) };
+    for (const [n, navType] of Object.entries(navs)) navOp(`${set}/{${idName}}/${n}`, idName, 'composite id', n, navType, p);
   }
 }
 op(G, 'get', { summary: NOT_EMULATED, responses: {} });
@@ -185,6 +191,13 @@ for (const seg of ['members', 'owners']) {
     'x-permissions': perms('GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'),
     parameters: [GID, param('directoryObject-id', 'object id')], responses: { 204: { description: 'Removed' } },
   });
+}
+
+// A user's memberships (issue #18): groups and directory roles, direct or transitive, PIM-derived while active.
+for (const [seg, what] of [['memberOf', 'direct'], ['transitiveMemberOf', 'direct and transitive']]) {
+  const summary = `List the groups and directory roles the user is a member of (${what}); a PIM for Groups assignment counts while it is active or activated, never while only eligible, and a role-assignable group's roles reach its members`;
+  gop(`/v1.0/me/${seg}`, 'get', { summary: `${summary} (delegated only; User.Read)`, parameters: q('top', 'skiptoken', 'count', 'select'), responses: { 200: json(collection('directoryObject')) } });
+  gop(`/v1.0/users/{user-id}/${seg}`, 'get', { summary, parameters: [param('user-id', 'object id or userPrincipalName'), ...q('top', 'skiptoken', 'count', 'select')], responses: { 200: json(collection('directoryObject')) } });
 }
 
 // ---- splice into openapi.yaml ----

@@ -3,6 +3,7 @@ import { createDecoder, createVerifier } from 'fast-jwt';
 import type { ApplicationRecord, TenantData, UserRecord } from '../directory/model.js';
 import { ROLE } from '../directory/directory.js';
 import { activeRoleTemplateIds } from '../pim/schedules.js';
+import { memberGroupsOf } from '../pim/group.js';
 import type { SigningKey, Store } from '../store/store.js';
 import { newGuid } from '../ids.js';
 import { publicKeyPem, signingKey } from './keys.js';
@@ -27,6 +28,8 @@ const ENTRA_ISSUER_HOSTS = ['login.microsoftonline.com', 'sts.windows.net'];
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
 export const ACCESS_TOKEN_SECONDS = 3600;
+/** The most groups Entra puts in a JWT's groups claim; past it, the overage claims. */
+const GROUPS_IN_JWT = 200;
 export const REFRESH_TOKEN_SECONDS = 90 * 24 * 3600;
 const REFRESH_AUDIENCE = 'urn:entra-pim-emulator:refresh-token';
 /** How many verified tokens TokenService remembers (see `checked`). */
@@ -163,6 +166,7 @@ export class TokenService {
         sub: pairwiseSub(user.id, client.clientId),
         tid: tenant.tenant.id,
         ver: '2.0',
+        ...this.membershipClaims(tenant, user.id, client.registration?.groupMembershipClaims),
       },
       key,
     );
@@ -315,6 +319,31 @@ export class TokenService {
     if (requestHost) hosts.add(hostnameOf(requestHost));
     this.hostsMemo = { requestHost, own, hosts };
     return hosts;
+  }
+
+  /**
+   * The ID token's membership claims, as the app's manifest (groupMembershipClaims) asks: `groups`,
+   * the object ids of the user's groups (transitive, and those PIM for Groups makes it a member of
+   * while that lasts) — security groups for SecurityGroup, every group for All; `wids`, the roles, for
+   * DirectoryRole and All. Past 200 groups a JWT carries the overage claims instead, pointing at
+   * Graph's getMemberObjects. Access tokens for Graph carry no groups claim: Microsoft Graph's own
+   * registration asks for none.
+   */
+  private membershipClaims(t: TenantData, userId: string, wanted: ApplicationRecord['groupMembershipClaims']): Record<string, unknown> {
+    if (!wanted || wanted === 'None') return {};
+    const nowMs = this.clock.nowMs(t.tenant.id);
+    const out: Record<string, unknown> = {};
+    if (wanted === 'SecurityGroup' || wanted === 'All') {
+      const groups = memberGroupsOf(t, userId, nowMs, true).filter((g) => wanted === 'All' || g.securityEnabled).map((g) => g.id);
+      if (groups.length > GROUPS_IN_JWT) {
+        out._claim_names = { groups: 'src1' };
+        out._claim_sources = { src1: { endpoint: `https://graph.microsoft.com/v1.0/users/${userId}/getMemberObjects` } };
+      } else {
+        out.groups = groups;
+      }
+    }
+    if (wanted === 'DirectoryRole' || wanted === 'All') out.wids = this.wids(t, userId);
+    return out;
   }
 
   private wids(t: TenantData, userId: string): string[] {

@@ -81,7 +81,17 @@ export interface ApplicationRecord {
   applicationPermissions: string[];
   /** Delegated permissions consented for this app: the token's `scp` for `.default`. */
   delegatedPermissions: string[];
+  /**
+   * The app manifest's groupMembershipClaims: which memberships Entra puts in the ID tokens it issues
+   * to this app — `SecurityGroup` (security groups, as `groups`), `DirectoryRole` (roles, as `wids`),
+   * `All` (every group and the roles). Absent or `None`: no groups claim.
+   */
+  groupMembershipClaims?: GroupMembershipClaims;
 }
+
+/** The manifest values the emulator serves (ApplicationGroup needs app assignments, which it does not model). */
+export const GROUP_MEMBERSHIP_CLAIMS = ['None', 'SecurityGroup', 'DirectoryRole', 'All'] as const;
+export type GroupMembershipClaims = (typeof GROUP_MEMBERSHIP_CLAIMS)[number];
 
 /** A direct (non-PIM) role assignment, as POST /roleManagement/directory/roleAssignments makes one. */
 export interface RoleAssignmentRecord {

@@ -7,7 +7,7 @@ import { pimIndex, viewSchedules } from './indexes.js';
 import { GROUP_RESOURCE, type ScheduleRecord } from './model.js';
 import { enumValue } from './parse.js';
 import type { ResourceKind, Target } from './resource.js';
-import { isLive } from './schedules.js';
+import { isLive, pimMemberGroupIds } from './schedules.js';
 
 /**
  * PIM for Groups (pim-groups-reference): membership or ownership of a group, the engine's second
@@ -87,4 +87,28 @@ export function holdersOf(t: TenantData, group: GroupRecord, accessId: AccessId,
   const ids = [...directOf(group, accessId)];
   for (const s of livePimAssignments(t, group.id, accessId, nowMs)) if (!ids.includes(s.principalId)) ids.push(s.principalId);
   return ids;
+}
+
+/**
+ * The groups a principal (user or group) is a member of right now: directly, or through an active
+ * or activated PIM for Groups assignment (§2.5; eligible ones do not count). With `transitive`, also
+ * the groups those groups are members of. In the tenant's group order.
+ */
+export function memberGroupsOf(t: TenantData, principalId: string, nowMs: number, transitive: boolean): GroupRecord[] {
+  const found = new Set<string>();
+  let frontier = [principalId];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const p of frontier) {
+      for (const id of [...t.groups.filter((g) => g.members.includes(p)).map((g) => g.id), ...pimMemberGroupIds(t, p, nowMs)]) {
+        if (!found.has(id)) {
+          found.add(id);
+          next.push(id);
+        }
+      }
+    }
+    if (!transitive) break;
+    frontier = next;
+  }
+  return t.groups.filter((g) => found.has(g.id));
 }

@@ -107,7 +107,11 @@ export function tenantWideHolders(t: TenantData, roleDefinitionIds: readonly str
 
 /** Template ids of the roles a principal (and its groups) holds right now: wids and authorization. */
 export function activeRoleTemplateIds(t: TenantData, principalId: string, nowMs: number): string[] {
-  const principals = principalIdsAt(t, principalId, nowMs);
+  return rolesHeldBy(t, principalIdsAt(t, principalId, nowMs), nowMs);
+}
+
+/** Template ids of the tenant-wide roles these principals hold right now, directly or through PIM (active, never eligible). */
+export function rolesHeldBy(t: TenantData, principals: readonly string[], nowMs: number): string[] {
   const ids = new Set(principals);
   const direct = t.roleAssignments.filter((a) => ids.has(a.principalId) && a.directoryScopeId === '/').map((a) => a.roleDefinitionId);
   const pim = schedulesOf(t, principals).filter((s) => s.kind === 'assignment' && s.directoryScopeId === '/' && isDirectoryRoleRecord(s) && isLive(s, nowMs)).map((s) => s.roleDefinitionId);

@@ -1,4 +1,4 @@
-import { AUTHENTICATOR_BEHAVIOURS, type PolicyRecord, type PolicyRule } from '../directory/model.js';
+import { AUTHENTICATOR_BEHAVIOURS, GROUP_MEMBERSHIP_CLAIMS, type PolicyRecord, type PolicyRule } from '../directory/model.js';
 import type { AuditRecord, RequestRecord, ScheduleRecord } from '../pim/model.js';
 import type { TenantData } from '../directory/model.js';
 import { NullableString, StringEnum, Type, type Static, type TObject } from '../schema.js';
@@ -66,6 +66,8 @@ const ApplicationSeed = Type.Object(
   {
     appId: guid(), id: opt(guid()), displayName: str(), publicClient: opt(Type.Boolean()), clientSecret: opt(str()), redirectUris: opt(strs()),
     applicationPermissions: opt(strs()), delegatedPermissions: opt(strs()),
+    // The manifest's groupMembershipClaims; ApplicationGroup is not emulated (no app assignments).
+    groupMembershipClaims: opt(StringEnum(GROUP_MEMBERSHIP_CLAIMS)),
   },
   closed,
 );

@@ -161,6 +161,7 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
       redirectUris: a.redirectUris ?? [],
       applicationPermissions: a.applicationPermissions ?? [],
       delegatedPermissions: a.delegatedPermissions ?? [],
+      ...(a.groupMembershipClaims ? { groupMembershipClaims: a.groupMembershipClaims } : {}),
     };
   });
   const roleIds = new Set(roles.map((r) => r.id.toLowerCase()));

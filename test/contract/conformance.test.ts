@@ -167,7 +167,7 @@ describe('the Graph response conformance check (test/support/conformance.ts)', (
       // The policy lists need this $filter (reference §1.6).
       const scoped = (p: string) => /\/(roleManagementPolicies|roleManagementPolicyAssignments)$/.test(p);
       // PIM for Groups' schedule and instance lists need a $filter on groupId or principalId (pim-groups-reference §1).
-      const groupScoped = (p: string) => /\/privilegedAccess\/group\/\w+Schedule(s|Instances)$/.test(p);
+      const groupScoped = (p: string) => /\/privilegedAccess\/group\/\w+Schedule(s|Instances)(\/\$count)?$/.test(p);
       const filterFor = (p: string) => (scoped(p) ? SCOPED : groupScoped(p) ? `$filter=groupId eq '${CLOUD}'` : undefined);
       const firstId = new Map<string, string>();
       // ConsistencyLevel: eventual, as Graph requires for $count on users and groups.

@@ -18,6 +18,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const SCENARIOS = path.join(ROOT, 'test/e2e/clients');
 const PIMUSER = { id: 'c4832e05-20ba-4e0d-8fe3-dcf1a7f1b709', upn: 'pimuser@contoso.onmicrosoft.com' };
 const SECURITY_READER = '5d6b6bb7-de71-4623-b4af-96380a352509';
+/** Cloud Engineers (security group, not role-assignable) and its one direct member. */
+const CLOUD_ENGINEERS = '8a1f6b2e-3c4d-4e5f-9a6b-7c8d9e0f1a2b';
+const APPROVER_ID = '3f9260ad-b759-420f-93e3-a9d06900810f';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Device code clients poll every 5 s (Entra's interval), in real time. */
 const SCENARIO_TIMEOUT_MS = 60_000;
@@ -238,6 +241,65 @@ describe('@microsoft/msgraph-sdk, Kiota (clients/msgraph-sdk.ts)', () => {
     });
     expect(r.activated).toEqual({ action: 'selfActivate', status: 'Provisioned', duration: 'PT8H', startDateTimeIsDate: true });
     expect(r.instances).toEqual([{ roleDefinitionId: SECURITY_READER, assignmentType: 'Activated' }]);
+  });
+});
+
+describe('@microsoft/microsoft-graph-client 3: PIM for Groups (clients/graph-client-groups.ts)', () => {
+  let r: any;
+  beforeAll(async () => {
+    r = await runScenario('graph-client-groups');
+  }, SCENARIO_TIMEOUT_MS);
+
+  it("the admin asks for MFA and a justification on the group's member policy and makes pimuser eligible", () => {
+    expect(r.policy).toEqual({ policyIdIsGroupScoped: true });
+    expect(r.eligibility).toEqual({ status: 'Provisioned', accessId: 'member', targetScheduleIdPrefix: `${CLOUD_ENGINEERS}_member` });
+  });
+
+  it('an activation without MFA and without a reason is a GraphError naming both rules', () => {
+    expect(r.refused).toEqual({
+      statusCode: 400,
+      code: 'RoleAssignmentRequestPolicyValidationFailed',
+      message: 'The following policy rules failed: ["JustificationRule","MfaRule"]',
+      requestId: expect.stringMatching(GUID),
+    });
+  });
+
+  it('with MFA and a justification pimuser is a member at once, and is not once the clock passes the end', () => {
+    expect(r.activated).toEqual({ action: 'selfActivate', status: 'Provisioned', accessId: 'member', groupId: CLOUD_ENGINEERS, duration: 'PT2H' });
+    expect(r.instances).toEqual([{ groupId: CLOUD_ENGINEERS, accessId: 'member', assignmentType: 'activated' }]);
+    expect(r.membersWhileActive).toEqual([APPROVER_ID, PIMUSER.id]);
+    expect(r.membersAfter).toEqual([APPROVER_ID]);
+  });
+});
+
+describe('@microsoft/msgraph-sdk, Kiota: PIM for Groups (clients/msgraph-sdk-groups.ts)', () => {
+  let r: any;
+  beforeAll(async () => {
+    r = await runScenario('msgraph-sdk-groups');
+  }, SCENARIO_TIMEOUT_MS);
+
+  it("the admin (device code with MFA) asks for MFA and a justification on the group's member policy and makes pimuser eligible", () => {
+    expect(r.policyIdIsGroupScoped).toBe(true);
+    expect(r.eligibility).toEqual({ status: 'Provisioned', accessId: 'member', groupId: CLOUD_ENGINEERS });
+  });
+
+  it('an activation without MFA and without a reason is an ODataError naming both rules', () => {
+    expect(r.refused).toEqual({
+      responseStatusCode: 400,
+      code: 'RoleAssignmentRequestPolicyValidationFailed',
+      message: 'The following policy rules failed: ["JustificationRule","MfaRule"]',
+      requestId: expect.stringMatching(GUID),
+    });
+  });
+
+  it('with MFA and a justification pimuser is a member at once, and is not once the clock passes the end', () => {
+    expect(r.activated).toEqual({ action: 'selfActivate', status: 'Provisioned', accessId: 'member', duration: 'PT2H' });
+    expect(r.instances).toEqual([{ groupId: CLOUD_ENGINEERS, accessId: 'member', assignmentType: 'activated', endIsDate: true }]);
+    expect(r.membersWhileActive).toEqual([
+      { id: APPROVER_ID, odataType: '#microsoft.graph.user' },
+      { id: PIMUSER.id, odataType: '#microsoft.graph.user' },
+    ]);
+    expect(r.membersAfter).toEqual([{ id: APPROVER_ID, odataType: '#microsoft.graph.user' }]);
   });
 });
 

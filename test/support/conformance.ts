@@ -50,6 +50,11 @@ export const RETURNED_BEYOND_SCHEMA: readonly BeyondSchema[] = [
     versions: ['beta'],
     reason: 'reference §6: isPrivileged exists only in beta (unifiedRoleDefinition beta type mapping, MD); /beta is checked against the v1.0 schema',
   },
+  {
+    type: 'microsoft.graph.privilegedAccessGroupEligibilitySchedule',
+    property: 'assignmentType',
+    reason: "Microsoft's CSDL declares targetSchedule of privilegedAccessGroupAssignmentScheduleRequest as a privilegedAccessGroupEligibilitySchedule (metadata/graph-v1.0.xml), yet an assignment request's target (its targetScheduleId, pim-groups-reference §2.2) is an assignment schedule, which has assignmentType: $expand=targetSchedule returns that schedule",
+  },
 ];
 
 type Schema = Record<string, unknown>;

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.js';
 import type { GraphVersion, RouteModule } from '../types.js';
 import { meRoutes } from './me.js';
 import { usersRoutes } from './users.js';
+import { memberOfRoutes } from './memberOf.js';
 import { groupsRoutes } from './groups.js';
 import { roleDefinitionsRoutes } from './roleDefinitions.js';
 import { roleAssignmentsRoutes } from './roleAssignments.js';
@@ -19,7 +20,7 @@ export type { RouteModule };
 
 /** One file per URL segment (the two PIM kinds share a file per segment). */
 const MODULES: RouteModule[] = [
-  meRoutes, usersRoutes, groupsRoutes, roleDefinitionsRoutes, roleAssignmentsRoutes,
+  meRoutes, usersRoutes, memberOfRoutes, groupsRoutes, roleDefinitionsRoutes, roleAssignmentsRoutes,
   scheduleRequestsRoutes, schedulesRoutes, instancesRoutes, policiesRoutes, auditLogsRoutes, roleAssignmentApprovalsRoutes, privilegedAccessGroupRoutes, metadataRoutes,
 ];
 

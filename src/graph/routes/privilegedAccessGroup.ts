@@ -10,10 +10,12 @@ import type { Kind, RequestRecord } from '../../pim/model.js';
 import { parseAction } from '../../pim/parse.js';
 import { actsForSelf, isSelfAction, submitRequest } from '../../pim/requests.js';
 import { endMs, isLive } from '../../pim/schedules.js';
-import { actorOf, type PermissionRule } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, locationOf, type CollectionSpec } from '../collection.js';
+import { findPrincipal } from '../../directory/directory.js';
+import { actorOf, type Caller, type PermissionRule } from '../caller.js';
+import { COUNT_OPTIONS, ENTITY_OPTIONS, LIST_OPTIONS, countText, entityBody, listBody, locationOf, navigationRoutes, type CollectionSpec } from '../collection.js';
 import { GraphError, graphErrors } from '../errors.js';
 import { directMembershipRow, GROUP_REQUEST_PROPERTIES, groupInstanceToWire, groupRequestToWire, groupScheduleToWire, type GroupRow } from '../group-wire.js';
+import { groupToWire, principalToWire } from '../wire.js';
 import { compileFilter, equalityHints } from '../odata/index.js';
 import { requireAdmin, requireReader, requireScope } from '../pim-access.js';
 import type { GraphVersion, RouteModule } from '../types.js';
@@ -57,12 +59,57 @@ const notSupportedOn = (on: string) => new GraphError(400, 'BadRequest', `filter
 /** The group PIM requests of one kind (the engine's store holds every kind; the tag tells them apart). */
 const groupRequests = (t: TenantData, kind: Kind): RequestRecord[] => t.pim.requests.filter((r) => r.kind === kind && r.resource === GROUP_TAG);
 
-function requestSpec(kind: Kind, contextPath: string): CollectionSpec<RequestRecord> {
+/**
+ * The navigation properties of Microsoft's schema on each set (metadata/graph-v1.0.xml:
+ * privilegedAccessGroup*), served as $expand and as GET {set}/{id}/{navigation}.
+ */
+const NAVIGATIONS = {
+  request: { assignment: ['group', 'principal', 'activatedUsing', 'targetSchedule'], eligibility: ['group', 'principal', 'targetSchedule'] },
+  schedule: { assignment: ['group', 'principal', 'activatedUsing'], eligibility: ['group', 'principal'] },
+  instance: { assignment: ['group', 'principal', 'activatedUsing'], eligibility: ['group', 'principal'] },
+} as const satisfies Record<string, Record<Kind, readonly string[]>>;
+
+/** group and principal: the same on every set (the engine keeps the group id as directoryScopeId). */
+function commonExpansions(t: TenantData): { group: (r: { directoryScopeId: string }) => unknown; principal: (r: { principalId: string }) => unknown } {
+  return {
+    group: (r) => {
+      const g = t.groups.find((x) => x.id === r.directoryScopeId);
+      return g ? groupToWire(g) : null;
+    },
+    principal: (r) => {
+      const p = findPrincipal(t, r.principalId);
+      return p ? principalToWire(p) : null;
+    },
+  };
+}
+
+/** A group PIM schedule of the tenant by id (targetSchedule, activatedUsing). */
+const groupSchedule = (t: TenantData, id: string | null | undefined) => (id ? t.pim.schedules.find((s) => s.id === id && s.resource === GROUP_TAG) : undefined);
+
+function requestSpec(kind: Kind, contextPath: string, caller: Caller): CollectionSpec<RequestRecord> {
+  const t = caller.tenant;
   return {
     type: `microsoft.graph.${TYPES.request[kind]}`,
     contextPath,
     toWire: groupRequestToWire,
     properties: GROUP_REQUEST_PROPERTIES,
+    expand: {
+      ...commonExpansions(t),
+      // The schedule the request made (or changed); an eligibility schedule for eligibility requests.
+      targetSchedule: (r: RequestRecord) => {
+        const s = groupSchedule(t, r.targetScheduleId);
+        return s ? groupScheduleToWire(s, kind, caller.nowMs) : null;
+      },
+      // An activation's eligibility schedule (Microsoft's schema: privilegedAccessGroupEligibilitySchedule).
+      ...(kind === 'assignment'
+        ? {
+            activatedUsing: (r: RequestRecord) => {
+              const s = groupSchedule(t, r.activatedUsing);
+              return s ? groupScheduleToWire(s, 'eligibility', caller.nowMs) : null;
+            },
+          }
+        : {}),
+    },
     filter: {
       entitySet: SEGMENTS.request[kind],
       properties: {
@@ -98,8 +145,16 @@ function rows(t: TenantData, kind: Kind, family: 'schedule' | 'instance', nowMs:
   return [...pim, ...direct];
 }
 
-function rowSpec(kind: Kind, family: 'schedule' | 'instance', contextPath: string, nowMs: number): CollectionSpec<GroupRow> {
+function rowSpec(kind: Kind, family: 'schedule' | 'instance', contextPath: string, caller: Caller): CollectionSpec<GroupRow> {
+  const { nowMs, tenant: t } = caller;
   const toWire = family === 'schedule' ? (r: GroupRow) => groupScheduleToWire(r, kind, nowMs) : (r: GroupRow) => groupInstanceToWire(r, kind);
+  // activatedUsing: the eligibility schedule on a schedule; on an instance the eligibility instance, while it is in force.
+  const activatedUsing = (r: GroupRow) => {
+    const e = groupSchedule(t, r.activatedUsing);
+    if (!e) return null;
+    if (family === 'schedule') return groupScheduleToWire(e, 'eligibility', nowMs);
+    return isLive(e, nowMs) ? groupInstanceToWire(e, 'eligibility') : null;
+  };
   const sample = toWire(directMembershipRow({ id: '', displayName: '', description: null, mailNickname: '', mail: null, mailEnabled: false, securityEnabled: true, isAssignableToRole: false, groupTypes: [], members: [] }, 'member', ''));
   return {
     type: `microsoft.graph.${TYPES[family][kind]}`,
@@ -119,6 +174,7 @@ function rowSpec(kind: Kind, family: 'schedule' | 'instance', contextPath: strin
         ...(kind === 'assignment' ? { assignmentType: { type: 'enum' as const, ops: ['eq' as const] }, assignmentScheduleId: { type: 'string' as const, ops: ['eq' as const, 'ne' as const] } } : { eligibilityScheduleId: { type: 'string' as const, ops: ['eq' as const, 'ne' as const] } }),
       },
     },
+    expand: { ...commonExpansions(t), ...(kind === 'assignment' ? { activatedUsing } : {}) },
   };
 }
 
@@ -126,16 +182,24 @@ function registerRequests(app: FastifyInstance, ctx: AppContext, version: GraphV
   const segment = SEGMENTS.request[kind];
   const base = `${GROUP_BASE}/${segment}`;
   const contextPath = `${CONTEXT}/${segment}`;
-  const spec = requestSpec(kind, contextPath);
+  const type = `microsoft.graph.${TYPES.request[kind]}`;
 
   app.get(base, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
     const caller = request.caller!;
     requireScope(caller, PERMISSIONS.read[kind]);
     requireReader(caller);
-    return listBody(request, version, groupRequests(caller.tenant, kind), spec);
+    return listBody(request, version, groupRequests(caller.tenant, kind), requestSpec(kind, contextPath, caller));
   });
 
-  app.post<{ Body: GroupRequestInput }>(base, { schema: { body: GroupRequestInputSchema }, config: { pim: true, graphType: spec.type } }, async (request, reply) => {
+  // PIM's request sets are not directory objects: $count needs no ConsistencyLevel header (as on roleManagement/directory).
+  app.get(`${base}/$count`, { config: { pim: true, query: COUNT_OPTIONS } }, async (request, reply) => {
+    const caller = request.caller!;
+    requireScope(caller, PERMISSIONS.read[kind]);
+    requireReader(caller);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, groupRequests(caller.tenant, kind), requestSpec(kind, contextPath, caller)));
+  });
+
+  app.post<{ Body: GroupRequestInput }>(base, { schema: { body: GroupRequestInputSchema }, config: { pim: true, graphType: type } }, async (request, reply) => {
     const caller = request.caller!;
     requireScope(caller, PERMISSIONS.write[kind]);
     const action = parseAction(request.body.action);
@@ -156,17 +220,17 @@ function registerRequests(app: FastifyInstance, ctx: AppContext, version: GraphV
         });
     reply.status(201);
     if (!request.body.isValidationOnly) reply.header('location', locationOf(request, version, contextPath, outcome.request.id));
-    return entityBody(request, version, outcome.request, spec);
+    return entityBody(request, version, outcome.request, requestSpec(kind, contextPath, caller));
   });
 
   app.get(`${base}/filterByCurrentUser(on='principal')`, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
     const caller = request.caller!;
     requireScope(caller, PERMISSIONS.read[kind]);
-    const fnSpec = { ...spec, contextPath: `Collection(${TYPES.request[kind]})`, toWire: (r: RequestRecord) => ({ '@odata.type': `#${spec.type}`, ...groupRequestToWire(r) }) };
+    const fnSpec = { ...requestSpec(kind, `Collection(${TYPES.request[kind]})`, caller), toWire: (r: RequestRecord) => ({ '@odata.type': `#${type}`, ...groupRequestToWire(r) }) };
     return listBody(request, version, groupRequests(caller.tenant, kind).filter((r) => r.principalId === caller.id), fnSpec);
   });
 
-  const load = (request: FastifyRequest<{ Params: { id: string } }>): RequestRecord => {
+  const load = (request: FastifyRequest<{ Params: { id: string } }>) => {
     const caller = request.caller!;
     const fn = FILTER_ON.exec(request.params.id);
     if (fn) throw notSupportedOn(fn[1]!);
@@ -174,9 +238,13 @@ function registerRequests(app: FastifyInstance, ctx: AppContext, version: GraphV
     const r = groupRequests(caller.tenant, kind).find((x) => x.id === request.params.id.toLowerCase());
     if (!r) throw pimErrors.requestNotFound(request.params.id);
     if (r.principalId !== caller.id) requireReader(caller);
-    return r;
+    return { item: r, spec: requestSpec(kind, contextPath, caller) };
   };
-  app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => entityBody(request, version, load(request), spec));
+  app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+    const { item, spec } = load(request);
+    return entityBody(request, version, item, spec);
+  });
+  navigationRoutes(app, version, base, NAVIGATIONS.request[kind], { pim: true }, load);
 
   app.post<{ Params: { id: string } }>(`${base}/:id/cancel`, { config: { pim: true } }, async (request, reply) => {
     const caller = request.caller!;
@@ -197,39 +265,58 @@ function registerReadFamily(app: FastifyInstance, version: GraphVersion, kind: K
   const base = `${GROUP_BASE}/${segment}`;
   const contextPath = `${CONTEXT}/${segment}`;
 
-  app.get(base, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
+  /** The rows a list (or its $count) may answer with: its $filter must name a group or a principal (§1). */
+  const scopedRows = (request: FastifyRequest, spec: CollectionSpec<GroupRow>): GroupRow[] => {
     const caller = request.caller!;
-    requireScope(caller, PERMISSIONS.read[kind]);
-    const spec = rowSpec(kind, family, contextPath, caller.nowMs);
     const filter = (request.query as { $filter?: string }).$filter;
     if (filter !== undefined) compileFilter(filter, spec.filter!); // unsupported properties and syntax first
     const hints = filter === undefined ? {} : equalityHints(filter, spec.filter!);
     if (!hints.groupId && !hints.principalId) throw groupOrPrincipalFilterRequired(segment);
     // Others' assignments need a PIM reader role; a user may list its own.
     if (hints.principalId !== caller.id) requireReader(caller);
-    return listBody(request, version, rows(caller.tenant, kind, family, caller.nowMs), spec);
+    return rows(caller.tenant, kind, family, caller.nowMs);
+  };
+
+  app.get(base, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
+    const caller = request.caller!;
+    requireScope(caller, PERMISSIONS.read[kind]);
+    const spec = rowSpec(kind, family, contextPath, caller);
+    return listBody(request, version, scopedRows(request, spec), spec);
+  });
+
+  // Not directory objects: no ConsistencyLevel header needed; the list's required $filter applies to its count too.
+  app.get(`${base}/$count`, { config: { pim: true, query: COUNT_OPTIONS } }, async (request, reply) => {
+    const caller = request.caller!;
+    requireScope(caller, PERMISSIONS.read[kind]);
+    const spec = rowSpec(kind, family, contextPath, caller);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, scopedRows(request, spec), spec));
   });
 
   app.get(`${base}/filterByCurrentUser(on='principal')`, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {
     const caller = request.caller!;
     requireScope(caller, PERMISSIONS.read[kind]);
-    const spec = rowSpec(kind, family, `Collection(${TYPES[family][kind]})`, caller.nowMs);
+    const spec = rowSpec(kind, family, `Collection(${TYPES[family][kind]})`, caller);
     const fnSpec = { ...spec, toWire: (r: GroupRow) => ({ '@odata.type': `#${spec.type}`, ...spec.toWire(r) }) };
     return listBody(request, version, rows(caller.tenant, kind, family, caller.nowMs).filter((r) => r.principalId === caller.id), fnSpec);
   });
 
-  app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+  const load = (request: FastifyRequest<{ Params: { id: string } }>) => {
     const caller = request.caller!;
     const fn = FILTER_ON.exec(request.params.id);
     if (fn) throw notSupportedOn(fn[1]!);
     requireScope(caller, PERMISSIONS.read[kind]);
-    const spec = rowSpec(kind, family, contextPath, caller.nowMs);
+    const spec = rowSpec(kind, family, contextPath, caller);
     const id = request.params.id.toLowerCase();
     const row = rows(caller.tenant, kind, family, caller.nowMs).find((r) => (spec.toWire(r).id as string).toLowerCase() === id);
     if (!row) throw pimErrors.scheduleNotFound(request.params.id);
     if (row.principalId !== caller.id) requireReader(caller);
-    return entityBody(request, version, row, spec);
+    return { item: row, spec };
+  };
+  app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
+    const { item, spec } = load(request);
+    return entityBody(request, version, item, spec);
   });
+  navigationRoutes(app, version, base, NAVIGATIONS[family][kind], { pim: true }, load);
 }
 
 /**
@@ -245,19 +332,7 @@ export const GROUP_NOT_EMULATED: Array<{ method: 'GET' | 'PATCH' | 'POST'; url: 
   { method: 'PATCH', url: `${GROUP_BASE}/assignmentApprovals/:id/stages/:stageId`, what: 'Approvals for PIM for Groups' },
   { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/:id/steps/:stageId`, what: 'Approvals for PIM for Groups' },
   { method: 'PATCH', url: `${GROUP_BASE}/assignmentApprovals/:id/steps/:stageId`, what: 'Approvals for PIM for Groups' },
-  ...(['assignmentScheduleRequests', 'eligibilityScheduleRequests', 'assignmentSchedules', 'eligibilitySchedules', 'assignmentScheduleInstances', 'eligibilityScheduleInstances'] as const).flatMap((set) => [
-    { method: 'GET' as const, url: `${GROUP_BASE}/${set}/$count`, what: `$count on ${set}` },
-    ...navigationsOf(set).map((nav) => ({ method: 'GET' as const, url: `${GROUP_BASE}/${set}/:id/${nav}`, what: `The ${nav} navigation of ${set} (use the ids in the entity)` })),
-  ]),
 ];
-
-function navigationsOf(set: string): string[] {
-  const navs = ['group', 'principal'];
-  if (set === 'assignmentScheduleRequests') return [...navs, 'activatedUsing', 'targetSchedule'];
-  if (set === 'eligibilityScheduleRequests') return [...navs, 'targetSchedule'];
-  if (set === 'assignmentSchedules' || set === 'assignmentScheduleInstances') return [...navs, 'activatedUsing'];
-  return navs;
-}
 
 export const privilegedAccessGroupRoutes: RouteModule = (app, ctx, version) => {
   for (const kind of ['assignment', 'eligibility'] as const) {
