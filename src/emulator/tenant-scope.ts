@@ -26,13 +26,17 @@ export function tenantScopeRoutes(app: FastifyInstance, ctx: AppContext): void {
     return t;
   };
 
-  const clockOf = (t: TenantData) => ({
-    tenant: t.tenant.name,
-    now: isoInstant(ctx.time.nowMs(t)),
-    frozen: ctx.clock.frozen,
-    offsetMs: offsetOf(t),
-    instanceNow: isoInstant(ctx.clock.nowMs()),
-  });
+  // One reading of the instance clock, so `now - instanceNow` is exactly the offset.
+  const clockOf = (t: TenantData) => {
+    const instance = ctx.clock.nowMs();
+    return {
+      tenant: t.tenant.name,
+      now: isoInstant(instance + offsetOf(t)),
+      frozen: ctx.clock.frozen,
+      offsetMs: offsetOf(t),
+      instanceNow: isoInstant(instance),
+    };
+  };
 
   app.get<P>('/tenants/:tenant', async (request) => {
     const t = tenantOf(request.params.tenant);
