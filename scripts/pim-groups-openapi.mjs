@@ -7,7 +7,9 @@
 // merges the schemas into the CSDL. The paths are the routes the emulator registers under
 // /identityGovernance/privilegedAccess/group, each probed (scripts/pim-groups-coverage.ts): served, or
 // documented as not emulated yet; the same run rewrites the coverage table in docs/graph.md.
-// Run: npx tsx scripts/pim-groups-openapi.mjs
+// Run: npx tsx scripts/pim-groups-openapi.mjs   (after scripts/build-openapi.mjs, which rewrites openapi.yaml
+// without these blocks; then scripts/build-metadata.mjs). test/contract/pim-groups-coverage.test.ts fails
+// while openapi.yaml or docs/graph.md differ from what this run would write.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
