@@ -92,7 +92,6 @@ export function buildGroupSchemas(types = microsoftTypes().types, subset = subse
   return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
 }
 
-export const groupSchemas = buildGroupSchemas();
 
 // ---- paths ----
 const graphErrors = { '4XX': { $ref: '#/components/responses/error' }, '5XX': { $ref: '#/components/responses/error' } };
@@ -266,6 +265,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   }
   if (coverage.failures.length) throw new Error(`PIM-for-Groups templates neither served nor refused as not emulated:\n${coverage.failures.join('\n')}`);
   const templates = groupTemplates();
+  const groupSchemas = buildGroupSchemas();
   const groupPaths = buildGroupPaths(emu.routes, coverage, templates, shape);
 
   const file = path.join(root, 'openapi.yaml');
