@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { groupSchemas } from './pim-groups-openapi.mjs';
+import { buildGroupSchemas } from './pim-groups-openapi.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const subset = YAML.parse(readFileSync(path.join(root, '..', 'shared', 'reference', 'graph-v1.0-pim-subset.yaml'), 'utf8'), { maxAliasCount: -1 });
@@ -40,8 +40,8 @@ function typeOf(schema) {
 /** The types of one version: v1.0's, with beta's own (approval with steps) in place of v1.0's where beta differs. */
 function typesFor(version) {
   const types = {};
-  // PIM for Groups' types are not in the shared subset: scripts/pim-groups-openapi.mjs holds them.
-  for (const [name, schema] of Object.entries({ ...subset.components.schemas, ...groupSchemas })) {
+  // PIM for Groups' types are not in the shared subset: scripts/pim-groups-openapi.mjs derives them from Microsoft's vendored schema.
+  for (const [name, schema] of Object.entries({ ...subset.components.schemas, ...buildGroupSchemas() })) {
     const short = name.slice(NS.length);
     // Response wrappers and the error envelope are OpenAPI's, not the model's.
     if (!name.startsWith(NS) || name.startsWith(`${NS}ODataErrors.`) || short.endsWith('CollectionResponse')) continue;

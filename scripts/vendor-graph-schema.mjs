@@ -1,8 +1,11 @@
 // Vendors Microsoft's own schema for the types the emulator serves: reads a CSDL file of
 // microsoftgraph/msgraph-metadata (clean_v10_metadata/cleanMetadata.xml) and writes
 // test/schema/msgraph-v1.0.json — the entity, complex and enum types named by openapi.yaml's
-// Microsoft schemas, with their base types and every type their properties use. The test suite
-// validates every Graph response against it (test/support/conformance.ts).
+// Microsoft schemas, with their base types and every type their properties use, plus every type an
+// emulated area contains (CONTAINMENT_ROOTS: PIM for Groups under identityGovernance/privilegedAccess),
+// with the functions and actions bound to each type. The test suite validates every Graph response
+// against it (test/support/conformance.ts); scripts/pim-groups-openapi.mjs derives openapi.yaml's
+// PIM-for-Groups schemas and paths from it.
 // Run: node scripts/vendor-graph-schema.mjs <cleanMetadata.xml> <commit>
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,6 +34,51 @@ const roots = Object.keys(openapi.components.schemas)
   .map((n) => n.slice('microsoft.graph.'.length))
   .filter((n) => all.has(n));
 
+// Areas whose whole containment tree is vendored, schemas and path templates alike: a root and every
+// type its ContainsTarget navigations reach (privilegedAccessRoot → privilegedAccessGroup → its six
+// schedule sets and assignmentApprovals → approval → stages).
+const CONTAINMENT_ROOTS = ['privilegedAccessRoot'];
+const contained = new Set();
+for (const start of CONTAINMENT_ROOTS) {
+  const seen = new Set();
+  const walk = [start];
+  while (walk.length) {
+    const name = walk.shift();
+    if (seen.has(name) || !all.has(name)) continue;
+    seen.add(name);
+    roots.push(name);
+    contained.add(name);
+    for (const n of Array.from(all.get(name).e.getElementsByTagNameNS(EDM, 'NavigationProperty'))) {
+      if (n.getAttribute('ContainsTarget') === 'true') walk.push(local(n.getAttribute('Type')));
+    }
+  }
+}
+
+// Functions and actions bound to a contained type or a collection of it (filterByCurrentUser, cancel, …):
+// their path templates are part of the area's.
+const bound = new Map();
+for (const tag of ['Function', 'Action']) {
+  for (const op of Array.from(graph.getElementsByTagNameNS(EDM, tag))) {
+    if (op.getAttribute('IsBound') !== 'true') continue;
+    const [binding, ...params] = Array.from(op.getElementsByTagNameNS(EDM, 'Parameter'));
+    const target = binding?.getAttribute('Type') ?? '';
+    const name = local(target);
+    if (!name || !contained.has(name)) continue;
+    const returns = op.getElementsByTagNameNS(EDM, 'ReturnType')[0]?.getAttribute('Type');
+    const list = bound.get(name) ?? [];
+    list.push({
+      kind: tag === 'Function' ? 'function' : 'action',
+      name: op.getAttribute('Name'),
+      ...(target.startsWith('Collection(') ? { collection: true } : {}),
+      parameters: params.map((p) => ({ name: p.getAttribute('Name'), type: p.getAttribute('Type') })),
+      ...(returns ? { returnType: returns } : {}),
+    });
+    bound.set(name, list);
+    // The parameters' enums (filterByCurrentUser's `on` values) are vendored with the operation.
+    for (const p of params) if (local(p.getAttribute('Type'))) roots.push(local(p.getAttribute('Type')));
+  }
+}
+
 const types = {};
 const queue = [...roots];
 while (queue.length) {
@@ -54,7 +102,10 @@ while (queue.length) {
   }
   // Navigation targets are kept by name only: their types are vendored when the emulator serves them.
   t.navigationProperties = {};
-  for (const p of Array.from(e.getElementsByTagNameNS(EDM, 'NavigationProperty'))) t.navigationProperties[p.getAttribute('Name')] = { type: p.getAttribute('Type') };
+  for (const p of Array.from(e.getElementsByTagNameNS(EDM, 'NavigationProperty'))) {
+    t.navigationProperties[p.getAttribute('Name')] = { type: p.getAttribute('Type'), ...(p.getAttribute('ContainsTarget') === 'true' ? { containsTarget: true } : {}) };
+  }
+  if (bound.has(name)) t.boundOperations = bound.get(name);
   types[name] = t;
 }
 

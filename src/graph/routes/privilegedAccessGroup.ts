@@ -324,7 +324,6 @@ function registerReadFamily(app: FastifyInstance, version: GraphVersion, kind: K
  * serve yet: each answers 400 BadRequest saying it is not emulated, never a silent 404.
  */
 export const GROUP_NOT_EMULATED: Array<{ method: 'GET' | 'PATCH' | 'POST'; url: string; what: string }> = [
-  { method: 'GET', url: GROUP_BASE, what: 'The privilegedAccessGroup entity itself' },
   { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals`, what: 'Approvals for PIM for Groups' },
   { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/:id`, what: 'Approvals for PIM for Groups' },
   { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/:id/stages`, what: 'Approvals for PIM for Groups' },
@@ -334,7 +333,17 @@ export const GROUP_NOT_EMULATED: Array<{ method: 'GET' | 'PATCH' | 'POST'; url: 
   { method: 'PATCH', url: `${GROUP_BASE}/assignmentApprovals/:id/steps/:stageId`, what: 'Approvals for PIM for Groups' },
 ];
 
+/**
+ * The privilegedAccessGroup entity itself has no methods ("Methods: None", pim-groups-reference §1).
+ * Graph answers a GET of it 400 with the PIM service's own body rather than Graph's error envelope
+ * — on v1.0 and beta alike (msgraph-sdk-powershell#2553, 2024-01-31, v1.0
+ * Get-MgIdentityGovernancePrivilegedAccessGroup; #2579, 2024-02-09, beta): the SDKs read no error
+ * code from it (PowerShell shows ErrorCode UnknownError and this body as the message).
+ */
+export const MISSING_PROVIDER = { errorCode: 'MissingProvider', message: 'The provider is missing.', instanceAnnotations: [] } as const;
+
 export const privilegedAccessGroupRoutes: RouteModule = (app, ctx, version) => {
+  app.get(GROUP_BASE, { config: { pim: true } }, async (_request, reply) => reply.status(400).send(MISSING_PROVIDER));
   for (const kind of ['assignment', 'eligibility'] as const) {
     registerRequests(app, ctx, version, kind);
     registerReadFamily(app, version, kind, 'schedule');
