@@ -162,11 +162,24 @@ for (const [kind, p] of Object.entries(KINDS)) {
 }
 op(G, 'get', { summary: NOT_EMULATED, responses: {} });
 const A = `${G}/assignmentApprovals`;
-op(A, 'get', { summary: `${NOT_EMULATED} (approvals for groups)`, responses: {} });
-op(`${A}/{approval-id}`, 'get', { summary: `${NOT_EMULATED} (approvals for groups)`, parameters: [param('approval-id', 'the request id')], responses: {} });
-op(`${A}/{approval-id}/stages`, 'get', { summary: `${NOT_EMULATED} (approvals for groups)`, parameters: [param('approval-id', 'the request id')], responses: {} });
+op(A, 'get', { summary: `${NOT_EMULATED} (listing approvals; read one by the request id)`, responses: {} });
+// Approvals (pim-groups-reference §1, §5): delegated only; the id is the assignment request's approvalId.
+const APPROVAL_READ = { delegated: ['PrivilegedAssignmentSchedule.Read.AzureADGroup', 'PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup'], application: ['Not supported'] };
+const APPROVAL_WRITE = { delegated: ['PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup'], application: ['Not supported'] };
+const AID = param('approval-id', 'the assignment request id (its approvalId)');
+const SID = param('approvalStage-id', 'stage id (the single stage: the request id)');
+op(`${A}/{approval-id}`, 'get', { summary: 'Get an approval: v1.0 returns its stages inline; beta its steps with $expand=steps', 'x-permissions': APPROVAL_READ, parameters: [AID, ...ENTITY], responses: { 200: json(ref('approval')) } });
 for (const seg of ['stages', 'steps']) {
-  for (const m of ['get', 'patch']) op(`${A}/{approval-id}/${seg}/{approvalStage-id}`, m, { summary: `${NOT_EMULATED} (approvals for groups)`, parameters: [param('approval-id', 'the request id'), param('approvalStage-id', 'stage id')], responses: {} });
+  const also = seg === 'steps' ? ' (the beta segment; Microsoft\'s v1.0 update page uses it too)' : '';
+  op(`${A}/{approval-id}/${seg}`, 'get', { summary: `List the approval's stages${also}`, 'x-permissions': APPROVAL_READ, parameters: [AID], responses: { 200: json(collection('approvalStage')) } });
+  op(`${A}/{approval-id}/${seg}/{approvalStage-id}`, 'get', { summary: `Get the approval stage${also}`, 'x-permissions': APPROVAL_READ, parameters: [AID, SID], responses: { 200: json(ref('approvalStage')) } });
+  op(`${A}/{approval-id}/${seg}/{approvalStage-id}`, 'patch', {
+    summary: `Approve or deny (reviewResult Approve | Deny, justification)${also}`,
+    'x-permissions': APPROVAL_WRITE,
+    parameters: [AID, SID],
+    requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['reviewResult'], properties: { reviewResult: { type: 'string', enum: ['Approve', 'Deny'] }, justification: { type: 'string', nullable: true } } } } } },
+    responses: { 204: { description: 'Decided' }, 403: { description: 'The requestor approving its own request, or an application token' }, 404: { description: 'No such approval (or not visible to the caller), or stage' }, 409: { description: 'Already decided (or expired)' } },
+  });
 }
 
 // The directory side (issue #18): owners, and $ref add/remove for direct membership and ownership.

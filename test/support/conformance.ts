@@ -50,6 +50,12 @@ export const RETURNED_BEYOND_SCHEMA: readonly BeyondSchema[] = [
     versions: ['beta'],
     reason: 'reference §6: isPrivileged exists only in beta (unifiedRoleDefinition beta type mapping, MD); /beta is checked against the v1.0 schema',
   },
+  {
+    type: 'microsoft.graph.approval',
+    property: 'steps',
+    versions: ['beta'],
+    reason: "pim-groups-reference §1: beta's approval navigation is steps (beta cmdlet …AssignmentApprovalStep), v1.0's stages; /beta is checked against the v1.0 schema",
+  },
 ];
 
 type Schema = Record<string, unknown>;

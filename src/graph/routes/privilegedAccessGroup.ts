@@ -238,13 +238,8 @@ function registerReadFamily(app: FastifyInstance, version: GraphVersion, kind: K
  */
 export const GROUP_NOT_EMULATED: Array<{ method: 'GET' | 'PATCH' | 'POST'; url: string; what: string }> = [
   { method: 'GET', url: GROUP_BASE, what: 'The privilegedAccessGroup entity itself' },
-  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals`, what: 'Approvals for PIM for Groups' },
-  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/:id`, what: 'Approvals for PIM for Groups' },
-  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/:id/stages`, what: 'Approvals for PIM for Groups' },
-  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/:id/stages/:stageId`, what: 'Approvals for PIM for Groups' },
-  { method: 'PATCH', url: `${GROUP_BASE}/assignmentApprovals/:id/stages/:stageId`, what: 'Approvals for PIM for Groups' },
-  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/:id/steps/:stageId`, what: 'Approvals for PIM for Groups' },
-  { method: 'PATCH', url: `${GROUP_BASE}/assignmentApprovals/:id/steps/:stageId`, what: 'Approvals for PIM for Groups' },
+  // One approval is read by its id (routes/assignmentApprovals.ts); the collection is not listed.
+  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals`, what: 'Listing approvals for PIM for Groups' },
   ...(['assignmentScheduleRequests', 'eligibilityScheduleRequests', 'assignmentSchedules', 'eligibilitySchedules', 'assignmentScheduleInstances', 'eligibilityScheduleInstances'] as const).flatMap((set) => [
     { method: 'GET' as const, url: `${GROUP_BASE}/${set}/$count`, what: `$count on ${set}` },
     ...navigationsOf(set).map((nav) => ({ method: 'GET' as const, url: `${GROUP_BASE}/${set}/:id/${nav}`, what: `The ${nav} navigation of ${set} (use the ids in the entity)` })),
