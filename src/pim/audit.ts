@@ -206,7 +206,8 @@ export function policyUpdateAudit(t: TenantData, a: PolicyAuditInput): AuditReco
     activityDateTime: isoInstant(a.nowMs),
     activityDisplayName: 'Update role setting in PIM',
     additionalDetails: details.map(([key, value]) => ({ key, value })),
-    category: 'RoleManagement',
+    // "GroupManagement | Update role setting in PIM" for a group's policy (Entra audit activity reference).
+    category: a.policy.scopeType === 'Group' ? 'GroupManagement' : 'RoleManagement',
     correlationId: a.correlationId,
     initiatedBy: initiatedBy(a.actor),
     loggedByService: 'PIM',
