@@ -50,6 +50,17 @@ for (const [p, ops] of Object.entries(subset.paths)) {
   }
 }
 
+// The policy-level PATCH (GDC unifiedrolemanagementpolicy-update.md; Terraform azuread's group policy resource uses it).
+graph['/v1.0/policies/roleManagementPolicies/{unifiedRoleManagementPolicy-id}'].patch = {
+  security: [{ bearer: [] }], tags: ['policies.unifiedRoleManagementPolicy'],
+  summary: 'Update unifiedRoleManagementPolicy: the rules in "rules", each named by its id and checked as PATCH …/rules/{id} checks it; 200 with the policy (a group policy\'s first write onboards the group and changes its id)',
+  operationId: 'policies.UpdateRoleManagementPolicies',
+  'x-permissions': { delegated: ['RoleManagementPolicy.ReadWrite.Directory', 'RoleManagement.ReadWrite.Directory', 'RoleManagementPolicy.ReadWrite.AzureADGroup (Group policies)'], application: ['RoleManagementPolicy.ReadWrite.Directory', 'RoleManagement.ReadWrite.Directory', 'RoleManagementPolicy.ReadWrite.AzureADGroup (Group policies)'] },
+  parameters: [param('unifiedRoleManagementPolicy-id', 'policy id')],
+  requestBody: { required: true, content: { 'application/json': { schema: ref('unifiedRoleManagementPolicy') } } },
+  responses: { 200: json(ref('unifiedRoleManagementPolicy')), ...graphErrors },
+};
+
 // Approvals exist only in beta (reference §5); v1.0 answers 400 for the segment. Their beta schemas are
 // kept apart (v1.0 has an unrelated microsoft.graph.approval of entitlement management).
 const betaSchemas = JSON.parse(JSON.stringify(subset['x-beta'].schemas).replaceAll('#/x-beta/schemas/microsoft.graph.', '#/components/schemas/beta.microsoft.graph.'));

@@ -29,7 +29,7 @@ export interface MailCatalogueEntry {
 }
 
 const RECIPIENTS: Record<MailAudience, string> = {
-  admin: 'Users with an active Global Administrator or Privileged Role Administrator role',
+  admin: "Users with an active Global Administrator or Privileged Role Administrator role (PIM for Groups: the group's permanent owners)",
   requestor: 'The principal: the user, or every member of the group',
   approver: 'The primaryApprovers of Approval_EndUser_Assignment (users, group members); when none, active Privileged Role and Global Administrators',
 };

@@ -163,7 +163,8 @@ export async function probeGroupCoverage(emu: Emulator, s: VendoredSchema = vend
   for (const e of extra) {
     const known = extraTemplates.find((t) => t.template === e.template);
     if (known) known.methods.push(e.method as 'GET');
-    else extraTemplates.push({ template: e.template, methods: [e.method as 'GET'], yields: { kind: 'entity', type: 'approvalStage' } });
+    // beta's steps, as a list (…/steps) or one step (…/steps/{id}).
+    else extraTemplates.push({ template: e.template, methods: [e.method as 'GET'], yields: { kind: e.template.endsWith('}') ? 'entity' : 'list', type: 'approvalStage' } });
   }
 
   const probes: Probe[] = [];
@@ -172,7 +173,13 @@ export async function probeGroupCoverage(emu: Emulator, s: VendoredSchema = vend
   const idOf = async (collection: string): Promise<string> => {
     if (!firstId.has(collection)) {
       let id = '00000000-0000-0000-0000-000000000000';
-      for (const bearer of [tokens.admin, tokens.approver, tokens.pimuser]) {
+      // Approvals are not listed: one is read by the approvalId of the request that waits for it.
+      if (collection.endsWith('/assignmentApprovals')) {
+        const res = await call('GET', `/v1.0${GROUP_BASE}/assignmentScheduleRequests`, tokens.admin);
+        const waiting = res.status === 200 ? (res.json().value as Array<{ approvalId?: string | null }>).find((r) => r.approvalId) : undefined;
+        if (waiting?.approvalId) id = waiting.approvalId;
+      }
+      for (const bearer of id.startsWith('00000000') ? [tokens.admin, tokens.approver, tokens.pimuser] : []) {
         const res = await call('GET', `/v1.0${collection}${needsFilter(collection) ? `?$filter=groupId eq '${CLOUD}'` : ''}`, bearer);
         const found = res.status === 200 ? (res.json().value?.[0]?.id as string | undefined) : undefined;
         if (found) {

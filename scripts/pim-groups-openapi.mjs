@@ -214,7 +214,7 @@ export function buildGroupPaths(routes, coverage, templates, shape) {
   const byShape = new Map(templates.map((t) => [shape(t.template), t]));
   for (const route of routes.filter((r) => r.url === '/v1.0/identityGovernance/privilegedAccess/group' || r.url.startsWith('/v1.0/identityGovernance/privilegedAccess/group/'))) {
     const key = shape(route.url);
-    const template = byShape.get(key) ?? { template: route.url.slice('/v1.0'.length), yields: { kind: 'entity', type: 'approvalStage' } };
+    const template = byShape.get(key) ?? { template: route.url.slice('/v1.0'.length), yields: { kind: route.url.endsWith('/steps') ? 'list' : 'entity', type: 'approvalStage' } };
     const probe = coverage.probes.find((x) => shape(x.template) === key && x.method === route.method);
     if (!probe) throw new Error(`${route.method} ${route.url}: the coverage probe did not reach it`);
     const [p, method, operation] = describe(route, template, probe);

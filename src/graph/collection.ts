@@ -189,7 +189,10 @@ function selectNested(value: unknown, nested: string, navigation: string): unkno
 
 function parseSelectExpand<T>(q: Query, spec: EntitySpec<T>): { select: string[] | undefined; expand: Expansion[] } {
   const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const expand = list(q.$expand).map((e) => {
+  // OData's $expand=* expands every navigation property (Terraform azuread reads a policy with
+  // $expand=*: its msgraph RoleManagementPolicyClient.Get, pim-groups-reference §4).
+  const names = list(q.$expand).flatMap((e) => (e === '*' ? Object.keys(spec.expand ?? {}) : [e]));
+  const expand = names.map((e) => {
     const m = /^([A-Za-z]+)(?:\((.*)\))?$/.exec(e);
     const name = m?.[1] ?? e;
     // Own properties only: $expand=constructor or __proto__ must not reach Object.prototype.

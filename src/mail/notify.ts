@@ -1,7 +1,8 @@
 import type { PolicyRule, RoleDefinition, TenantData, UserRecord } from '../directory/model.js';
 import { findPrincipal, ROLE } from '../directory/directory.js';
 import { parseDuration } from '../iso8601.js';
-import type { Kind, RequestRecord, ScheduleRecord } from '../pim/model.js';
+import { GROUP_RESOURCE, type Kind, type RequestRecord, type ScheduleRecord } from '../pim/model.js';
+import { groupDefaultRules, groupPolicy } from '../pim/group-policy.js';
 import { defaultRules } from '../pim/policy-defaults.js';
 import { policyFor } from '../pim/policy.js';
 import type { PimEvent } from '../events.js';
@@ -111,8 +112,23 @@ interface NotificationSetting {
   notificationRecipients: string[];
 }
 
-function notificationSetting(t: TenantData, roleDefinitionId: string, ruleId: string): NotificationSetting {
-  const r: PolicyRule | undefined = policyFor(t, roleDefinitionId)?.rules.find((x) => x.id === ruleId) ?? defaultRules().find((x) => x.id === ruleId);
+/** What an event is about: a directory role, or a group's membership/ownership (`resource` 'group', pim-groups-reference). */
+interface Subject {
+  resource?: string;
+  principalId: string;
+  /** The role definition id, or the group's accessId (member | owner). */
+  roleDefinitionId: string;
+  /** '/' for roles; the group id for groups. */
+  directoryScopeId: string;
+}
+
+const isGroup = (s: Subject): boolean => s.resource === GROUP_RESOURCE;
+
+/** The policy whose notification and approval rules govern the subject: the role's, or the group's member/owner policy. */
+const policyOf = (t: TenantData, s: Subject) => (isGroup(s) ? groupPolicy(t, s.directoryScopeId, s.roleDefinitionId) : policyFor(t, s.roleDefinitionId));
+
+function notificationSetting(t: TenantData, subject: Subject, ruleId: string): NotificationSetting {
+  const r: PolicyRule | undefined = policyOf(t, subject)?.rules.find((x) => x.id === ruleId) ?? (isGroup(subject) ? groupDefaultRules() : defaultRules()).find((x) => x.id === ruleId);
   const level = String(r?.notificationLevel ?? 'All').toLowerCase();
   return {
     level: level === 'none' || level === 'critical' ? level : 'all',
@@ -159,9 +175,25 @@ export function privilegedAdminAddresses(t: TenantData, nowMs: number, opts: { s
   return t.users.filter((u) => userIds.has(u.id)).map(address);
 }
 
+/**
+ * PIM for Groups mails its admin notices to the group's *permanent* owners only ("Notifications for
+ * PIM for Groups", ED pim-email-notifications.md): direct owners, and owners by a PIM assignment
+ * with no end date (not activations, not time-bound ones).
+ */
+function permanentOwnerAddresses(t: TenantData, groupId: string, nowMs: number): string[] {
+  const group = t.groups.find((g) => g.id === groupId);
+  if (!group) return [];
+  const ids = new Set(group.owners ?? []);
+  for (const s of t.pim.schedules) {
+    if (s.resource === GROUP_RESOURCE && s.kind === 'assignment' && s.directoryScopeId === groupId && s.roleDefinitionId === 'owner'
+      && s.assignmentType === 'Assigned' && s.endDateTime === null && s.revokedDateTime === null && Date.parse(s.startDateTime) <= nowMs) ids.add(s.principalId);
+  }
+  return [...ids].flatMap((id) => principalAddresses(t, id));
+}
+
 /** The role's configured approvers (first stage), or — when none are set — the active PRA/GA (reference §3.1). */
-function approverAddresses(t: TenantData, roleDefinitionId: string, nowMs: number): string[] {
-  const rule = policyFor(t, roleDefinitionId)?.rules.find((r) => r.id === 'Approval_EndUser_Assignment');
+function approverAddresses(t: TenantData, subject: Subject, nowMs: number): string[] {
+  const rule = policyOf(t, subject)?.rules.find((r) => r.id === 'Approval_EndUser_Assignment');
   const stages = (rule?.setting as { approvalStages?: Array<{ primaryApprovers?: Array<Record<string, unknown>> }> } | undefined)?.approvalStages;
   const approvers = stages?.[0]?.primaryApprovers ?? [];
   if (!approvers.length) return privilegedAdminAddresses(t, nowMs);
@@ -182,7 +214,7 @@ function unique(addresses: string[]): string[] {
   return [...seen.values()];
 }
 
-function defaultRecipients(audience: MailAudience, t: TenantData, principalId: string, roleDefinitionId: string, nowMs: number, request?: RequestRecord, eventType?: MailEvent['type']): string[] {
+function defaultRecipients(audience: MailAudience, t: TenantData, subject: Subject, nowMs: number, request?: RequestRecord, eventType?: MailEvent['type']): string[] {
   // An activation awaiting approval names its approvers (never the requestor itself: reference §5).
   if (audience === 'approver' && request?.approval) {
     return request.approval.approverIds.flatMap((id) => {
@@ -192,12 +224,24 @@ function defaultRecipients(audience: MailAudience, t: TenantData, principalId: s
   }
   switch (audience) {
     case 'admin':
-      return privilegedAdminAddresses(t, nowMs, { securityAdmins: eventType === 'activated' });
+      return isGroup(subject) ? permanentOwnerAddresses(t, subject.directoryScopeId, nowMs) : privilegedAdminAddresses(t, nowMs, { securityAdmins: eventType === 'activated' });
     case 'requestor':
-      return principalAddresses(t, principalId);
+      return principalAddresses(t, subject.principalId);
     case 'approver':
-      return approverAddresses(t, roleDefinitionId, nowMs);
+      return approverAddresses(t, subject, nowMs);
   }
+}
+
+/**
+ * A group's membership or ownership as the mails name it: "the Cloud Engineers Member role" (Entra
+ * speaks of a group's "Owner or Member role", ED pim-email-notifications.md; the exact subjects of
+ * group mails are not documented, so the emulator words them like the role mails).
+ */
+export const groupRoleName = (groupName: string, accessId: string): string => `${groupName} ${accessId === 'owner' ? 'Owner' : 'Member'}`;
+
+function subjectOf(request: RequestRecord | undefined, schedule: ScheduleRecord | undefined): Subject | undefined {
+  const r = request ?? schedule;
+  return r ? { resource: r.resource, principalId: r.principalId, roleDefinitionId: r.roleDefinitionId, directoryScopeId: r.directoryScopeId } : undefined;
 }
 
 function requestOf(e: MailEvent, t: TenantData): RequestRecord | undefined {
@@ -243,7 +287,9 @@ function facts(e: MailEvent, audience: MailAudience, t: TenantData, roles: RoleD
   const schedule = scheduleOf(e);
   const principalId = (request?.principalId ?? schedule?.principalId)!;
   const roleDefinitionId = (request?.roleDefinitionId ?? schedule?.roleDefinitionId)!;
-  const role = roles.find((r) => r.id === roleDefinitionId || r.templateId === roleDefinitionId);
+  const subject = subjectOf(request, schedule);
+  const group = subject && isGroup(subject) ? t.groups.find((g) => g.id === subject.directoryScopeId) : undefined;
+  const role = group ? { displayName: groupRoleName(group.displayName, roleDefinitionId) } : roles.find((r) => r.id === roleDefinitionId || r.templateId === roleDefinitionId);
   const p = findPrincipal(t, principalId);
   const user = !p
     ? { displayName: principalId, userPrincipalName: null }
@@ -264,7 +310,7 @@ function facts(e: MailEvent, audience: MailAudience, t: TenantData, roles: RoleD
     // A reminder is the service's own doing, not the request author's.
     actor: e.type === 'reminder' ? null : actorOf(t, request),
     // The tenant rides along so a signed-out browser lands on the right tenant's sign-in.
-    portalUrl: `${opts.portalBase.replace(/\/+$/, '')}/#/roles/${roleDefinitionId}?tenant=${encodeURIComponent(t.tenant.name)}`,
+    portalUrl: `${opts.portalBase.replace(/\/+$/, '')}/#/${group ? `groups/${group.id}` : `roles/${roleDefinitionId}`}?tenant=${encodeURIComponent(t.tenant.name)}`,
     audience,
   };
 }
@@ -312,18 +358,18 @@ export function mailsFor(event: MailEvent, t: TenantData, roles: RoleDefinition[
   if (event.type === 'reminder' && event.schedule.endDateTime === null) return [];
   const request = requestOf(event, t);
   const schedule = scheduleOf(event);
-  const principalId = request?.principalId ?? schedule?.principalId;
-  const roleDefinitionId = request?.roleDefinitionId ?? schedule?.roleDefinitionId;
-  if (!principalId || !roleDefinitionId) return [];
+  const subject = subjectOf(request, schedule);
+  if (!subject) return [];
+  const roleDefinitionId = subject.roleDefinitionId;
 
   const out: OutboxMessage[] = [];
   for (const audience of audiencesFor(event)) {
     const ruleId = notificationRuleId(event, audience);
-    const setting = notificationSetting(t, roleDefinitionId, ruleId);
+    const setting = notificationSetting(t, subject, ruleId);
     if (setting.level === 'none') continue;
     if (setting.level === 'critical' && !isCritical(event, audience)) continue;
     const to = unique([
-      ...(setting.isDefaultRecipientsEnabled ? defaultRecipients(audience, t, principalId, roleDefinitionId, nowMs, request, event.type) : []),
+      ...(setting.isDefaultRecipientsEnabled ? defaultRecipients(audience, t, subject, nowMs, request, event.type) : []),
       ...setting.notificationRecipients,
     ]).slice(0, MAX_RECIPIENTS);
     if (!to.length) continue;
@@ -341,6 +387,7 @@ export function mailsFor(event: MailEvent, t: TenantData, roles: RoleDefinition[
         'X-PIM-Audience': audience,
         ...(f.requestId ? { 'X-PIM-Request-Id': f.requestId } : {}),
         'X-PIM-Role-Id': roleDefinitionId,
+        ...(isGroup(subject) ? { 'X-PIM-Group-Id': subject.directoryScopeId } : {}),
         'X-PIM-Tenant': t.tenant.id,
         'X-PIM-Notification-Rule': ruleId,
       },

@@ -15,12 +15,7 @@ export function mailSubscriber(o: { outbox: Outbox; roles: () => RoleDefinition[
       // Recipients and bodies only read the tenant: read the plain data, not the update's tracking view.
       const plain = untracked(t);
       const options = { portalBase: o.portalBase(), newId: o.newId };
-      for (const e of events) {
-        // PIM for Groups' notification mails are not emulated yet (issue #18 leaves them for later): its
-        // events carry the kind's tag and get no mail rather than a role mail naming "member"/"owner".
-        if (('request' in e && e.request.resource) || e.schedule?.resource) continue;
-        t.outbox.push(...mailsFor(e, plain, roles, nowMs, options));
-      }
+      for (const e of events) t.outbox.push(...mailsFor(e, plain, roles, nowMs, options));
     },
     afterCommit() {
       void o.outbox.kick();

@@ -6,6 +6,7 @@ import { pimAudit } from './audit.js';
 import { WAITING_FOR_APPROVAL, type Outcome } from './command.js';
 import { directoryRoles } from './directory-role.js';
 import { pimErrors } from './errors.js';
+import { roleOfRecord } from './group.js';
 import { pimIndex, viewRequest, viewRequests } from './indexes.js';
 import type { Actor, RequestRecord, ScheduleRecord } from './model.js';
 import { approvalSetting } from './policy.js';
@@ -45,7 +46,7 @@ export function expireApprovals(t: TenantData, roles: RoleDefinition[], nowMs: n
     if (!approvalTimedOut(r, nowMs) || !waiting(r)) continue;
     r.status = 'TimedOut';
     r.approval!.step.status = 'Expired';
-    const role = roles.find((x) => x.id === r.roleDefinitionId);
+    const role = roleOfRecord(t, roles, r);
     if (role) t.pim.audits.push(pimAudit(t, { activity: 'PIM activation request expired', operationType: 'Update', actor: 'system', role, principalId: r.principalId, request: r, nowMs: Date.parse(r.approval!.expiresDateTime), correlationId: newGuid() }));
     n++;
   }
@@ -72,7 +73,7 @@ export function decideApproval(t: TenantData, roles: RoleDefinition[], approvalI
   if (!approval.approverIds.includes(approver.id)) throw pimErrors.notAnApprover();
   if (approval.step.status !== 'InProgress' || approvalTimedOut(request, nowMs) || !waiting(request)) throw pimErrors.alreadyDecided();
   if (approval.isApproverJustificationRequired && !decision.justification?.trim()) throw pimErrors.approverJustificationRequired();
-  const role = roles.find((r) => r.id === request.roleDefinitionId)!;
+  const role = roleOfRecord(t, roles, request)!;
   approval.step = {
     status: 'Completed',
     reviewResult: decision.reviewResult,

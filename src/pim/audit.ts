@@ -3,7 +3,7 @@ import { findPrincipal } from '../directory/directory.js';
 import { ROLE } from '../directory/roles.js';
 import { newGuid } from '../ids.js';
 import { isoInstant } from '../iso8601.js';
-import type { Actor, AuditRecord, RequestRecord, ScheduleRecord } from './model.js';
+import { GROUP_RESOURCE, type Actor, type AuditRecord, type RequestRecord, type ScheduleRecord } from './model.js';
 
 /**
  * directoryAudit records as PIM writes them (reference §7): category RoleManagement, loggedByService
@@ -23,6 +23,15 @@ const WELL_KNOWN: Record<string, string> = {
   [ROLE.securityAdministrator]: 'SecurityAdministrators',
   [ROLE.helpdeskAdministrator]: 'HelpDeskAdmins',
 };
+
+/**
+ * PIM writes each resource kind's records under its own audit category, with the same activity
+ * names: RoleManagement for Microsoft Entra roles, GroupManagement for PIM for Groups (Entra audit
+ * activity reference, "Privileged Identity Management" table: MicrosoftDocs/entra-docs
+ * docs/identity/monitoring-health/reference-audit-activities.md, e.g. "GroupManagement | Add member
+ * to role completed (PIM activation)").
+ */
+export const auditCategoryOf = (r: { resource?: string } | undefined): string => (r?.resource === GROUP_RESOURCE ? 'GroupManagement' : 'RoleManagement');
 
 /** .NET ticks (100 ns since 0001-01-01), as PIM record ids carry them. */
 const ticks = (ms: number): string => (BigInt(ms) * 10000n + 621355968000000000n).toString();
@@ -57,6 +66,17 @@ function principalTarget(t: TenantData, principalId: string): AuditRecord['targe
   };
 }
 
+/**
+ * PIM for Groups' records also name the group itself (the "role" target is its membership or
+ * ownership). Which targets Entra lists for groups is not in a source read (pim-groups-reference §6):
+ * the emulator's choice.
+ */
+function groupTarget(t: TenantData, r: { resource?: string; directoryScopeId: string } | undefined): AuditRecord['targetResources'] {
+  if (r?.resource !== GROUP_RESOURCE) return [];
+  const g = t.groups.find((x) => x.id === r.directoryScopeId);
+  return [{ id: r.directoryScopeId, displayName: g?.displayName ?? null, type: 'Group', userPrincipalName: null, groupType: g?.groupTypes.includes('Unified') ? 'unifiedGroups' : 'azureAD', modifiedProperties: [] }];
+}
+
 /** The PIM record of a change. */
 export function pimAudit(t: TenantData, a: AuditInput): AuditRecord {
   const r = a.request;
@@ -80,7 +100,7 @@ export function pimAudit(t: TenantData, a: AuditInput): AuditRecord {
     activityDateTime: isoInstant(a.nowMs),
     activityDisplayName: a.activity,
     additionalDetails: details.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([key, value]) => ({ key, value: value! })),
-    category: 'RoleManagement',
+    category: auditCategoryOf(r ?? s),
     correlationId: a.correlationId,
     initiatedBy: initiatedBy(a.actor),
     loggedByService: 'PIM',
@@ -89,6 +109,7 @@ export function pimAudit(t: TenantData, a: AuditInput): AuditRecord {
     resultReason: '',
     targetResources: [
       { id: a.role.id, displayName: a.role.displayName, type: 'Role', userPrincipalName: null, groupType: null, modifiedProperties: [] },
+      ...groupTarget(t, r ?? s),
       principalTarget(t, a.principalId),
       ...(r ? [{ id: r.id, displayName: null, type: 'Request', userPrincipalName: null, groupType: null, modifiedProperties: [] }] : []),
       { id: t.tenant.id, displayName: t.tenant.displayName, type: 'Directory', userPrincipalName: null, groupType: null, modifiedProperties: [] },
@@ -119,6 +140,37 @@ export function coreDirectoryAudit(t: TenantData, add: boolean, role: RoleDefini
     result: 'success',
     resultReason: '',
     targetResources: [target],
+  };
+}
+
+/**
+ * The Core Directory record of a group membership or ownership change PIM made, initiated by MS-PIM:
+ * Entra's standard activities "Add member to group" / "Remove member from group" / "Add owner to
+ * group" / "Remove owner from group" (category GroupManagement; pim-groups-reference §6), the
+ * principal as target with the group's id and name as modified properties.
+ */
+export function groupMembershipAudit(t: TenantData, add: boolean, accessId: string, groupId: string, principalId: string, nowMs: number, correlationId: string): AuditRecord {
+  const q = (v: string) => JSON.stringify(v);
+  const group = t.groups.find((g) => g.id === groupId);
+  const target = principalTarget(t, principalId);
+  target.modifiedProperties = [
+    { displayName: 'Group.ObjectID', oldValue: add ? null : q(groupId), newValue: add ? q(groupId) : null },
+    { displayName: 'Group.DisplayName', oldValue: add ? null : q(group?.displayName ?? ''), newValue: add ? q(group?.displayName ?? '') : null },
+  ];
+  const word = accessId === 'owner' ? 'owner' : 'member';
+  return {
+    id: `Directory_${newGuid()}_${ticks(nowMs)}`,
+    activityDateTime: isoInstant(nowMs),
+    activityDisplayName: add ? `Add ${word} to group` : `Remove ${word} from group`,
+    additionalDetails: [],
+    category: 'GroupManagement',
+    correlationId,
+    initiatedBy: { app: { appId: MS_PIM.appId, displayName: MS_PIM.displayName, servicePrincipalId: null, servicePrincipalName: null }, user: null },
+    loggedByService: 'Core Directory',
+    operationType: add ? 'Assign' : 'Unassign',
+    result: 'success',
+    resultReason: '',
+    targetResources: [target, { id: groupId, displayName: group?.displayName ?? null, type: 'Group', userPrincipalName: null, groupType: null, modifiedProperties: [] }],
   };
 }
 
@@ -154,7 +206,8 @@ export function policyUpdateAudit(t: TenantData, a: PolicyAuditInput): AuditReco
     activityDateTime: isoInstant(a.nowMs),
     activityDisplayName: 'Update role setting in PIM',
     additionalDetails: details.map(([key, value]) => ({ key, value })),
-    category: 'RoleManagement',
+    // "GroupManagement | Update role setting in PIM" for a group's policy (Entra audit activity reference).
+    category: a.policy.scopeType === 'Group' ? 'GroupManagement' : 'RoleManagement',
     correlationId: a.correlationId,
     initiatedBy: initiatedBy(a.actor),
     loggedByService: 'PIM',

@@ -28,8 +28,7 @@ export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind
       ? `${kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM'} canceled (renew)`
       : `${kind === 'eligibility' ? 'Update eligible member in PIM' : 'Update member in PIM'} canceled (extend)`;
     const activity = byRequestor ? withdrawn : 'Update member in PIM denied by admin (extend/renew)';
-    // Other resource kinds' audit records (PIM for Groups) are not emulated yet.
-    if (!request.resource) t.pim.audits.push(pimAudit(t, { activity, operationType: 'Update', actor, role, principalId: request.principalId, request, nowMs, correlationId: newGuid() }));
+    t.pim.audits.push(pimAudit(t, { activity, operationType: 'Update', actor, role, principalId: request.principalId, request, nowMs, correlationId: newGuid() }));
     const events: DomainEvent[] = byRequestor ? [] : [{ type: operation === 'renew' ? 'renewDecided' : 'extendDecided', kind, request, decision: 'denied' }];
     return { request, events };
   }
@@ -46,6 +45,6 @@ export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind
   const activity = request.action === 'selfActivate'
     ? 'Add member to role canceled (PIM activation)'
     : `${kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM'} canceled (${schedule && schedule.endDateTime === null ? 'permanent' : 'timebound'})`;
-  if (!request.resource) t.pim.audits.push(pimAudit(t, { activity, operationType: 'Update', actor, role, principalId: request.principalId, request, schedule, nowMs, correlationId: newGuid() }));
+  t.pim.audits.push(pimAudit(t, { activity, operationType: 'Update', actor, role, principalId: request.principalId, request, schedule, nowMs, correlationId: newGuid() }));
   return { request, events: [] };
 }

@@ -1,10 +1,11 @@
 import type { GroupRecord, RoleAssignmentRecord, RoleDefinition, TenantData } from '../directory/model.js';
 import { findPrincipal } from '../directory/directory.js';
 import { newGuid, stableGuid } from '../ids.js';
+import { coreDirectoryAudit, groupMembershipAudit } from './audit.js';
 import { pimErrors } from './errors.js';
 import { ACCESS_IDS, groupPolicy, type AccessId } from './group-policy.js';
 import { pimIndex, viewSchedules } from './indexes.js';
-import { GROUP_RESOURCE, type ScheduleRecord } from './model.js';
+import { GROUP_RESOURCE, type AuditRecord, type ScheduleRecord } from './model.js';
 import { enumValue } from './parse.js';
 import type { ResourceKind, Target } from './resource.js';
 import { isLive, pimMemberGroupIds } from './schedules.js';
@@ -73,8 +74,8 @@ export const groups: ResourceKind = {
     else group.owners = (group.owners ?? []).filter((m) => m !== standing.principalId);
   },
 
-  // Membership is derived from the schedules on read (pimHolders); group audit records are not emulated yet.
-  onActiveChange: () => [],
+  // Membership is derived from the schedules on read (holdersOf); what remains is Core Directory's record of the change.
+  onActiveChange: (t, target, active, nowMs, correlationId) => [groupMembershipAudit(t, active, target.roleDefinitionId, target.directoryScopeId, target.principalId, nowMs, correlationId)],
 };
 
 /** The group's active PIM assignments (admin-assigned or activated) in force now: members or owners through PIM (§2.5). */
@@ -111,4 +112,18 @@ export function memberGroupsOf(t: TenantData, principalId: string, nowMs: number
     frontier = next;
   }
   return t.groups.filter((g) => found.has(g.id));
+}
+
+/** What a record's audit entries and mails name as its "role": the role definition, or the group's membership or ownership. */
+export function roleOfRecord(t: TenantData, roles: readonly RoleDefinition[], r: { resource?: string; roleDefinitionId: string; directoryScopeId: string }): RoleDefinition | undefined {
+  if (r.resource !== GROUP_TAG) return roles.find((x) => x.id === r.roleDefinitionId);
+  const group = t.groups.find((g) => g.id === r.directoryScopeId);
+  return group ? groupAsRole(group, r.roleDefinitionId) : undefined;
+}
+
+/** Core Directory's record of an active assignment starting or ending: a role membership, or a group membership/ownership. */
+export function activeChangeAudit(t: TenantData, r: { resource?: string; roleDefinitionId: string; directoryScopeId: string; principalId: string }, role: RoleDefinition, add: boolean, nowMs: number, correlationId: string): AuditRecord {
+  return r.resource === GROUP_TAG
+    ? groupMembershipAudit(t, add, r.roleDefinitionId, r.directoryScopeId, r.principalId, nowMs, correlationId)
+    : coreDirectoryAudit(t, add, role, r.principalId, nowMs, correlationId);
 }

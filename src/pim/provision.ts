@@ -96,9 +96,6 @@ export const standing = (sub: Resolved, target: Target): RoleAssignmentRecord | 
 export const permanence = (s: { endDateTime: string | null } | Schedule) => (('endMs' in s ? s.endMs : s.endDateTime) === null ? 'permanent' : 'timebound');
 
 export function recordAudits(sub: Resolved, records: AuditRecord[]): void {
-  // PIM for Groups' audit records are not emulated yet (their activity names are unverified,
-  // pim-groups-reference §6): none rather than role records naming "member" or "owner".
-  if (sub.resource.tag) return;
   sub.tenant.pim.audits.push(...records);
 }
 

@@ -1,6 +1,7 @@
 import type { RoleDefinition, TenantData } from '../directory/model.js';
 import { roleAssignmentId, newGuid } from '../ids.js';
-import { coreDirectoryAudit, pimAudit } from '../pim/audit.js';
+import { pimAudit } from '../pim/audit.js';
+import { activeChangeAudit, roleOfRecord } from '../pim/group.js';
 import type { ReminderEvent } from '../events.js';
 import type { ScheduleRecord } from '../pim/model.js';
 import { pendingMoments } from '../pim/due.js';
@@ -38,7 +39,7 @@ export function applyDue(t: TenantData, roles: RoleDefinition[], nowMs: number):
   const events: ScheduledEvent[] = [];
   for (const d of due) {
     const s = d.schedule;
-    const role = roles.find((r) => r.id === s.roleDefinitionId);
+    const role = roleOfRecord(t, roles, s);
     if (!role) continue;
     if (d.kind === 'reminder14d' || d.kind === 'reminder1d') {
       s.remindersSent = [...(s.remindersSent ?? []), d.kind];
@@ -55,7 +56,7 @@ export function applyDue(t: TenantData, roles: RoleDefinition[], nowMs: number):
         ? 'Add member to role completed (PIM activation)'
         : `${s.kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM'} completed (${permanence})`;
       t.pim.audits.push(pimAudit(t, { ...base, activity, operationType: 'Add' }));
-      if (s.kind === 'assignment') t.pim.audits.push(coreDirectoryAudit(t, true, role, s.principalId, d.atMs, c));
+      if (s.kind === 'assignment') t.pim.audits.push(activeChangeAudit(t, s, role, true, d.atMs, c));
       continue;
     }
     s.expiryProcessed = true;
@@ -67,12 +68,12 @@ export function applyDue(t: TenantData, roles: RoleDefinition[], nowMs: number):
         { key: 'ActionType', value: 'Revoke' },
         { key: 'OriginRoleAssignmentId', value: roleAssignmentId(s.roleDefinitionId, s.principalId) },
       );
-      t.pim.audits.push(record, coreDirectoryAudit(t, false, role, s.principalId, d.atMs, c));
+      t.pim.audits.push(record, activeChangeAudit(t, s, role, false, d.atMs, c));
     } else {
       events.push({ type: 'reminder', which: 'expired', kind: s.kind, schedule: s, atMs: d.atMs });
       const which = s.kind === 'eligibility' ? 'Remove eligible member from role in PIM' : 'Remove member from role in PIM';
       t.pim.audits.push(pimAudit(t, { ...base, activity: `${which} completed (timebound)`, operationType: 'Delete' }));
-      if (s.kind === 'assignment') t.pim.audits.push(coreDirectoryAudit(t, false, role, s.principalId, d.atMs, c));
+      if (s.kind === 'assignment') t.pim.audits.push(activeChangeAudit(t, s, role, false, d.atMs, c));
     }
   }
   return events;

@@ -319,12 +319,17 @@ describe('PIM for Groups', () => {
       });
     });
 
-    it('writes no audit record for group requests yet (their activity names are unverified) rather than role records', async () => {
+    it("writes PIM's audit records for group requests under the GroupManagement category", async () => {
       const before = (await get(emu, '/v1.0/auditLogs/directoryAudits', admin)).json().value.length;
       const e = (await eligible({ scheduleInfo: { startDateTime: '2026-12-03T09:00:00Z', expiration: { type: 'afterDuration', duration: 'P30D' } } })).json();
       expect(e.status).toBe('Granted');
       expect((await send(emu, 'POST', `${G}/eligibilityScheduleRequests/${e.id}/cancel`, admin)).statusCode).toBe(204);
-      expect((await get(emu, '/v1.0/auditLogs/directoryAudits', admin)).json().value.length).toBe(before);
+      const records = (await get(emu, '/v1.0/auditLogs/directoryAudits', admin)).json().value;
+      expect(records.length).toBe(before + 2);
+      expect(records.slice(0, 2).map((a: { activityDisplayName: string; category: string }) => [a.activityDisplayName, a.category])).toEqual([
+        ['Add eligible member to role in PIM canceled (timebound)', 'GroupManagement'],
+        ['Add eligible member to role in PIM requested (timebound)', 'GroupManagement'],
+      ]);
     });
 
     it("keeps group requests out of the directory roles' lists", async () => {
@@ -336,10 +341,10 @@ describe('PIM for Groups', () => {
   });
 
   it('fails loudly on what it does not serve: 400 BadRequest saying it is not emulated', async () => {
-    const res = await get(emu, `${G}/assignmentApprovals/00000000-0000-0000-0000-000000000001`, admin);
+    const res = await get(emu, `${G}/assignmentApprovals`, admin);
     expect(graphError(res)).toMatchObject({
       status: 400, code: 'BadRequest',
-      message: 'Approvals for PIM for Groups (GET /identityGovernance/privilegedAccess/group/assignmentApprovals/{id}) is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.',
+      message: 'Listing approvals for PIM for Groups (GET /identityGovernance/privilegedAccess/group/assignmentApprovals) is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.',
     });
   });
 

@@ -55,6 +55,12 @@ export const RETURNED_BEYOND_SCHEMA: readonly BeyondSchema[] = [
     property: 'assignmentType',
     reason: "Microsoft's CSDL declares targetSchedule of privilegedAccessGroupAssignmentScheduleRequest as a privilegedAccessGroupEligibilitySchedule (metadata/graph-v1.0.xml), yet an assignment request's target (its targetScheduleId, pim-groups-reference §2.2) is an assignment schedule, which has assignmentType: $expand=targetSchedule returns that schedule",
   },
+  {
+    type: 'microsoft.graph.approval',
+    property: 'steps',
+    versions: ['beta'],
+    reason: "pim-groups-reference §1: beta's approval navigation is steps (beta cmdlet …AssignmentApprovalStep), v1.0's stages; /beta is checked against the v1.0 schema",
+  },
 ];
 
 type Schema = Record<string, unknown>;

@@ -15,13 +15,14 @@ import { auditLogsRoutes } from './auditLogs.js';
 import { roleAssignmentApprovalsRoutes } from './roleAssignmentApprovals.js';
 import { metadataRoutes } from './metadata.js';
 import { privilegedAccessGroupRoutes } from './privilegedAccessGroup.js';
+import { assignmentApprovalsRoutes } from './assignmentApprovals.js';
 
 export type { RouteModule };
 
 /** One file per URL segment (the two PIM kinds share a file per segment). */
 const MODULES: RouteModule[] = [
   meRoutes, usersRoutes, memberOfRoutes, groupsRoutes, roleDefinitionsRoutes, roleAssignmentsRoutes,
-  scheduleRequestsRoutes, schedulesRoutes, instancesRoutes, policiesRoutes, auditLogsRoutes, roleAssignmentApprovalsRoutes, privilegedAccessGroupRoutes, metadataRoutes,
+  scheduleRequestsRoutes, schedulesRoutes, instancesRoutes, policiesRoutes, auditLogsRoutes, roleAssignmentApprovalsRoutes, privilegedAccessGroupRoutes, assignmentApprovalsRoutes, metadataRoutes,
 ];
 
 export function registerRoutes(app: FastifyInstance, ctx: AppContext, version: GraphVersion): void {

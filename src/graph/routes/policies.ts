@@ -15,6 +15,7 @@ import { compileFilter, equalityHints, type FilterSpec } from '../odata/index.js
 import { parseFilter, type FilterNode } from '../odata/parser.js';
 import { PERMISSIONS, requireAdmin, requireReader, requireScope } from '../pim-access.js';
 import { validateRulePatch } from '../rule-patch/index.js';
+import { untracked } from '../../tracked.js';
 import type { GraphVersion } from '../types.js';
 import type { RouteModule } from '../types.js';
 
@@ -203,6 +204,28 @@ function ruleOr400(p: PolicyRecord, ruleId: string): PolicyRule {
   return r;
 }
 
+/** Properties of the policy a PATCH may carry besides `rules`: what a client read back and sends unchanged. */
+const POLICY_ECHOED = ['@odata.type', '@odata.context', 'id', 'displayName', 'description', 'isOrganizationDefault', 'scopeId', 'scopeType', 'lastModifiedDateTime', 'lastModifiedBy', 'rules@odata.context', 'effectiveRules', 'effectiveRules@odata.context'];
+
+/** The rule changes of a policy-level PATCH body: `rules`, each rule named by its `id`. */
+function policyPatchRules(policyId: string, body: unknown): Array<{ ruleId: string; body: unknown }> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new GraphError(400, 'BadRequest', 'The request body must be a JSON object: a unifiedRoleManagementPolicy with the rules to update in "rules".');
+  const b = body as Record<string, unknown>;
+  for (const k of Object.keys(b)) {
+    if (k !== 'rules' && !POLICY_ECHOED.includes(k)) throw graphErrors.unknownProperty(k, POLICY);
+  }
+  if (typeof b.id === 'string' && b.id.toLowerCase() !== policyId.toLowerCase()) throw new GraphError(400, 'BadRequest', `The policy id '${b.id}' in the body does not match '${policyId}' in the URL.`);
+  // Only the rules change: the emulator says so rather than ignoring a changed display name.
+  if (b.rules === undefined) throw new GraphError(400, 'BadRequest', 'Only the rules of a role management policy can be updated: send them in "rules" (or PATCH …/rules/{ruleId}).');
+  if (!Array.isArray(b.rules)) throw new GraphError(400, 'BadRequest', `"rules" must be an array of unifiedRoleManagementPolicyRule, not ${JSON.stringify(b.rules)}.`);
+  return b.rules.map((r, i) => {
+    const id = (r as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string' || !id) throw new GraphError(400, 'BadRequest', `rules[${i}] needs the "id" of the rule to update (for example "Expiration_EndUser_Assignment").`);
+    const { id: _id, ...rest } = r as Record<string, unknown>;
+    return { ruleId: id, body: { ...rest, id } };
+  });
+}
+
 /** Reading role settings: a policy read permission and, for a signed-in user, a PIM reader role (reference §1.2). */
 function requireRead(caller: Caller, group = false): void {
   requireScope(caller, group ? union(PERMISSIONS.policyRead, GROUP_POLICY_READ) : PERMISSIONS.policyRead);
@@ -244,36 +267,69 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
     });
   }
 
-  // 204 No Content; the body must carry the rule's derived @odata.type (reference §3.4, §11.8).
-  app.patch<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/rules/:ruleId`, { config: { pim: true, query: [], graphType: RULE } }, async (request, reply) => {
-    const caller = request.caller!;
-    requireScope(caller, request.params.id.toLowerCase().startsWith('group_') ? union(PERMISSIONS.policyWrite, GROUP_POLICY_WRITE) : PERMISSIONS.policyWrite);
-    requireAdmin(caller);
+  /**
+   * Applies checked rule changes to a policy inside a store update, with one "Update role setting in
+   * PIM" record per rule. Checks every rule before the first change (update() must not throw after
+   * mutating); a group policy's first write onboards the group, whose policies get new ids
+   * (pim-groups-reference §2.6). Returns the policy as it now is.
+   */
+  function updateRules(t: TenantData, policyId: string, changes: ReadonlyArray<{ ruleId: string; body: unknown }>, caller: Caller): PolicyRecord {
     const actor = actorOf(caller);
-    await ctx.store.update(caller.tenant.tenant.id, (t) => {
-      // Everything is checked before the first change: update() must not throw after mutating.
-      let policy = policyOr404(t, request.params.id);
-      ruleOr400(policy, request.params.ruleId);
-      validateRulePatch(t, ruleOr400(policy, request.params.ruleId), request.body);
-      // The first PATCH of a group's policy onboards the group: its policies get new ids (pim-groups-reference §2.6).
-      if (isGroupPolicy(policy)) policy = onboardGroup(t, policy.scopeId, policy.id) ?? policy;
-      const rule = ruleOr400(policy, request.params.ruleId);
-      const fields = validateRulePatch(t, rule, request.body);
-      const group = isGroupPolicy(policy) ? t.groups.find((g) => g.id === policy.scopeId) : undefined;
-      const role = group ? groupAsRole(group, policy.roleDefinitionId) : findRoleDefinition(ctx.store, policy.roleDefinitionId);
-      if (!role) throw new GraphError(500, 'InternalServerError', `The emulator has no role definition ${policy.roleDefinitionId} for policy ${policy.id}.`);
+    let policy = policyOr404(t, policyId);
+    for (const c of changes) validateRulePatch(t, ruleOr400(policy, c.ruleId), c.body);
+    if (isGroupPolicy(policy)) policy = onboardGroup(t, policy.scopeId, policy.id) ?? policy;
+    const group = isGroupPolicy(policy) ? t.groups.find((g) => g.id === policy.scopeId) : undefined;
+    const role = group ? groupAsRole(group, policy.roleDefinitionId) : findRoleDefinition(ctx.store, policy.roleDefinitionId);
+    if (!role) throw new GraphError(500, 'InternalServerError', `The emulator has no role definition ${policy.roleDefinitionId} for policy ${policy.id}.`);
+    const correlationId = newGuid();
+    for (const c of changes) {
+      const rule = ruleOr400(policy, c.ruleId);
+      const fields = validateRulePatch(t, rule, c.body);
       const json = (v: unknown) => JSON.stringify(v ?? null);
       const modifiedProperties = Object.entries(fields)
         .filter(([k, v]) => json(rule[k]) !== json(v))
         .map(([k, v]) => ({ displayName: k, oldValue: json(rule[k]), newValue: json(v) }));
       // A changed copy in the rule's place: default rules are shared between tenants (internRules).
       policy.rules[policy.rules.indexOf(rule)] = { ...rule, ...fields };
-      policy.lastModifiedDateTime = isoInstant(caller.nowMs);
-      // Graph names the modifier but leaves its id null (reference §3.4).
-      policy.lastModifiedBy = { displayName: actor.displayName, id: null };
-      t.pim.audits.push(policyUpdateAudit(t, { actor, role, policy, ruleId: rule.id, modifiedProperties, nowMs: caller.nowMs, correlationId: newGuid() }));
+      t.pim.audits.push(policyUpdateAudit(t, { actor, role, policy, ruleId: rule.id, modifiedProperties, nowMs: caller.nowMs, correlationId }));
+    }
+    policy.lastModifiedDateTime = isoInstant(caller.nowMs);
+    // Graph names the modifier but leaves its id null (reference §3.4).
+    policy.lastModifiedBy = { displayName: actor.displayName, id: null };
+    return policy;
+  }
+
+  const requirePolicyWrite = (caller: Caller, policyId: string): void => {
+    requireScope(caller, policyId.toLowerCase().startsWith('group_') ? union(PERMISSIONS.policyWrite, GROUP_POLICY_WRITE) : PERMISSIONS.policyWrite);
+    requireAdmin(caller);
+  };
+
+  // 204 No Content; the body must carry the rule's derived @odata.type (reference §3.4, §11.8).
+  app.patch<{ Params: { id: string; ruleId: string } }>(`${policies}/:id/rules/:ruleId`, { config: { pim: true, query: [], graphType: RULE } }, async (request, reply) => {
+    const caller = request.caller!;
+    requirePolicyWrite(caller, request.params.id);
+    await ctx.store.update(caller.tenant.tenant.id, (t) => {
+      updateRules(t, request.params.id, [{ ruleId: request.params.ruleId, body: request.body }], caller);
     });
     return reply.status(204).send();
+  });
+
+  /**
+   * PATCH the policy with a `rules` array (GDC unifiedrolemanagementpolicy-update.md, for Entra roles
+   * and groups alike): 200 OK with the policy, without its rules. Terraform azuread's
+   * azuread_group_role_management_policy sends `{id, rules: [the changed rules as it read them]}`
+   * (pim-groups-reference §4, §7.1). Each rule is named by its `id` and checked as the rule PATCH
+   * checks it; all are checked before any is applied.
+   */
+  app.patch<{ Params: { id: string } }>(`${policies}/:id`, { config: { pim: true, query: [], graphType: POLICY } }, async (request) => {
+    const caller = request.caller!;
+    requirePolicyWrite(caller, request.params.id);
+    const changes = policyPatchRules(request.params.id, request.body);
+    // Nothing to change: no write, no onboarding, no audit record.
+    if (changes.length === 0) return entityBody(request, version, policyOr404(caller.tenant, request.params.id), policySpec);
+    // The policy as the update left it (a plain copy: the update's records are tracked views).
+    const updated = await ctx.store.update(caller.tenant.tenant.id, (t) => structuredClone(untracked(updateRules(t, request.params.id, changes, caller))));
+    return entityBody(request, version, updated, policySpec);
   });
 
   app.get(assignments, { config: { pim: true, query: LIST_OPTIONS } }, async (request) => {

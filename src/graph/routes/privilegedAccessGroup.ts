@@ -324,13 +324,9 @@ function registerReadFamily(app: FastifyInstance, version: GraphVersion, kind: K
  * serve yet: each answers 400 BadRequest saying it is not emulated, never a silent 404.
  */
 export const GROUP_NOT_EMULATED: Array<{ method: 'GET' | 'PATCH' | 'POST'; url: string; what: string }> = [
-  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals`, what: 'Approvals for PIM for Groups' },
-  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/:id`, what: 'Approvals for PIM for Groups' },
-  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/:id/stages`, what: 'Approvals for PIM for Groups' },
-  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/:id/stages/:stageId`, what: 'Approvals for PIM for Groups' },
-  { method: 'PATCH', url: `${GROUP_BASE}/assignmentApprovals/:id/stages/:stageId`, what: 'Approvals for PIM for Groups' },
-  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/:id/steps/:stageId`, what: 'Approvals for PIM for Groups' },
-  { method: 'PATCH', url: `${GROUP_BASE}/assignmentApprovals/:id/steps/:stageId`, what: 'Approvals for PIM for Groups' },
+  // One approval is read by its id (routes/assignmentApprovals.ts); the collection is not listed.
+  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals`, what: 'Listing approvals for PIM for Groups' },
+  { method: 'GET', url: `${GROUP_BASE}/assignmentApprovals/$count`, what: 'Counting approvals for PIM for Groups' },
 ];
 
 /**

@@ -35,8 +35,12 @@ function approvers(v: unknown, property: string, c: PatchContext): Record<string
       throw invalid(`${where}/@odata.type`, SUBJECT_SET, `each approver needs "@odata.type" '#microsoft.graph.singleUser' (with userId) or '#microsoft.graph.groupMembers' (with groupId), not ${show(t)}`);
     }
     const [odataType, { idProperty, type }] = known;
-    rejectUnknown(o, [idProperty, 'description'], type);
-    const id = o[idProperty];
+    // Terraform azuread and Microsoft's policy-update example for groups send the object id as `id`
+    // (with `isBackup`), not userId/groupId (GDC unifiedrolemanagementpolicy-update.md example 2; AzAD
+    // group_role_management_policy_resource.go): taken as the same id, stored as userId/groupId.
+    rejectUnknown(o, [idProperty, 'id', 'description', 'isBackup'], type);
+    if (o.isBackup !== undefined && o.isBackup !== null && typeof o.isBackup !== 'boolean') throw invalid('isBackup', type, `expected true or false, not ${show(o.isBackup)}`);
+    const id = o[idProperty] ?? o.id;
     if (typeof id !== 'string') throw invalid(idProperty, type, `expected the object id of a ${idProperty === 'userId' ? 'user' : 'group'}, not ${show(id)}`);
     const k = id.toLowerCase();
     const exists = idProperty === 'userId' ? c.tenant.users.some((u) => u.id === k) : c.tenant.groups.some((g) => g.id === k);
