@@ -198,6 +198,48 @@ describe('the portal: just-in-time group membership (PIM for Groups)', () => {
     expect(await text(admin.getByRole('row', { name: /PIM User/ }))).toContain(`PIM User ${PIMUSER} Member Activated`);
   });
 
+  it('with MFA required on activation, the pane asks for step-up like the role pane; Deactivate ends the membership early', async () => {
+    // The admin requires MFA on the group's Member activation (Graph, the setup of this step).
+    const token = await tokenFor(emu, ADMIN, { mfa: true });
+    const auth = { authorization: `Bearer ${token}` };
+    const filter = encodeURIComponent(`scopeId eq '${CLOUD_ENGINEERS}' and scopeType eq 'Group' and roleDefinitionId eq 'member'`);
+    const policyId = (await emu.app.inject({ method: 'GET', url: `/v1.0/policies/roleManagementPolicyAssignments?$filter=${filter}`, headers: auth })).json().value[0].policyId;
+    const patch = await emu.app.inject({ method: 'PATCH', url: `/v1.0/policies/roleManagementPolicies/${policyId}/rules/Enablement_EndUser_Assignment`, headers: auth,
+      payload: { '@odata.type': '#microsoft.graph.unifiedRoleManagementPolicyEnablementRule', enabledRules: ['MultiFactorAuthentication', 'Justification'] } });
+    expect(patch.statusCode, patch.body).toBe(204);
+
+    await user.getByRole('button', { name: 'Activate Member of Cloud Engineers' }).click();
+    await heading(user, 'Activate - Member - Cloud Engineers');
+    expect(await text(user.locator('#policy-note'))).toContain('To activate it you need multi-factor authentication and a reason.');
+    await user.getByLabel('Reason').fill(REASON);
+    await user.getByRole('button', { name: 'Additional verification required. Click to continue' }).click();
+    await user.waitForURL(/\/oauth2\/v2\.0\/authorize/);
+    await user.getByLabel('Password').fill(PASSWORD);
+    await user.getByRole('button', { name: 'Sign in' }).click();
+    await heading(user, 'Enter code');
+    await user.getByLabel('Code').fill(await mfaCode(PIMUSER));
+    await user.getByRole('button', { name: 'Verify' }).click();
+    await heading(user, 'Activate - Member - Cloud Engineers');
+    expect(await user.getByLabel('Reason').inputValue()).toBe(REASON);
+    expect(await text(user.locator('#account'))).toContain('MFA');
+    await user.getByRole('button', { name: 'Activate', exact: true }).click();
+    expect(await flash(user, 'is activated')).toContain('Member - Cloud Engineers is activated until');
+    expect(await memberIds()).toContain(USERS.pimuser.id);
+
+    // PIM refuses a deactivation within five minutes of the activation: the clock moves on first.
+    const res = await fetch(`${base}/_emulator/tenants/contoso/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: 'PT10M' }) });
+    expect(res.status).toBe(200);
+    await user.getByRole('button', { name: '↻ Refresh' }).click();
+    await user.getByRole('button', { name: 'Deactivate Member of Cloud Engineers' }).click();
+    await user.getByRole('button', { name: 'Deactivate', exact: true }).click();
+    expect(await flash(user, 'is deactivated')).toContain('Member of Cloud Engineers is deactivated.');
+    await user.locator('.empty', { hasText: 'No active assignments found' }).waitFor();
+    expect(await memberIds()).not.toContain(USERS.pimuser.id);
+    await user.getByRole('link', { name: 'Expired assignments' }).click();
+    expect(await text(user.getByRole('row', { name: /Deactivated/ }))).toContain('Cloud Engineers Member Deactivated');
+    await user.getByRole('link', { name: 'Eligible assignments' }).click();
+  });
+
   it('the admin removes the eligibility; pimuser has no group to activate', async () => {
     await admin.getByRole('link', { name: 'Eligible assignments' }).click();
     await admin.getByRole('button', { name: 'Remove PIM User as member of Cloud Engineers' }).click();
