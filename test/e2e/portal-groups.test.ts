@@ -196,6 +196,19 @@ describe('the portal: just-in-time group membership (PIM for Groups)', () => {
     await admin.getByRole('navigation', { name: 'Cloud Engineers' }).getByRole('link', { name: 'Assignments', exact: true }).click();
     await admin.getByRole('link', { name: 'Expired assignments' }).click();
     expect(await text(admin.getByRole('row', { name: /PIM User/ }))).toContain(`PIM User ${PIMUSER} Member Activated`);
+
+    // The Workshop guide's optional phase ticks, as pimuser reads it and as the admin does.
+    for (const page of [user, admin]) {
+      await nav(page, 'Workshop guide');
+      const phase = page.locator('#guide-phase-6[data-state="done"]');
+      await phase.waitFor();
+      expect(await text(phase)).toContain('Phase 6 — optional: just-in-time group membership');
+      expect(await text(phase)).toContain(`“${REASON}”`);
+    }
+    expect(await text(admin.locator('#guide-progress'))).toContain('of 5 phases done');
+    await nav(user, 'My roles');
+    await user.getByRole('navigation', { name: 'My roles' }).getByRole('link', { name: 'Groups', exact: true }).click();
+    await heading(user, 'My roles | Groups');
   });
 
   it('with MFA required on activation, the pane asks for step-up like the role pane; Deactivate ends the membership early', async () => {
@@ -241,7 +254,7 @@ describe('the portal: just-in-time group membership (PIM for Groups)', () => {
   });
 
   it('the admin removes the eligibility; pimuser has no group to activate', async () => {
-    await admin.getByRole('link', { name: 'Eligible assignments' }).click();
+    await openGroup(admin, 'Assignments');
     await admin.getByRole('button', { name: 'Remove PIM User as member of Cloud Engineers' }).click();
     await admin.getByRole('button', { name: 'Remove', exact: true }).click();
     expect(await flash(admin, 'Removed:')).toContain('Removed: PIM User is no longer eligible as member of Cloud Engineers.');
