@@ -155,7 +155,7 @@ describe('the portal on a phone (390×844) and a laptop (1280×800): two teams w
       await heading(user, 'My roles | Microsoft Entra roles');
       expect(await text(user.locator('.empty'))).toContain('No eligible assignments found');
       // The "(not emulated)" kinds of role stay readable (AA contrast): axe checks them here.
-      await user.getByText('Groups (not emulated)').waitFor();
+      await user.getByText('Azure resources (not emulated)').waitFor();
       await check(team, user, 'My roles');
       await shot(team, user, 1);
     }
@@ -343,6 +343,54 @@ describe('the portal on a phone (390×844) and a laptop (1280×800): two teams w
       await menu(team, team.admin, 'Emulator (not part of Entra)');
       await heading(team.admin, `Clock of ${team.name}`);
       await check(team, team.admin, 'emulator panel');
+    }
+  });
+
+  it('the Groups pages (PIM for Groups) pass the same checks: the admin makes pimuser eligible for a group, pimuser opens its Activate pane', async () => {
+    for (const team of teams) {
+      const { admin, user } = team;
+      await menu(team, admin, 'Groups');
+      await heading(admin, 'Groups | Privileged Identity Management');
+      await check(team, admin, 'groups');
+      await admin.getByRole('link', { name: 'Cloud Engineers', exact: true }).click();
+      await heading(admin, 'Cloud Engineers | Assignments');
+      await check(team, admin, 'group assignments');
+      await admin.getByRole('button', { name: '+ Add assignments' }).click();
+      await admin.getByRole('button', { name: 'Select member(s)' }).click();
+      await admin.getByLabel('Search users').fill('pimuser');
+      await admin.getByLabel(`PIM User (${upn('pimuser', team)})`).check();
+      await check(team, admin, 'group add assignments: members');
+      await admin.getByRole('button', { name: 'Select', exact: true }).click();
+      await admin.getByRole('button', { name: 'Next >' }).click();
+      await admin.getByLabel('Enter justification').fill('Network change rota');
+      await check(team, admin, 'group add assignments: setting');
+      await admin.getByRole('button', { name: 'Assign', exact: true }).click();
+      expect(await flash(admin, 'Added:')).toContain('eligible as member of Cloud Engineers until');
+      await check(team, admin, 'group assignments: eligible');
+      const groupNav = admin.getByRole('navigation', { name: 'Cloud Engineers' });
+      await groupNav.getByRole('link', { name: 'Members and owners', exact: true }).click();
+      await heading(admin, 'Cloud Engineers | Members and owners');
+      await check(team, admin, 'group members and owners');
+      await groupNav.getByRole('link', { name: 'Settings', exact: true }).click();
+      await heading(admin, 'Cloud Engineers | Settings');
+      await check(team, admin, 'group settings');
+      await admin.getByRole('link', { name: 'Member', exact: true }).click();
+      await admin.getByRole('heading', { name: 'Role setting details - Member', exact: true }).waitFor();
+      await check(team, admin, 'group setting details');
+      await admin.getByRole('link', { name: '\u270e Edit' }).click();
+      await admin.getByRole('heading', { name: 'Edit role setting - Member', exact: true }).waitFor();
+      await check(team, admin, 'edit group setting');
+
+      await menu(team, user, 'My roles');
+      await user.getByRole('navigation', { name: 'My roles' }).getByRole('link', { name: 'Groups', exact: true }).click();
+      await heading(user, 'My roles | Groups');
+      await user.getByRole('button', { name: 'Activate Member of Cloud Engineers' }).click();
+      await heading(user, 'Activate - Member - Cloud Engineers');
+      expect(await text(user.locator('#policy-note'))).toContain('To activate it you need a reason.');
+      await check(team, user, 'group activate pane');
+      await user.getByRole('button', { name: 'Cancel', exact: true }).click();
+      await heading(user, 'My roles | Groups');
+      await check(team, user, 'My roles › Groups');
     }
   });
 

@@ -6,3 +6,5 @@ export const redirectUri = (): string => `${location.origin}/portal/`;
 export const KEY = { session: 'pimPortal.session', pending: 'pimPortal.pending', draft: 'pimPortal.draft', flash: 'pimPortal.flash', tenant: 'pimPortal.tenant', skipMfa: 'pimPortal.skipMfa', keys: 'pimPortal.keys', adminKey: 'pimPortal.adminKey' } as const;
 export const DIRECTORY_ROLE = "scopeId eq '/' and scopeType eq 'DirectoryRole'";
 export const RM = '/v1.0/roleManagement/directory';
+/** PIM for Groups on Graph v1.0 (pim-groups-reference §1). */
+export const PAG = '/v1.0/identityGovernance/privilegedAccess/group';

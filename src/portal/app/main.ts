@@ -12,11 +12,13 @@ import { approvalsView } from './views/approvals.js';
 import { allAssignmentsView, roleAssignmentsView, rolesListView } from './views/assignments.js';
 import { auditView } from './views/audit.js';
 import { emulatorView } from './views/emulator.js';
+import { groupsListView, groupView } from './views/groups.js';
 import { guideView } from './views/guide.js';
 import { homeView, notFoundView, pimHomeView, signInFirstView } from './views/home.js';
 import { inboxView } from './views/inbox.js';
 import { landingView } from './views/landing.js';
 import { mailLinkView } from './views/mail-link.js';
+import { myGroupsView } from './views/my-groups.js';
 import { myRolesView } from './views/my-roles.js';
 import { myRequestsView } from './views/requests.js';
 import { settingsDetailView, settingsEditView, settingsListView } from './views/settings.js';
@@ -45,7 +47,7 @@ function pickView(route: Route): View {
     case undefined:
       return pimHomeView;
     case 'my-roles':
-      return myRolesView;
+      return c === 'groups' ? myGroupsView : myRolesView;
     case 'my-requests':
       return myRequestsView;
     case 'approvals':
@@ -54,6 +56,8 @@ function pickView(route: Route): View {
       return c ? roleAssignmentsView : rolesListView;
     case 'assignments':
       return allAssignmentsView;
+    case 'groups':
+      return c ? groupView : groupsListView;
     case 'settings':
       return route.parts[3] === 'edit' ? settingsEditView : c ? settingsDetailView : settingsListView;
     case 'audit':

@@ -1,6 +1,6 @@
 import { graph, list } from './api.js';
 import { failedRules } from './errors.js';
-import { DIRECTORY_ROLE, RM } from './config.js';
+import { DIRECTORY_ROLE, PAG, RM } from './config.js';
 import { durationMs, HOUR } from './format.js';
 import { onUserChange } from './session.js';
 import type { Obj, RoleDefinition, RoleMap } from './types.js';
@@ -135,15 +135,28 @@ const MAX_STEPS = 48;
  * Null when the requests are refused for another reason (not eligible, signed out, …).
  */
 export async function probeActivationSettings(roleId: string, principalId: string, userHasMfa: boolean): Promise<ActivationSettings | null> {
+  return probeWith((duration) => graph(`${RM}/roleAssignmentScheduleRequests`, {
+    method: 'POST',
+    body: { action: 'selfActivate', principalId, roleDefinitionId: roleId, directoryScopeId: '/', isValidationOnly: true, scheduleInfo: { expiration: { type: 'afterDuration', duration } } },
+  }), userHasMfa);
+}
+
+/** The same probe for a group's membership or ownership (PIM for Groups answers validation-only requests alike). */
+export async function probeGroupActivationSettings(groupId: string, accessId: string, principalId: string, userHasMfa: boolean): Promise<ActivationSettings | null> {
+  return probeWith((duration) => graph(`${PAG}/assignmentScheduleRequests`, {
+    method: 'POST',
+    body: { action: 'selfActivate', accessId, groupId, principalId, isValidationOnly: true, scheduleInfo: { expiration: { type: 'afterDuration', duration } } },
+  }), userHasMfa);
+}
+
+/** The binary search of probeActivationSettings over one kind of validation-only selfActivate request. */
+async function probeWith(validate: (duration: string) => Promise<unknown>, userHasMfa: boolean): Promise<ActivationSettings | null> {
   const seen = new Set<string>();
   /** Is `hours` within the maximum? Every rule that failed is remembered. */
   const fits = async (hours: number): Promise<boolean> => {
     const duration = `PT${Math.floor(hours)}H${hours % 1 ? '30M' : ''}`;
     try {
-      await graph(`${RM}/roleAssignmentScheduleRequests`, {
-        method: 'POST',
-        body: { action: 'selfActivate', principalId, roleDefinitionId: roleId, directoryScopeId: '/', isValidationOnly: true, scheduleInfo: { expiration: { type: 'afterDuration', duration } } },
-      });
+      await validate(duration);
       return true;
     } catch (e) {
       const rules = failedRules(e);
@@ -177,3 +190,46 @@ export async function probeActivationSettings(roleId: string, principalId: strin
     return null;
   }
 }
+
+// ------------------------------------------------------------------ PIM for Groups
+
+/** A group's two PIM roles: membership and ownership (Graph's accessId). */
+export const ACCESS = ['member', 'owner'] as const;
+export type AccessId = (typeof ACCESS)[number];
+export const accessWord = (a: string): string => (String(a).toLowerCase() === 'owner' ? 'Owner' : 'Member');
+
+let groupCache: Promise<Map<string, Obj>> | undefined;
+onUserChange(() => {
+  groupCache = undefined;
+});
+/** The tenant's groups by id (names for the Groups tables). */
+export async function groupsById(): Promise<Map<string, Obj>> {
+  groupCache ??= list('/v1.0/groups?$select=id,displayName,description,groupTypes,securityEnabled,mailEnabled,isAssignableToRole&$top=999').then((v) => new Map(v.map((g) => [g.id as string, g])));
+  return groupCache.catch((e) => {
+    groupCache = undefined;
+    throw e;
+  });
+}
+export const groupName = (map: Map<string, Obj>, id: string): string => map.get(id)?.displayName ?? id;
+/** What kind of group the Groups list says: Microsoft 365 or Security, role-assignable or not. */
+export const groupKind = (g: Obj): string => `${(g.groupTypes ?? []).includes('Unified') ? 'Microsoft 365' : 'Security'}${g.isAssignableToRole ? ' (role-assignable)' : ''}`;
+
+/**
+ * A group's policy for membership or ownership (scopeType Group, roleDefinitionId the literal
+ * member/owner). Its id changes when the group is onboarded (its first PIM request or rule change),
+ * so the portal reads it afresh rather than keeping it.
+ */
+export async function groupPolicyRules(groupId: string, accessId: string): Promise<Obj> {
+  const q = `$filter=${encodeURIComponent(`scopeId eq '${groupId}' and scopeType eq 'Group' and roleDefinitionId eq '${accessId}'`)}&$expand=${encodeURIComponent('policy($expand=rules)')}`;
+  const v = await list(`/v1.0/policies/roleManagementPolicyAssignments?${q}`);
+  const policy = v[0]?.policy;
+  if (!policy) throw new Error(`No role management policy for the ${accessId} role of group ${groupId}.`);
+  return policy;
+}
+
+/**
+ * Group requests in the shape expiredFrom reads: the group and access id stand where a role
+ * request has its role (one "role" per group and access), compared case-blind (Graph writes
+ * group enums in camelCase).
+ */
+export const groupRequestsAsRoles = (requests: Obj[]): Obj[] => requests.map((r) => ({ ...r, roleDefinitionId: `${r.groupId}_${String(r.accessId).toLowerCase()}`, directoryScopeId: r.groupId }));

@@ -1,10 +1,10 @@
 import { GraphFailure, graph, list } from '../api.js';
-import { KEY, RM } from '../config.js';
+import { KEY, PAG, RM } from '../config.js';
 import { store, h, fill, announce } from '../dom.js';
 import { failedRules, errorBanner } from '../errors.js';
 import { flash } from '../flash.js';
 import { fmt, hoursToIso, hoursText } from '../format.js';
-import { roleName, policyRules, activationSettings, probeActivationSettings, type ActivationSettings } from '../pim.js';
+import { roleName, policyRules, activationSettings, probeActivationSettings, probeGroupActivationSettings, groupPolicyRules, accessWord, type ActivationSettings } from '../pim.js';
 import { go } from '../router.js';
 import { session, me, hasMfa, startSignIn, refreshTokens } from '../session.js';
 import { stagesList, pane } from '../ui.js';
@@ -17,19 +17,19 @@ const upTo = (hours: number): string => (hours === 1 ? '1 hour' : `${hours} hour
  * What the pane knows of the role's settings: read from the policy when the user's roles may read it
  * (admins, PIM readers), else learnt through validation-only requests (pim.ts), else not known.
  */
-async function settingsFor(roleId: string): Promise<{ settings: ActivationSettings; note: Child }> {
+async function settingsFor(load: () => Promise<Obj>, probe: () => Promise<ActivationSettings | null>): Promise<{ settings: ActivationSettings; note: Child }> {
   const need = (s: ActivationSettings): string => {
     const parts = [s.mfa ? 'multi-factor authentication' : '', s.justification ? 'a reason' : '', s.ticketing ? 'ticket information' : '', s.approval ? 'an approver\u2019s approval' : ''].filter(Boolean);
     return parts.length ? ` To activate it you need ${parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]}.` : '';
   };
   try {
-    const settings = activationSettings(await policyRules(roleId));
+    const settings = activationSettings(await load());
     return { settings, note: `This role can be active for up to ${upTo(settings.maxHours)} at a time.${need(settings)}` };
   } catch (e) {
     if (!(e instanceof GraphFailure) || (e.status !== 403 && e.status !== 401)) throw e;
   }
   // Eligible users usually may not read role settings: PIM's own answers to trial requests tell the limits.
-  const probed = await probeActivationSettings(roleId, me()!.oid, hasMfa());
+  const probed = await probe();
   if (probed) {
     return {
       settings: probed,
@@ -44,11 +44,66 @@ async function settingsFor(roleId: string): Promise<{ settings: ActivationSettin
   };
 }
 
-/** The activation pane (Phase 4): duration, reason, ticket, step-up, the three stages. */
+/**
+ * What is activated: a directory role, or a group's membership or ownership (PIM for Groups). The
+ * pane is the same; the request's collection, its ids and where the instance shows differ.
+ */
+interface ActivationTarget {
+  /** What a saved draft (kept across the step-up sign-in) belongs to. */
+  draftId: string;
+  name: string;
+  subtitle: string;
+  /** Where Cancel and × go, and where the activation lands. */
+  back: string;
+  done: string;
+  load: () => Promise<Obj>;
+  probe: () => Promise<ActivationSettings | null>;
+  /** The schedule requests collection the selfActivate goes to. */
+  requests: string;
+  /** The request's ids besides principalId. */
+  ids: Obj;
+  /** The activated instance, once the lists show it. */
+  findActive: () => Promise<Obj | undefined>;
+}
+
+/** The activation pane (Phase 4) of a directory role. */
 export async function activatePane(view: HTMLElement, roleId: string, map: RoleMap, stale: Stale): Promise<void> {
-  const name = roleName(map, roleId);
-  const close = () => go('#/pim/my-roles/eligible');
-  const { settings, note: policyNote } = await settingsFor(roleId);
+  return activateTarget(view, stale, {
+    draftId: roleId,
+    name: roleName(map, roleId),
+    subtitle: 'Microsoft Entra roles \u00b7 Scope: Directory',
+    back: '#/pim/my-roles/eligible',
+    done: '#/pim/my-roles/active',
+    load: () => policyRules(roleId),
+    probe: () => probeActivationSettings(roleId, me()!.oid, hasMfa()),
+    requests: `${RM}/roleAssignmentScheduleRequests`,
+    ids: { roleDefinitionId: roleId, directoryScopeId: '/' },
+    findActive: async () => (await list(`${RM}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')`).catch(() => [])).find((a) => a.roleDefinitionId === roleId && a.assignmentType === 'Activated'),
+  });
+}
+
+/** The activation pane of a group's membership or ownership (My roles › Groups). */
+export async function groupActivatePane(view: HTMLElement, groupId: string, accessId: string, groupName: string, stale: Stale): Promise<void> {
+  return activateTarget(view, stale, {
+    draftId: `${groupId}_${accessId}`,
+    name: `${accessWord(accessId)} - ${groupName}`,
+    subtitle: `Groups \u00b7 Group: ${groupName}`,
+    back: '#/pim/my-roles/groups/eligible',
+    done: '#/pim/my-roles/groups/active',
+    load: () => groupPolicyRules(groupId, accessId),
+    probe: () => probeGroupActivationSettings(groupId, accessId, me()!.oid, hasMfa()),
+    requests: `${PAG}/assignmentScheduleRequests`,
+    ids: { accessId, groupId },
+    findActive: async () => (await list(`${PAG}/assignmentScheduleInstances/filterByCurrentUser(on='principal')`).catch(() => []))
+      .find((a) => a.groupId === groupId && String(a.accessId).toLowerCase() === accessId && String(a.assignmentType).toLowerCase() === 'activated'),
+  });
+}
+
+/** The activation pane: duration, reason, ticket, step-up, the three stages. */
+async function activateTarget(view: HTMLElement, stale: Stale, target: ActivationTarget): Promise<void> {
+  const { name, draftId: roleId } = target;
+  const close = () => go(target.back);
+  const { settings, note: policyNote } = await settingsFor(target.load, target.probe);
   if (stale()) return;
   const draft = store.get(KEY.draft);
   const restored = draft?.roleId === roleId ? draft : null;
@@ -105,7 +160,7 @@ export async function activatePane(view: HTMLElement, roleId: string, map: RoleM
   ];
   pane(view, {
     title: `Activate - ${name}`,
-    subtitle: 'Microsoft Entra roles \u00b7 Scope: Directory',
+    subtitle: target.subtitle,
     onClose: close,
     body,
     foot: [activateBtn, h('button', { type: 'button', onclick: close }, 'Cancel')],
@@ -116,8 +171,7 @@ export async function activatePane(view: HTMLElement, roleId: string, map: RoleM
     const request = {
       action: 'selfActivate',
       principalId: c.oid,
-      roleDefinitionId: roleId,
-      directoryScopeId: '/',
+      ...target.ids,
       ...(reason.value.trim() ? { justification: reason.value.trim() } : {}),
       ...(ticketNumber.value.trim() || ticketSystem.value.trim() ? { ticketInfo: { ticketNumber: ticketNumber.value.trim() || null, ticketSystem: ticketSystem.value.trim() || null } } : {}),
       scheduleInfo: { expiration: { type: 'afterDuration', duration: hoursToIso(Number(slider.value)) } },
@@ -154,7 +208,7 @@ export async function activatePane(view: HTMLElement, roleId: string, map: RoleM
     };
     // 1. Validating: the same request with isValidationOnly, so every rule answers before anything changes.
     try {
-      await graph(`${RM}/roleAssignmentScheduleRequests`, { method: 'POST', body: { ...request, isValidationOnly: true } });
+      await graph(target.requests, { method: 'POST', body: { ...request, isValidationOnly: true } });
       set(0, 'done');
     } catch (e) {
       return fail(0, e);
@@ -163,7 +217,7 @@ export async function activatePane(view: HTMLElement, roleId: string, map: RoleM
     set(1, 'running');
     let created: Obj;
     try {
-      created = await graph(`${RM}/roleAssignmentScheduleRequests`, { method: 'POST', body: request });
+      created = await graph(target.requests, { method: 'POST', body: request });
       set(1, 'done');
     } catch (e) {
       return fail(1, e);
@@ -177,13 +231,12 @@ export async function activatePane(view: HTMLElement, roleId: string, map: RoleM
     await refreshTokens();
     let instance: Obj | undefined;
     for (let i = 0; i < 20 && !instance; i++) {
-      const act = await list(`${RM}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')`).catch(() => []);
-      instance = act.find((a) => a.roleDefinitionId === roleId && a.assignmentType === 'Activated');
+      instance = await target.findActive();
       if (!instance) await new Promise((r) => setTimeout(r, 250));
     }
     set(2, 'done');
     const until = instance?.endDateTime ? ` until ${fmt(instance.endDateTime)}` : created.status === 'Granted' ? ' from its start time' : '';
     flash('ok', `${name} is activated${until}.`, { stages: ['Validating', 'Activating', 'Refreshing'] });
-    go('#/pim/my-roles/active');
+    go(target.done);
   });
 }

@@ -12,16 +12,16 @@ import type { Obj, RoleMap, Stale } from '../types.js';
 import type { ScheduleKind } from '../pim.js';
 
 /** What the role settings allow an admin for one kind of assignment. */
-interface KindSettings {
+export interface KindSettings {
   permanentAllowed: boolean;
   maxMs: number;
   maxText: string;
   justification: boolean;
   mfa: boolean;
 }
-type AssignmentSettings = Record<ScheduleKind, KindSettings>;
+export type AssignmentSettings = Record<ScheduleKind, KindSettings>;
 /** What the assignment form says: the type, permanence, dates and justification chosen. */
-interface AssignmentChoice {
+export interface AssignmentChoice {
   kind: ScheduleKind;
   permanent: boolean;
   startIso?: string;
@@ -32,16 +32,19 @@ interface AssignmentChoice {
 /** What the role settings allow an admin to assign (Expiration_Admin_*, Enablement_Admin_*), or null. */
 async function assignmentSettings(roleId: string): Promise<AssignmentSettings | null> {
   try {
-    const p = await policyRules(roleId);
-    const view = (kind: ScheduleKind): KindSettings => {
-      const exp = ruleOf(p, kind === 'eligibility' ? 'Expiration_Admin_Eligibility' : 'Expiration_Admin_Assignment');
-      const en = ruleOf(p, kind === 'eligibility' ? 'Enablement_Admin_Eligibility' : 'Enablement_Admin_Assignment')?.enabledRules ?? [];
-      return { permanentAllowed: !exp?.isExpirationRequired, maxMs: durationMs(exp?.maximumDuration), maxText: describeDuration(exp?.maximumDuration), justification: en.includes('Justification'), mfa: en.includes('MultiFactorAuthentication') };
-    };
-    return { eligibility: view('eligibility'), assignment: view('assignment') };
+    return assignmentSettingsOf(await policyRules(roleId));
   } catch {
     return null;
   }
+}
+/** What a policy's rules allow an admin to assign: a role's or a group's membership/ownership. */
+export function assignmentSettingsOf(p: Obj): AssignmentSettings {
+  const view = (kind: ScheduleKind): KindSettings => {
+    const exp = ruleOf(p, kind === 'eligibility' ? 'Expiration_Admin_Eligibility' : 'Expiration_Admin_Assignment');
+    const en = ruleOf(p, kind === 'eligibility' ? 'Enablement_Admin_Eligibility' : 'Enablement_Admin_Assignment')?.enabledRules ?? [];
+    return { permanentAllowed: !exp?.isExpirationRequired, maxMs: durationMs(exp?.maximumDuration), maxText: describeDuration(exp?.maximumDuration), justification: en.includes('Justification'), mfa: en.includes('MultiFactorAuthentication') };
+  };
+  return { eligibility: view('eligibility'), assignment: view('assignment') };
 }
 
 /** Assignment type, permanence, start/end and justification: shared by Add assignments and Update. */
@@ -53,7 +56,7 @@ interface FormOptions {
   end: number | null | undefined;
   justification: string;
 }
-function assignmentSettingsForm({ settings, kind, permanent, start, end, justification }: FormOptions): { fields: HTMLElement[]; read: () => AssignmentChoice } {
+export function assignmentSettingsForm({ settings, kind, permanent, start, end, justification }: FormOptions): { fields: HTMLElement[]; read: () => AssignmentChoice } {
   const now = emuNow();
   const typeEligible = h('input', { type: 'radio', name: 'assignment-type', id: 'type-eligible', value: 'eligibility', checked: kind === 'eligibility' });
   const typeActive = h('input', { type: 'radio', name: 'assignment-type', id: 'type-active', value: 'assignment', checked: kind === 'assignment' });
@@ -113,7 +116,7 @@ function assignmentSettingsForm({ settings, kind, permanent, start, end, justifi
   return { fields, read };
 }
 
-function scheduleInfoOf(v: AssignmentChoice): Obj {
+export function scheduleInfoOf(v: AssignmentChoice): Obj {
   return {
     ...(v.startIso ? { startDateTime: v.startIso } : {}),
     expiration: v.permanent ? { type: 'noExpiration' } : { type: 'afterDateTime', endDateTime: v.endIso },
@@ -138,44 +141,7 @@ export async function addAssignmentPane(view: HTMLElement, { roleId, map, back, 
       chosenRole = roleSelect.value;
       settings = await assignmentSettings(chosenRole);
     });
-    const search = h('input', { type: 'search', id: 'member-search', placeholder: 'Search', 'aria-controls': 'member-results' });
-    const results = h('ul', { id: 'member-results', class: 'plain', style: 'list-style:none;padding:0;margin:8px 0' });
-    const picker = h('div', { id: 'member-picker', hidden: true },
-      h('h3', { text: 'Select a member' }),
-      h('label', { for: 'member-search', text: 'Search users' }), search, results,
-      h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'member-select', onclick: () => {
-        picker.hidden = true;
-        paintSelected();
-        announce(`${selected.size} member(s) selected.`);
-        next.focus();
-      } }, 'Select')));
-    const selectedList = h('div', { id: 'selected-members' });
-    const paintSelected = () => {
-      fill(selectedList, selected.size
-        ? h('div', {}, h('strong', { text: 'Selected member(s): ' }), [...selected.values()].map((u) => `${u.displayName} (${u.userPrincipalName})`).join(', '))
-        : h('p', { class: 'hint', text: 'No member selected' }));
-      next.disabled = selected.size === 0;
-    };
-    let seq = 0;
-    const find = async () => {
-      const mine = ++seq;
-      const q = search.value.trim().replace(/'/g, "''");
-      const path = q
-        ? `/v1.0/users?$filter=${encodeURIComponent(`startswith(displayName,'${q}') or startswith(userPrincipalName,'${q}')`)}&$select=id,displayName,userPrincipalName&$top=25`
-        : '/v1.0/users?$select=id,displayName,userPrincipalName&$top=25';
-      try {
-        const users = await list(path);
-        if (mine !== seq) return;
-        fill(results, ...(users.length ? users.map((u) => {
-          const box = h('input', { type: 'checkbox', id: `member-${u.id}`, checked: selected.has(u.id) });
-          box.addEventListener('change', () => (box.checked ? selected.set(u.id, u) : selected.delete(u.id)));
-          return h('li', { class: 'check' }, box, h('label', { for: `member-${u.id}`, class: 'inline', text: `${u.displayName} (${u.userPrincipalName})` }));
-        }) : [h('li', { class: 'hint', text: 'No users match.' })]));
-      } catch (e) {
-        fill(results, h('li', {}, errorBanner(e, 'Users could not be searched')));
-      }
-    };
-    search.addEventListener('input', () => void find());
+    const { picker, selectedList, paintSelected, open } = memberPicker(selected, () => next);
     const next = h('button', { type: 'button', class: 'primary', id: 'next', disabled: true, onclick: () => {
       step.n = 2;
       paint();
@@ -184,11 +150,7 @@ export async function addAssignmentPane(view: HTMLElement, { roleId, map, back, 
       h('p', { class: 'hint', text: 'Membership' }),
       roleSelect ? [h('label', { for: 'role-select', text: 'Select role' }), roleSelect] : h('p', {}, h('strong', { text: 'Role: ' }), roleName(map, chosenRole)),
       h('p', {}, h('strong', { text: 'Scope type: ' }), 'Directory'),
-      h('p', {}, h('button', { type: 'button', class: 'link', id: 'select-members', onclick: () => {
-        picker.hidden = false;
-        search.focus();
-        void find();
-      } }, 'Select member(s)')),
+      h('p', {}, h('button', { type: 'button', class: 'link', id: 'select-members', onclick: open }, 'Select member(s)')),
       picker,
       selectedList);
     fill(footEl, next, h('button', { type: 'button', onclick: () => go(back) }, 'Cancel'));
@@ -278,4 +240,55 @@ export async function updateAssignmentPane(view: HTMLElement, { kind, scheduleId
       save.disabled = false;
     }
   });
+}
+
+/**
+ * The Select member(s) picker of Add assignments: a user search with checkboxes into `selected`;
+ * Select closes it and moves on to `next` (enabled once someone is selected).
+ */
+export function memberPicker(selected: Map<string, Obj>, next: () => HTMLButtonElement): { picker: HTMLElement; selectedList: HTMLElement; paintSelected: () => void; open: () => void } {
+  const search = h('input', { type: 'search', id: 'member-search', placeholder: 'Search', 'aria-controls': 'member-results' });
+  const results = h('ul', { id: 'member-results', class: 'plain', style: 'list-style:none;padding:0;margin:8px 0' });
+  const picker = h('div', { id: 'member-picker', hidden: true },
+    h('h3', { text: 'Select a member' }),
+    h('label', { for: 'member-search', text: 'Search users' }), search, results,
+    h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'member-select', onclick: () => {
+      picker.hidden = true;
+      paintSelected();
+      announce(`${selected.size} member(s) selected.`);
+      next().focus();
+    } }, 'Select')));
+  const selectedList = h('div', { id: 'selected-members' });
+  const paintSelected = () => {
+    fill(selectedList, selected.size
+      ? h('div', {}, h('strong', { text: 'Selected member(s): ' }), [...selected.values()].map((u) => `${u.displayName} (${u.userPrincipalName})`).join(', '))
+      : h('p', { class: 'hint', text: 'No member selected' }));
+    next().disabled = selected.size === 0;
+  };
+  let seq = 0;
+  const find = async () => {
+    const mine = ++seq;
+    const q = search.value.trim().replace(/'/g, "''");
+    const path = q
+      ? `/v1.0/users?$filter=${encodeURIComponent(`startswith(displayName,'${q}') or startswith(userPrincipalName,'${q}')`)}&$select=id,displayName,userPrincipalName&$top=25`
+      : '/v1.0/users?$select=id,displayName,userPrincipalName&$top=25';
+    try {
+      const users = await list(path);
+      if (mine !== seq) return;
+      fill(results, ...(users.length ? users.map((u) => {
+        const box = h('input', { type: 'checkbox', id: `member-${u.id}`, checked: selected.has(u.id) });
+        box.addEventListener('change', () => (box.checked ? selected.set(u.id, u) : selected.delete(u.id)));
+        return h('li', { class: 'check' }, box, h('label', { for: `member-${u.id}`, class: 'inline', text: `${u.displayName} (${u.userPrincipalName})` }));
+      }) : [h('li', { class: 'hint', text: 'No users match.' })]));
+    } catch (e) {
+      fill(results, h('li', {}, errorBanner(e, 'Users could not be searched')));
+    }
+  };
+  search.addEventListener('input', () => void find());
+  const open = () => {
+    picker.hidden = false;
+    search.focus();
+    void find();
+  };
+  return { picker, selectedList, paintSelected, open };
 }

@@ -1,11 +1,11 @@
 import { withPersonas } from '../access.js';
 import { GraphFailure, SignedOut, list, emu } from '../api.js';
 import { emuNow } from '../clock.js';
-import { KEY, RM } from '../config.js';
+import { KEY, PAG, RM } from '../config.js';
 import { store, h, fill, put } from '../dom.js';
 import { errorBanner } from '../errors.js';
 import { fmt, durationMs, HOUR, describeDuration } from '../format.js';
-import { policyRules } from '../pim.js';
+import { expiredFrom, groupRequestsAsRoles, policyRules } from '../pim.js';
 import { every } from '../router.js';
 import { session, me } from '../session.js';
 import { header } from '../ui.js';
@@ -78,7 +78,52 @@ async function guideFacts(tenant: Obj) {
     pim ? read(() => list(asPimuser ? own('roleAssignmentScheduleRequests') : byPrincipal('roleAssignmentScheduleRequests'))) : Promise.resolve(signedOut),
     admin ? settle(emu(`/tenants/${encodeURIComponent(tenant.name)}/mail?to=${encodeURIComponent(admin.userPrincipalName)}&limit=500`)) : Promise.resolve<Settled>({ ok: false, error: new Error('This tenant has no admin@ persona.') }),
   ]);
-  return { tenant, pim, admin, audits, policy, roles, eligibilityRequests, assignmentRequests, mail };
+  // The optional phase: pimuser's PIM-for-Groups requests for Cloud Engineers' membership.
+  const groupRequests = (segment: string) => (asPimuser ? `${PAG}/${segment}/filterByCurrentUser(on='principal')` : `${PAG}/${segment}?$filter=${encodeURIComponent(`principalId eq '${pim!.id}'`)}`);
+  const [group, groupEligibility, groupAssignment] = await Promise.all([
+    read(async () => (await list('/v1.0/groups?$top=999')).find((g) => g.displayName === CLOUD_ENGINEERS) ?? null),
+    pim ? read(() => list(groupRequests('eligibilityScheduleRequests'))) : Promise.resolve(signedOut),
+    pim ? read(() => list(groupRequests('assignmentScheduleRequests'))) : Promise.resolve(signedOut),
+  ]);
+  return { tenant, pim, admin, audits, policy, roles, eligibilityRequests, assignmentRequests, mail, group, groupEligibility, groupAssignment, nowMs: emuNow() };
+}
+
+/** The group of the optional phase (the seed's; clones keep its name). */
+const CLOUD_ENGINEERS = 'Cloud Engineers';
+
+/** The optional phase — just-in-time group membership (PIM for Groups) — from the same facts; not one of the five. */
+function optionalSteps(f: Awaited<ReturnType<typeof guideFacts>>): Step[] {
+  const pimName = f.pim?.displayName ?? 'PIM User';
+  const ok = (s: unknown): boolean => ['provisioned', 'granted', 'schedulecreated'].includes(String(s).toLowerCase());
+  const groupId = f.group.ok ? f.group.value?.id : undefined;
+  const mine = (r: Settled<Obj[]>, action: string): Obj[] => (r.ok && groupId ? r.value.filter((x) => x.groupId === groupId && String(x.accessId).toLowerCase() === 'member' && String(x.action).toLowerCase() === action.toLowerCase() && ok(x.status)).sort(byTime) : []);
+  const noGroup = f.group.ok && !groupId ? `${f.tenant.name} has no group named ${CLOUD_ENGINEERS}.` : undefined;
+  const fact = (text: string, r: Settled<Obj[]>, found: () => Obj | undefined, done: (x: Obj) => string, todo?: string): Item => {
+    if (!f.group.ok) return unknownItem(text, f.group.error);
+    if (noGroup) return item(text, 'unknown', noGroup);
+    if (!r.ok) return unknownItem(text, r.error);
+    const x = found();
+    return x ? item(text, 'done', done(x)) : item(text, 'todo', todo);
+  };
+  const eligible = fact(`${pimName} is eligible for ${CLOUD_ENGINEERS}’ membership`, f.groupEligibility, () => mine(f.groupEligibility, 'adminAssign').at(-1),
+    (x) => `Eligibility request ${x.status}, ${fmt(x.createdDateTime)} (privilegedAccess/group/eligibilityScheduleRequests).`);
+  const activated = fact(`${pimName} activated the membership, with a reason`, f.groupAssignment, () => mine(f.groupAssignment, 'selfActivate').filter((x) => x.justification).at(-1),
+    (x) => `“${x.justification}”, ${fmt(x.createdDateTime)}.`);
+  const ended = fact('The membership ended: by time (Emulator › +8 h) or Deactivate', f.groupAssignment,
+    () => expiredFrom(groupRequestsAsRoles(f.groupAssignment.ok ? f.groupAssignment.value : []), 'assignment', f.nowMs).find((x) => x.request.groupId === groupId && String(x.request.accessId).toLowerCase() === 'member')?.request,
+    () => 'My roles › Groups › Expired assignments lists it; the eligibility stays.');
+  const items = [eligible, activated, ended];
+  const states = items.map((i) => i.state);
+  const state: ItemState = states.every((x) => x === 'done') ? 'done' : states.includes('todo') ? 'todo' : 'unknown';
+  const askAdmin = items.some((i) => i.state === 'unknown' && (i.note === NOT_READABLE || i.note === NOBODY));
+  return [{
+    n: 6, who: 'optional', title: 'just-in-time group membership',
+    text: `For teams that finish early: PIM for Groups. As the admin: Manage › Groups › ${CLOUD_ENGINEERS} › + Add assignments, role Member, select PIM User, Assign (a group’s settings require an end date). As pimuser: My roles › Groups › Activate, with a reason: pimuser is a member (Members and owners) while it lasts. Then +8 h in the Emulator panel: the membership is gone.`,
+    links: [['#/pim/groups', 'Open Groups'], ['#/pim/my-roles/groups', 'Open My roles › Groups']],
+    items,
+    state,
+    status: state === 'done' ? 'Done' : state === 'todo' ? 'Not yet' : askAdmin ? ASK_ADMIN : 'This step could not be checked.',
+  }];
 }
 
 /** An item of a step: done, todo or unknown (unknown says why: the user's permissions, or an error). */
@@ -286,11 +331,13 @@ export async function guideView(view: HTMLElement, route: Route, stale: Stale): 
   const progress = h('p', { class: 'guide-progress', id: 'guide-progress', role: 'status' });
   const checked = h('p', { class: 'hint', id: 'guide-checked' });
   const steps = h('ol', { class: 'guide', id: 'guide-steps', 'aria-label': 'The five phases' });
+  const optional = h('ol', { class: 'guide', id: 'guide-optional', 'aria-label': 'Optional phase', start: '6' });
   const warn = h('div', { id: 'guide-warning' });
   put(view,
     h('div', { class: 'commandbar' }, h('button', { type: 'button', class: 'command', id: 'refresh', onclick: () => void check() }, '\u21bb Refresh')),
     c ? null : h('div', { class: 'banner warn' }, h('p', {}, 'Nobody is signed in in this window: only the inbox can be checked. ', h('a', { href: '#/', text: 'Sign in' }), ' (as the admin to check every step).')),
     warn, progress, checked, steps,
+    h('h2', { class: 'guide-optional-title', text: 'Beyond the five phases (optional)' }), optional,
     h('p', { class: 'hint', text: 'The checks prefer the audit log (Graph /v1.0/auditLogs/directoryAudits: it keeps the history), then the role settings, pimuser\u2019s roles and requests, and the captured inbox (Emulator). pimuser may read its own roles and requests only, and everything else only while a reader role such as Security Reader is active.' }));
 
   let painted = '';
@@ -308,12 +355,14 @@ export async function guideView(view: HTMLElement, route: Route, stale: Stale): 
       if (stale()) return;
       fill(warn, f.pim ? null : h('div', { class: 'banner warn' }, h('p', { text: `${tenant.name} has no pimuser@ persona: the guide follows pimuser, as the article does.` })));
       const model = guideSteps(f);
-      const key = JSON.stringify(model);
+      const extra = optionalSteps(f);
+      const key = JSON.stringify([model, extra]);
       checked.textContent = `Last checked ${fmt(emuNow())} (emulator clock)${c ? ` as ${c.upn}` : ''}.`;
       if (key === painted) return;
       painted = key;
       const current = model.find((s) => s.state !== 'done');
       fill(steps, model.map((s) => guideStepEl(s, s === current)));
+      fill(optional, extra.map((s) => guideStepEl(s, false)));
       const done = model.filter((s) => s.state === 'done').length;
       const text = `${done} of 5 phases done${current ? `; next: Phase ${current.n}` : ': the workshop is complete'}.`;
       if (progress.textContent !== text) progress.textContent = text;

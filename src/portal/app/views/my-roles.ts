@@ -14,18 +14,24 @@ import type { Claims, Obj, Route, Stale } from '../types.js';
 
 // ------------------------------------------------------------------ My roles (Phases 1 and 4)
 
-export async function myRolesView(view: HTMLElement, route: Route, stale: Stale): Promise<void> {
-  const tab = ['eligible', 'active', 'expired'].includes(route.parts[2]) ? route.parts[2] : null;
-  if (!tab) return redirect('#/pim/my-roles/eligible');
-  header(view, { crumbs: [PIM_CRUMB, ['My roles', '#/pim/my-roles']], title: 'My roles | Microsoft Entra roles' });
+/** My roles' left menu (Microsoft Entra roles, Groups, Azure resources) around the body it returns. */
+export function myRolesFrame(view: HTMLElement, current: 'roles' | 'groups'): HTMLElement {
   const body = h('div', { class: 'subnav-body' });
   put(view, h('div', { class: 'with-subnav' },
     h('nav', { class: 'subnav', 'aria-label': 'My roles' },
       h('div', { class: 'group', text: 'Activate' }),
-      h('a', { href: '#/pim/my-roles/eligible', 'aria-current': 'page', text: 'Microsoft Entra roles' }),
-      h('span', { class: 'disabled', text: 'Groups (not emulated)' }),
+      h('a', { href: '#/pim/my-roles/eligible', 'aria-current': current === 'roles' ? 'page' : undefined, text: 'Microsoft Entra roles' }),
+      h('a', { href: '#/pim/my-roles/groups/eligible', 'aria-current': current === 'groups' ? 'page' : undefined, text: 'Groups' }),
       h('span', { class: 'disabled', text: 'Azure resources (not emulated)' })),
     body));
+  return body;
+}
+
+export async function myRolesView(view: HTMLElement, route: Route, stale: Stale): Promise<void> {
+  const tab = ['eligible', 'active', 'expired'].includes(route.parts[2]) ? route.parts[2] : null;
+  if (!tab) return redirect('#/pim/my-roles/eligible');
+  header(view, { crumbs: [PIM_CRUMB, ['My roles', '#/pim/my-roles']], title: 'My roles | Microsoft Entra roles' });
+  const body = myRolesFrame(view, 'roles');
   put(body, 
     h('div', { class: 'commandbar' }, h('button', { type: 'button', class: 'command', id: 'refresh', onclick: () => render() }, '\u21bb Refresh')),
     tabsNav('Assignments', [

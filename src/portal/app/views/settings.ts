@@ -63,7 +63,32 @@ export async function settingsDetailView(view: HTMLElement, route: Route, stale:
   const [map, policy] = await Promise.all([roles(), policyRules(roleId)]);
   if (stale()) return;
   const name = roleName(map, roleId);
-  header(view, { crumbs: [PIM_CRUMB, ['Settings', '#/pim/settings'], [name, `#/pim/settings/${roleId}`]], title: `Role setting details - ${name}`, subtitle: policy.lastModifiedDateTime ? `Last modified ${fmt(policy.lastModifiedDateTime)} by ${policy.lastModifiedBy?.displayName ?? 'unknown'}` : 'Default settings (never modified)' });
+  header(view, { crumbs: [PIM_CRUMB, ['Settings', '#/pim/settings'], [name, `#/pim/settings/${roleId}`]], title: `Role setting details - ${name}`, subtitle: modifiedText(policy) });
+  await settingsDetailBody(view, policy, { name, detailHref: `#/pim/settings/${roleId}`, assignmentsHref: `#/pim/roles/${roleId}` });
+}
+
+/** "Last modified … by …", or that the settings are the defaults. */
+export const modifiedText = (policy: Obj): string => (policy.lastModifiedDateTime ? `Last modified ${fmt(policy.lastModifiedDateTime)} by ${policy.lastModifiedBy?.displayName ?? 'unknown'}` : 'Default settings (never modified)');
+
+/**
+ * Whose settings a page shows: a directory role's, or a group's membership or ownership (PIM for
+ * Groups has the same rules in a Group-scoped policy). The pages read and write the rules alike.
+ */
+export interface SettingsSubject {
+  name: string;
+  /** The details page; its edit page is `${detailHref}/edit`. */
+  detailHref: string;
+  assignmentsHref: string;
+  /**
+   * The policy's id at the moment of a PATCH. A group's policies get new ids when the group is
+   * onboarded — on its first request or first rule PATCH (pim-groups-reference §2.6) — so each
+   * PATCH after the first asks again; a role's policy keeps its id.
+   */
+  policyId?: () => Promise<string>;
+}
+
+/** The details page's body: Edit, Assignments, and the rules in the portal's words. */
+export async function settingsDetailBody(view: HTMLElement, policy: Obj, subject: SettingsSubject): Promise<void> {
   const r = (id: string) => ruleOf(policy, id);
   const act = activationSettings(policy);
   const approvers = r('Approval_EndUser_Assignment')?.setting?.approvalStages?.[0]?.primaryApprovers ?? [];
@@ -73,7 +98,7 @@ export async function settingsDetailView(view: HTMLElement, route: Route, stale:
   const adminEn = r('Enablement_Admin_Assignment')?.enabledRules ?? [];
   const rows = (pairs: [string, string][]) => h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Setting' }), h('th', { scope: 'col', text: 'State' }))), h('tbody', {}, pairs.map(([k, v]) => h('tr', {}, h('td', { text: k }), h('td', { text: v })))));
   put(view, 
-    h('div', { class: 'commandbar' }, h('a', { class: 'button command', id: 'edit', href: `#/pim/settings/${roleId}/edit`, text: '\u270e Edit' }), h('a', { class: 'button command', href: `#/pim/roles/${roleId}`, text: 'Assignments' })),
+    h('div', { class: 'commandbar' }, h('a', { class: 'button command', id: 'edit', href: `${subject.detailHref}/edit`, text: '\u270e Edit' }), h('a', { class: 'button command', href: subject.assignmentsHref, text: 'Assignments' })),
     h('section', { class: 'blade', 'aria-labelledby': 'sd-activation' }, h('h2', { id: 'sd-activation', text: 'Activation' }), rows([
       ['Activation maximum duration (hours)', hoursText(durationMs(r('Expiration_EndUser_Assignment')?.maximumDuration) / HOUR)],
       ['On activation, require', act.authContext ? `Microsoft Entra Conditional Access authentication context (${act.authContext})` : act.mfa ? 'Azure MFA' : 'None'],
@@ -106,6 +131,12 @@ export async function settingsEditView(view: HTMLElement, route: Route, stale: S
   if (stale()) return;
   const name = roleName(map, roleId);
   header(view, { crumbs: [PIM_CRUMB, ['Settings', '#/pim/settings'], [name, `#/pim/settings/${roleId}`], ['Edit']], title: `Edit role setting - ${name}`, subtitle: 'Privileged Identity Management | Microsoft Entra roles' });
+  settingsEditBody(view, route, policy, users, { name, detailHref: `#/pim/settings/${roleId}`, assignmentsHref: `#/pim/roles/${roleId}` });
+}
+
+/** The edit page's body: the Activation, Assignment and Notification tabs, and Update. */
+export function settingsEditBody(view: HTMLElement, route: Route, policy: Obj, users: Map<string, Obj>, subject: SettingsSubject): void {
+  const { name } = subject;
   const r = (id: string) => ruleOf(policy, id);
   const act = activationSettings(policy);
   const checkbox = (id: string, label: string, checked: unknown, extra: Record<string, unknown> = {}) => {
@@ -232,7 +263,7 @@ export async function settingsEditView(view: HTMLElement, route: Route, stale: S
     h('div', { role: 'tablist', 'aria-label': 'Role settings' }, tabButtons),
     panels,
     errors,
-    h('div', { class: 'buttons' }, update, h('a', { class: 'button', href: `#/pim/settings/${roleId}`, text: 'Cancel' }))));
+    h('div', { class: 'buttons' }, update, h('a', { class: 'button', href: subject.detailHref, text: 'Cancel' }))));
 
   update.addEventListener('click', async () => {
     fill(errors);
@@ -276,14 +307,15 @@ export async function settingsEditView(view: HTMLElement, route: Route, stale: S
     }
     if (!patches.length) {
       flash('ok', `No changes to the role settings of ${name}.`);
-      return go(`#/pim/settings/${roleId}`);
+      return go(subject.detailHref);
     }
     update.disabled = true;
     update.setAttribute('aria-busy', 'true');
     const saved: string[] = [];
     for (const p of patches) {
       try {
-        await graph(`/v1.0/policies/roleManagementPolicies/${encodeURIComponent(policy.id)}/rules/${p.rule.id}`, { method: 'PATCH', body: p.body });
+        const policyId = saved.length && subject.policyId ? await subject.policyId() : policy.id;
+        await graph(`/v1.0/policies/roleManagementPolicies/${encodeURIComponent(policyId)}/rules/${p.rule.id}`, { method: 'PATCH', body: p.body });
         saved.push(p.rule.id);
       } catch (e) {
         fill(errors, errorBanner(e, `The setting “${settingWords(p.rule.id)}” was not saved${saved.length ? ` (saved before it: ${saved.map(settingWords).join('; ')})` : ''}`));
@@ -294,6 +326,6 @@ export async function settingsEditView(view: HTMLElement, route: Route, stale: S
     }
     // Plain words for the participant; the rule ids Graph uses stay one click away (details).
     flash('ok', `Role settings updated for ${name}: ${[...new Set(saved.map(settingWords))].join('; ')}.`, { details: ['Microsoft Graph rule ids', saved.join(', ')] });
-    go(`#/pim/settings/${roleId}`);
+    go(subject.detailHref);
   });
 }
