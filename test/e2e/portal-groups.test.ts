@@ -167,6 +167,16 @@ describe('the portal: just-in-time group membership (PIM for Groups)', () => {
     expect(await text(user.getByRole('row', { name: /Cloud Engineers/ }))).toContain('Cloud Engineers Member Direct Activated');
   });
 
+  it("the link in pimuser's activation mail opens the group: its assignments for the admin", async () => {
+    const mail = await emu.ctx.mail.inbox.waitFor({ to: PIMUSER, subject: 'Cloud Engineers Member' }, 10_000);
+    if (!mail) throw new Error('no activation mail to pimuser');
+    const link = /https?:\/\/\S+#\/groups\/[^\s?]+\?tenant=contoso/.exec(mail.text)?.[0];
+    expect(link, mail.text).toBe(`${base}/#/groups/${CLOUD_ENGINEERS}?tenant=contoso`);
+    await admin.goto(link!);
+    await admin.waitForURL((u) => u.hash.startsWith(`#/pim/groups/${CLOUD_ENGINEERS}/assignments`));
+    expect(await text(admin.getByRole('row', { name: /PIM User/ }))).toContain(`PIM User ${PIMUSER} Member`);
+  });
+
   it('pimuser is now a member: in /groups/{id}/members and on the group\'s Members page', async () => {
     expect(await memberIds()).toContain(USERS.pimuser.id);
     await openGroup(admin, 'Members and owners');

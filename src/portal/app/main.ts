@@ -39,8 +39,8 @@ function pickView(route: Route): View {
   if (a === 'emulator') return emulatorView;
   if (a === 'guide') return guideView;
   if (a === 'inbox') return inboxView;
-  // Links in PIM's mails: {portal}/#/roles/{roleId}?tenant={name}
-  if (a === 'roles' && b) return mailLinkView;
+  // Links in PIM's mails: {portal}/#/roles/{roleId}?tenant={name}, #/groups/{groupId}?tenant={name}
+  if ((a === 'roles' || a === 'groups') && b) return mailLinkView;
   if (a !== 'pim') return notFoundView;
   if (!session()) return signInFirstView;
   switch (b) {
