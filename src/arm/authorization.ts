@@ -98,8 +98,46 @@ export function registerAuthorization(app: FastifyInstance, ctx: AppContext): vo
       throw e;
     }
   };
-  for (const url of ['/subscriptions/*', '/providers/*']) app.route({ method: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'], url, handler });
+  for (const scope of SCOPE_TEMPLATES) {
+    for (const type of AUTHORIZATION_TYPES) {
+      const base = `${scope}/providers/Microsoft.Authorization/${type}`;
+      app.get(base, handler);
+      const item = ITEM_METHODS[type];
+      if (item.length) app.route({ method: item, url: `${base}/:name`, handler });
+      for (const action of ACTIONS[type] ?? []) app.post(`${base}/:name/${action}`, handler);
+    }
+  }
 }
+
+/**
+ * The scopes Microsoft.Authorization is served under (x-ms-skip-url-encoding `{scope}` in the SPEC).
+ * Paths come here canonically cased (edge.ts rewriteUrl), so `resourcegroups` or
+ * `microsoft.authorization/roleeligibilityschedules` reach the same routes.
+ */
+export const SCOPE_TEMPLATES = [
+  '/subscriptions/:subscriptionId',
+  '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName',
+  '/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/:resourceProviderNamespace/:resourceType/:resourceName',
+] as const;
+
+/** Methods on `{type}/{name}` per resource type; every list is a GET. */
+const ITEM_METHODS: Record<AuthorizationType, Array<'GET' | 'PUT' | 'PATCH' | 'DELETE'>> = {
+  roleDefinitions: ['GET'],
+  roleAssignments: ['GET', 'PUT', 'DELETE'],
+  roleEligibilityScheduleRequests: ['GET', 'PUT'],
+  roleAssignmentScheduleRequests: ['GET', 'PUT'],
+  roleEligibilitySchedules: ['GET'],
+  roleAssignmentSchedules: ['GET'],
+  roleEligibilityScheduleInstances: ['GET'],
+  roleAssignmentScheduleInstances: ['GET'],
+  roleManagementPolicies: ['GET', 'PATCH'],
+  roleManagementPolicyAssignments: ['GET'],
+  eligibleChildResources: [],
+};
+const ACTIONS: Partial<Record<AuthorizationType, string[]>> = {
+  roleEligibilityScheduleRequests: ['cancel', 'validate'],
+  roleAssignmentScheduleRequests: ['cancel', 'validate'],
+};
 
 // ---- roleDefinitions ----
 
