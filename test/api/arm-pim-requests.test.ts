@@ -176,6 +176,27 @@ describe('PIM for Azure resources: requests, schedules, instances, policies', ()
     expect(await holders()).toEqual([]);
   });
 
+  it('reports every failed activation rule at once under a policy that asks for MFA, and activates with an MFA token', async () => {
+    const elig = (await eligible(SUB_SCOPE, guid())).json();
+    const policy = (await arm('GET', `${SUB_SCOPE}${AUTH}/roleManagementPolicies?${q(`roleDefinitionId eq '${roleId(CONTRIBUTOR)}'`)}`)).json().value[0];
+    const patched = await arm('PATCH', `${policy.id}?${V}`, admin, { properties: { rules: [
+      { id: 'Enablement_EndUser_Assignment', ruleType: 'RoleManagementPolicyEnablementRule', enabledRules: ['MultiFactorAuthentication', 'Justification', 'Ticketing'] },
+    ] } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    const activate = (token: string, props: Record<string, unknown>) => request('Assignment', SUB_SCOPE, guid(), {
+      principalId: USERS.pimuser.id, roleDefinitionId: roleId(CONTRIBUTOR), requestType: 'SelfActivate', linkedRoleEligibilityScheduleId: elig.properties.targetRoleEligibilityScheduleId,
+      scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'PT2H' } }, ...props,
+    }, token);
+    const failed = await activate(user, {});
+    expect(failed.statusCode).toBe(400);
+    expect(failed.json()).toEqual({ error: { code: 'RoleAssignmentRequestPolicyValidationFailed', message: 'The following policy rules failed: ["JustificationRule","MfaRule","TicketingRule"]' } });
+    const minted = await emu.app.inject({ method: 'POST', url: '/_emulator/tokens', payload: { tenant: 'contoso', user: USERS.pimuser.upn, mfa: true, resource: 'https://management.azure.com' } });
+    expect(minted.statusCode, minted.body).toBe(200);
+    const ok = await activate(minted.json().access_token, { justification: 'INC-7', ticketInfo: { ticketNumber: 'INC-7', ticketSystem: 'ServiceNow' } });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().properties).toMatchObject({ status: 'Provisioned', ticketInfo: { ticketNumber: 'INC-7', ticketSystem: 'ServiceNow' }, justification: 'INC-7' });
+  });
+
   it('cancels a request still waiting for its start; validate decides without storing', async () => {
     const start = new Date(emu.ctx.time.nowMs(emu.store.tenant('6d272baa-e81f-4496-8d0a-a21fbc9a1817')!) + 86_400_000).toISOString();
     const name = guid();
