@@ -54,4 +54,21 @@ describe('PIM for Azure resources on file storage', () => {
     expect((await call(emu, token, 'GET', `${SUB_SCOPE}${AUTH}/roleAssignments/21111111-2222-4333-8444-555555555555?api-version=2022-04-01`)).json()).toEqual(assignment.json());
     expect((await call(emu, token, 'GET', `${patched.json().id}?${V}`)).json()).toEqual(patched.json());
   }, 60_000);
+
+  it('exports its state in the seed document and imports it back (GET then POST /_emulator/seed)', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const emu = await fileEmulator(dir);
+    const res = await tokenRequest(emu, 'contoso', { grant_type: 'password', client_id: APPS.azureCli.appId, username: USERS.admin.upn, password: PASSWORD, scope: 'https://management.azure.com/.default' });
+    const token = res.json().access_token as string;
+    const url = `${SUB_SCOPE}${AUTH}/roleAssignments/31111111-2222-4333-8444-555555555555?api-version=2022-04-01`;
+    const made = await emu.app.inject({ method: 'PUT', url, headers: bearer(token), payload: { properties: { roleDefinitionId: READER, principalId: USERS.analyst.id } } });
+    expect(made.statusCode, made.body).toBe(201);
+    const seed = (await emu.app.inject({ method: 'GET', url: '/_emulator/seed' })).json();
+    await emu.app.inject({ method: 'POST', url: '/_emulator/reset' });
+    expect((await emu.app.inject({ method: 'GET', url, headers: bearer(token) })).statusCode).toBe(404);
+    const imported = await emu.app.inject({ method: 'POST', url: '/_emulator/seed', payload: seed });
+    expect(imported.statusCode, imported.body).toBe(200);
+    expect((await emu.app.inject({ method: 'GET', url, headers: bearer(token) })).json()).toEqual(made.json());
+  }, 60_000);
 });
