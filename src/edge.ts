@@ -1,3 +1,4 @@
+import { AUTHORIZATION_TYPES } from './arm/errors.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -59,7 +60,27 @@ export function familyOf(url: string): PathFamily {
 export function rewriteUrl(req: http.IncomingMessage): string {
   const url = req.url ?? '/';
   const m = GRAPH_PREFIX.exec(url);
-  return m && m[1] !== m[1]!.toLowerCase() ? `/${m[1]!.toLowerCase()}${url.slice(m[0].length)}` : url;
+  if (m) return m[1] !== m[1]!.toLowerCase() ? `/${m[1]!.toLowerCase()}${url.slice(m[0].length)}` : url;
+  return canonicalArmUrl(url);
+}
+
+const ARM_ROOT = /^\/(?:providers\/microsoft\.subscription\/)?subscriptions\//i;
+const AUTHORIZATION = /\/providers\/microsoft\.authorization\/([^/?]+)/gi;
+
+/**
+ * ARM compares its fixed path words case-insensitively (`/subscriptions/{s}/resourcegroups/{rg}/providers/microsoft.authorization/roleassignments`);
+ * the router sees them in the SPEC's casing. The SPEC's activation example also names the
+ * subscription as `providers/Microsoft.Subscription/subscriptions/{sub}` (arm-pim-reference §2.3).
+ */
+export function canonicalArmUrl(url: string): string {
+  if (!ARM_ROOT.test(url)) return url;
+  const q = url.indexOf('?');
+  let path = q < 0 ? url : url.slice(0, q);
+  path = path
+    .replace(ARM_ROOT, '/subscriptions/')
+    .replace(/^(\/subscriptions\/[^/]+)\/resourcegroups\//i, '$1/resourceGroups/')
+    .replace(AUTHORIZATION, (_all, type: string) => `/providers/Microsoft.Authorization/${AUTHORIZATION_TYPES.find((t) => t.toLowerCase() === type.toLowerCase()) ?? type}`);
+  return q < 0 ? path : `${path}${url.slice(q)}`;
 }
 
 /** The error body for a family, for answers written before a request object exists. */

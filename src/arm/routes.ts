@@ -2,9 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { TenantData } from '../directory/model.js';
 import { subscriptionsOf } from '../directory/subscriptions.js';
-import { TokenInvalid } from '../auth/tokens.js';
+import { randomUUID } from 'node:crypto';
 import { baseUrl } from '../web.js';
-import { ARM_AUDIENCES, ArmError, armErrors } from './errors.js';
+import { ArmError, armErrors } from './errors.js';
+import { registerAuthorization } from './authorization.js';
+import { apiVersion as checkApiVersion, armCaller } from './conventions.js';
 import { metadataEndpoints, METADATA_API_VERSIONS } from './metadata.js';
 
 /**
@@ -23,33 +25,25 @@ export async function armPlugin(app: FastifyInstance, opts: { ctx: AppContext })
   const { ctx } = opts;
 
   /** The caller's tenant from an ARM bearer token (audience management.core.windows.net / management.azure.com). */
-  const callerTenant = (request: FastifyRequest): TenantData => {
-    const auth = request.headers.authorization;
-    if (!auth) throw armErrors.authorizationMissing();
-    const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    if (!m) throw armErrors.authorizationMalformed();
-    try {
-      const claims = ctx.tokens.verifyAccessTokenFor(m[1]!, ARM_AUDIENCES);
-      return ctx.store.tenant(claims.tid)!;
-    } catch (e) {
-      if (!(e instanceof TokenInvalid)) throw e;
-      if (e.reason === 'expired') throw armErrors.expiredToken();
-      if (e.reason === 'audience') throw armErrors.wrongAudience(audienceOf(m[1]!));
-      throw armErrors.invalidToken();
-    }
-  };
-  const apiVersion = (request: FastifyRequest, supported: readonly string[]): string => {
-    const v = (request.query as Record<string, string | undefined>)['api-version'];
-    if (v === undefined || v === '') throw armErrors.missingApiVersion();
-    if (!supported.includes(v)) throw armErrors.invalidApiVersion(v, supported);
-    return v;
-  };
+  const callerTenant = (request: FastifyRequest): TenantData => armCaller(ctx, request).tenant;
+  const apiVersion = (request: FastifyRequest, supported: readonly string[]): string => checkApiVersion(request, supported);
+
+  // Every ARM response names its request (x-ms-request-id) and correlation; a client's own correlation id is kept.
+  app.addHook('onSend', async (request, reply, payload) => {
+    armRequestHeaders(request, reply);
+    return payload;
+  });
 
   app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof ArmError) return sendArm(reply, error);
+    if (error instanceof ArmError) return sendArm(reply, error, tenantOfPath(ctx, request.url));
+    // Fastify's own 4xx (a body that is not JSON, say) in ARM's envelope.
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) return sendArm(reply, armErrors.invalidRequestContent((error as Error).message));
     request.log.error({ err: error }, 'ARM request failed');
     return reply.status(500).send({ error: { code: 'InternalServerError', message: `The emulator failed: ${(error as Error).message}` } });
   });
+
+  registerAuthorization(app, ctx);
 
   app.get('/subscriptions', async (request) => {
     apiVersion(request, SUBSCRIPTION_API_VERSIONS);
@@ -103,20 +97,33 @@ function subscriptionBody(t: TenantData, subscriptionId: string, displayName: st
   };
 }
 
-/** Answers an ARM error (also used by the app's not-found handler for ARM paths). */
-export function sendArm(reply: FastifyReply, e: ArmError): FastifyReply {
-  if (e.status === 401) {
-    reply.header('www-authenticate', `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="${e.message.replace(/"/g, "'")}"`);
-  }
-  return reply.status(e.status).header('x-ms-failure-cause', 'gateway').send(e.body());
+/** The x-ms-request-id and x-ms-correlation-request-id headers ARM puts on every response. */
+function armRequestHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  if (reply.getHeader('x-ms-request-id')) return;
+  const id = randomUUID();
+  const given = request.headers['x-ms-correlation-request-id'];
+  reply.header('x-ms-request-id', id);
+  reply.header('x-ms-correlation-request-id', typeof given === 'string' && given ? given : id);
 }
 
-/** The aud claim of a token already verified except for its audience (for the error message). */
-function audienceOf(token: string): string {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: unknown };
-    return String(payload.aud ?? '');
-  } catch {
-    return '';
+/** The tenant of the subscription a path names, for the authorization_uri of a 401 (az finds a subscription's tenant this way). */
+function tenantOfPath(ctx: AppContext, url: string): string | undefined {
+  const m = /^\/(?:providers\/Microsoft\.Subscription\/)?subscriptions\/([^/?]+)/i.exec(url);
+  if (!m) return undefined;
+  const sub = m[1]!.toLowerCase();
+  return ctx.store.tenants().find((t) => subscriptionsOf(t).some((s) => s.subscriptionId === sub))?.tenant.id;
+}
+
+/**
+ * Answers an ARM error (also used by the app's not-found handler for ARM paths). A 401 carries
+ * ARM's challenge: `Bearer authorization_uri="https://login.windows.net/{tenant}", error="invalid_token",
+ * error_description="…"`, the tenant being the subscription's when the path names one.
+ */
+export function sendArm(reply: FastifyReply, e: ArmError, tenantId?: string): FastifyReply {
+  if (e.status === 401) {
+    const description = e.code === 'AuthenticationFailed' ? "The authentication failed because of missing 'Authorization' header." : e.message.replace(/"/g, "'");
+    reply.header('www-authenticate', `Bearer authorization_uri="https://login.windows.net/${tenantId ?? ''}", error="invalid_token", error_description="${description}"`);
   }
+  armRequestHeaders(reply.request, reply);
+  return reply.status(e.status).header('x-ms-failure-cause', 'gateway').send(e.body());
 }

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { TenantData } from '../directory/model.js';
 import { findUser } from '../directory/directory.js';
-import { DEFAULT_DELEGATED, findClient, WELL_KNOWN_PUBLIC_CLIENTS, APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS, GRAPH_RESOURCE } from '../auth/clients.js';
+import { ARM_DELEGATED, ARM_RESOURCE, DEFAULT_DELEGATED, findClient, isArmResource, WELL_KNOWN_PUBLIC_CLIENTS, APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS, GRAPH_RESOURCE } from '../auth/clients.js';
 import { DurationError, parseDateTimeOffset, parseDuration } from '../iso8601.js';
 import { auditsNewestFirst } from '../pim/audit.js';
 import type { AuditRecord } from '../pim/model.js';
@@ -22,6 +22,8 @@ export interface MintBody {
   roles?: string[];
   mfa?: boolean;
   acrs?: string[];
+  /** Whose token: Microsoft Graph (the default) or Azure Resource Manager. */
+  resource?: string;
 }
 
 /** The body of POST /_emulator/tokens (with `tenant`) and of POST /_emulator/tenants/{t}/tokens (without). */
@@ -38,12 +40,17 @@ export function mintSchema(withTenant: boolean) {
       roles: { type: 'array', items: { type: 'string' } },
       mfa: { type: 'boolean' },
       acrs: { type: 'array', items: { type: 'string' } },
+      resource: { type: 'string' },
     },
   } as const;
 }
 
 /** A token for a user (delegated) or a confidential app (app-only) of tenant `t`, on the tenant's clock. */
 export async function mintToken(ctx: AppContext, t: TenantData, b: MintBody, issuerBase: string) {
+  if (b.resource !== undefined && b.resource.replace(/\/+$/, '') !== GRAPH_RESOURCE) {
+    if (!isArmResource(b.resource)) throw new ControlError(400, 'UnknownResource', `Unknown resource '${b.resource}'. Known: ${GRAPH_RESOURCE} (the default) and https://management.azure.com (Azure Resource Manager).`);
+    return mintArmToken(ctx, t, b, issuerBase);
+  }
   if (b.user) {
     const u = findUser(t, b.user);
     if (!u) throw new ControlError(404, 'UserNotFound', `No user '${b.user}' in ${t.tenant.name}.`);
@@ -64,6 +71,25 @@ export async function mintToken(ctx: AppContext, t: TenantData, b: MintBody, iss
   const unknown = roles.filter((r) => !(APPLICATION_PERMISSIONS as readonly string[]).includes(r));
   if (unknown.length) throw new ControlError(400, 'UnknownRole', `Unknown application permission(s): ${unknown.join(', ')}. Known: ${APPLICATION_PERMISSIONS.join(', ')}.`);
   return ctx.tokens.appToken(t, app_, roles, GRAPH_RESOURCE, `${GRAPH_RESOURCE}/.default`, issuerBase);
+}
+
+/** An Azure Resource Manager token (audience https://management.core.windows.net/): user_impersonation for a user, no roles for an app. */
+async function mintArmToken(ctx: AppContext, t: TenantData, b: MintBody, issuerBase: string) {
+  if (b.user) {
+    const u = findUser(t, b.user);
+    if (!u) throw new ControlError(404, 'UserNotFound', `No user '${b.user}' in ${t.tenant.name}.`);
+    const client = findClient(t, b.clientId ?? AZURE_CLI);
+    if (!client) throw new ControlError(400, 'UnknownClient', `No application '${b.clientId}' in ${t.tenant.name}.`);
+    const scopes = [...ARM_DELEGATED];
+    return ctx.tokens.userTokens({
+      tenant: t, user: u, client, scopes, resource: ARM_RESOURCE, scopeEcho: `${ARM_RESOURCE}/user_impersonation`,
+      amr: b.mfa ? ['pwd', 'mfa'] : ['pwd'], acrs: b.acrs ?? [], issuerBase,
+    });
+  }
+  if (!b.clientId) throw new ControlError(400, 'InvalidRequest', 'Give "user" (a UPN or id) for a delegated token, or "clientId" of a confidential app for an app-only token.');
+  const app_ = t.applications.find((a) => a.appId === b.clientId!.toLowerCase());
+  if (!app_ || app_.publicClient) throw new ControlError(400, 'UnknownClient', `No confidential application '${b.clientId}' in ${t.tenant.name}.`);
+  return ctx.tokens.appToken(t, app_, [], ARM_RESOURCE, `${ARM_RESOURCE}/.default`, issuerBase);
 }
 
 /** The seed-document form of tenants: the emulator's own bookkeeping (clock offset, key hash, creation state) left out. */

@@ -161,6 +161,9 @@ declare module '../directory/model.js' {
 /** The tag of PIM for Groups' records (pim/group.ts). */
 export const GROUP_RESOURCE = 'group';
 
+/** The tag of PIM for Azure resources' records (pim/azure-role.ts). */
+export const AZURE_ROLE_RESOURCE = 'azureRole';
+
 /** A directory-role record (no resource tag): what the roleManagement/directory routes and role holders see. */
 export const isDirectoryRoleRecord = (r: { resource?: string }): boolean => r.resource === undefined;
 

@@ -11,6 +11,8 @@ import { isCurrentOrFuture, isLive, sameTarget, schedulesOf } from './schedules.
 /** adminRemove answers Revoked with completedDateTime, targetScheduleId and scheduleInfo null (reference §2.2). */
 export const adminRemove: Handler = (sub, action, target) => {
   const ex = existing(sub, target);
+  const grace = sub.resource.removalGraceMs;
+  if (grace && ex.schedule && isLive(ex.schedule, sub.nowMs) && sub.nowMs - Date.parse(ex.schedule.startDateTime) < grace) throw pimErrors.activeDurationTooShort();
   const id = sub.resource.newId();
   const request: RequestRecord = { ...baseRequest(sub, action, target, id), status: 'Revoked', completedDateTime: null, targetScheduleId: null, scheduleInfo: null };
   if (sub.apply) {

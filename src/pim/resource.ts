@@ -41,6 +41,11 @@ export interface ResourceKind {
    * have none either).
    */
   readonly tag?: string;
+  /**
+   * How long after its start an assignment cannot be removed (Azure resource roles: 5 minutes,
+   * ActiveDurationTooShort, arm-pim-reference §3); none for directory roles and groups.
+   */
+  readonly removalGraceMs?: number;
   /** The policy (role settings) whose rules govern requests for the target. */
   policy(t: TenantData, target: Target): PolicyRecord | undefined;
   /** An assignment made outside PIM for the target (directory roles: a direct role assignment), if any. */

@@ -1,5 +1,6 @@
 import { AUTHENTICATOR_BEHAVIOURS, GROUP_MEMBERSHIP_CLAIMS, type PolicyRecord, type PolicyRule } from '../directory/model.js';
 import type { AuditRecord, RequestRecord, ScheduleRecord } from '../pim/model.js';
+import type { ArmRoleAssignmentRecord } from '../directory/azure-assignments.js';
 import type { TenantData } from '../directory/model.js';
 import { NullableString, StringEnum, Type, type Static, type TObject } from '../schema.js';
 
@@ -103,6 +104,10 @@ const TenantSeed = Type.Object(
     pim: opt(Type.Object({ requests: opt(Type.Array(record<RequestRecord>())), schedules: opt(Type.Array(record<ScheduleRecord>())), audits: opt(Type.Array(record<AuditRecord>())) }, closed)),
     policies: opt(Type.Array(PolicySeed)),
     groupPolicies: opt(Type.Array(GroupPolicySeed)),
+    /** Azure role assignments made outside PIM (directory/azure-assignments.ts); absent: the Global Administrators own each subscription. */
+    armRoleAssignments: opt(Type.Array(record<ArmRoleAssignmentRecord>(['id', 'scope', 'roleDefinitionId', 'principalId', 'principalType']))),
+    /** Azure resource role policies changed by a PATCH (pim/azure-policy.ts). */
+    azurePolicies: opt(Type.Array(record<PolicyRecord>(['id', 'scopeId', 'roleDefinitionId', 'rules']))),
   },
   closed,
 );

@@ -211,6 +211,8 @@ function normaliseTenant(t: SeedTenant, roles: RoleDefinition[], at: string, fai
       if (!groups.some((g) => g.id === p.scopeId.toLowerCase())) fail(`${at}/groupPolicies/${i}/scopeId`, `no group with id ${p.scopeId}`);
       return { ...p, scopeId: p.scopeId.toLowerCase() };
     }) } : {}),
+    ...(t.armRoleAssignments ? { armRoleAssignments: t.armRoleAssignments.map((a) => ({ ...a, id: a.id.toLowerCase(), principalId: a.principalId.toLowerCase(), roleDefinitionId: a.roleDefinitionId.toLowerCase() })) } : {}),
+    ...(t.azurePolicies?.length ? { azurePolicies: t.azurePolicies } : {}),
   };
 }
 

@@ -105,7 +105,7 @@ describe('Azure Resource Manager: subscriptions, tenants, metadata/endpoints', (
   });
 
   it('fails loudly on ARM paths it does not serve, saying what it serves', async () => {
-    const res = await get(emu, `/subscriptions/${CONTOSO_SUB}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests?api-version=2020-10-01`, arm);
+    const res = await get(emu, `/subscriptions/${CONTOSO_SUB}/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01`, arm);
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('NotFound');
     expect(res.json().error.message).toContain('It serves GET /subscriptions, GET /subscriptions/{subscriptionId}, GET /tenants and GET /metadata/endpoints');

@@ -77,6 +77,18 @@ describe('proxy mode (PIM_PROXY_PORT)', () => {
     expect(body(response)).toEqual({ error: { code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing." } });
   });
 
+  it('serves PIM for Azure resources under management.azure.com: an eligibility PUT through the tunnel, then its schedule', async () => {
+    const minted = await emu.app.inject({ method: 'POST', url: '/_emulator/tokens', payload: { tenant: 'contoso', user: USERS.admin.upn, resource: 'https://management.azure.com' } });
+    const token = minted.json().access_token as string;
+    const scope = '/subscriptions/9a4f5c2e-1b7d-4e83-a6f0-3c5d2e8b7a41';
+    const payload = JSON.stringify({ properties: { principalId: USERS.pimuser.id, roleDefinitionId: `${scope}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`, requestType: 'AdminAssign', scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'P1D' } } } });
+    const put = await tunnel('management.azure.com', `PUT ${scope}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/9d0c6f3e-5a41-4b8e-9c27-1f3a5b7d9e20?api-version=2020-10-01 HTTP/1.1\r\nHost: management.azure.com\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
+    expect(put.response).toMatch(/^HTTP\/1\.1 201 /);
+    expect(body(put.response).properties).toMatchObject({ requestType: 'AdminAssign', status: 'Provisioned', scope });
+    const listed = await tunnel('management.azure.com', `GET ${scope}/providers/Microsoft.Authorization/roleEligibilitySchedules?api-version=2020-10-01 HTTP/1.1\r\nHost: management.azure.com\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+    expect(body(listed.response).value.map((x: { name: string }) => x.name)).toEqual([body(put.response).properties.targetRoleEligibilityScheduleId]);
+  });
+
   it('answers absolute-form plain-HTTP requests (and the https:// form axios sends to a proxy)', async () => {
     const form = `grant_type=password&client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&username=${USERS.pimuser.upn}&password=${PASSWORD}&scope=https%3A%2F%2Fmanagement.core.windows.net%2F%2F.default`;
     const res = await raw(`POST https://login.microsoftonline.com/organizations/oauth2/v2.0/token HTTP/1.1\r\nHost: login.microsoftonline.com\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\nConnection: close\r\n\r\n${form}`);
