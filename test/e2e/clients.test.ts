@@ -303,6 +303,42 @@ describe('@microsoft/msgraph-sdk, Kiota: PIM for Groups (clients/msgraph-sdk-gro
   });
 });
 
+describe('@azure/arm-authorization 9: PIM for Azure resources on ARM (clients/arm-authorization.ts)', () => {
+  let r: any;
+  beforeAll(async () => {
+    r = await runScenario('arm-authorization');
+  }, SCENARIO_TIMEOUT_MS);
+
+  const SUB = '/subscriptions/9a4f5c2e-1b7d-4e83-a6f0-3c5d2e8b7a41';
+  const CONTRIBUTOR = `${SUB}/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c`;
+
+  it('roleEligibilityScheduleRequests.create: the admin makes pimuser eligible for Contributor on the subscription', () => {
+    expect(r.eligibility).toEqual({
+      requestType: 'AdminAssign', status: 'Provisioned', principalId: PIMUSER.id, roleDefinitionId: CONTRIBUTOR, scope: SUB, scheduleId: expect.stringMatching(GUID),
+    });
+    expect(r.policy).toEqual({ enablement: ['MultiFactorAuthentication', 'Justification'] });
+  });
+
+  it('an activation with a password-only token is a RestError 400 naming the MFA rule, as ARM reports it', () => {
+    expect(r.withoutMfa).toEqual({ statusCode: 400, code: 'RoleAssignmentRequestPolicyValidationFailed', message: 'The following policy rules failed: ["MfaRule"]' });
+  });
+
+  it('with MFA and a justification the activation is provisioned and listed by asTarget()', () => {
+    expect(r.activated).toEqual({
+      requestType: 'SelfActivate', status: 'Provisioned', justification: 'Deploy the payments hotfix', principalId: PIMUSER.id,
+      linkedRoleEligibilityScheduleId: r.eligibility.scheduleId, duration: 'PT1H',
+    });
+    expect(r.instances).toEqual([{
+      scope: SUB, roleDefinitionId: CONTRIBUTOR, principalId: PIMUSER.id, assignmentType: 'Activated', memberType: 'Direct', status: 'Provisioned', endDateTime: expect.any(String),
+    }]);
+  });
+
+  it('ends when the tenant clock passes its end: asTarget() lists nothing', () => {
+    expect(Date.parse(r.clock)).toBeGreaterThan(Date.parse(r.instances[0].endDateTime));
+    expect(r.later).toBe(0);
+  });
+});
+
 describe('trust', () => {
   it('comes from NODE_EXTRA_CA_CERTS alone: without it MSAL cannot reach the authority', async () => {
     await emu.reset();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import type { StepResult } from './proxy/scenarios.js';
-import { CONTOSO_ID, PIMUSER, SECURITY_READER } from './proxy/scenarios.js';
+import { CONTOSO_ID, CONTRIBUTOR, PIMUSER, SECURITY_READER, SUBSCRIPTION } from './proxy/scenarios.js';
 
 /**
  * Real, unpatched clients against Microsoft's own URLs, through proxy mode (issue 13). Each
@@ -51,7 +51,7 @@ function expectNoRouteOut(report: Report) {
 }
 
 describe('unmodified clients through proxy mode, in a namespace with no route out', () => {
-  it('Azure CLI: az login with a password (authenticator approve), az rest for phases 3-5, a Graph token of the tenant', async () => {
+  it('Azure CLI: az login with a password (authenticator approve), az rest for phases 3-5 and an Azure role on ARM, a Graph token of the tenant', async () => {
     const report = await runScenario('az');
     expectNoRouteOut(report);
     const login = ok(report, 'az login admin');
@@ -61,6 +61,22 @@ describe('unmodified clients through proxy mode, in a namespace with no route ou
     expect(ok(report, 'phase 4 activation')).toMatchObject({ action: 'selfActivate', status: 'Provisioned', principalId: PIMUSER.id });
     const instances = ok(report, 'phase 4 instances');
     expect(instances.value).toEqual([expect.objectContaining({ assignmentType: 'Activated', principalId: PIMUSER.id, roleDefinitionId: SECURITY_READER })]);
+    // PIM for Azure resources through management.azure.com: eligible, then activated with a justification.
+    const azureEligibility = ok(report, 'azure eligibility');
+    expect(azureEligibility).toMatchObject({
+      name: '3b1f7c2a-5d4e-4f6a-8b9c-0d1e2f3a4b5c', type: 'Microsoft.Authorization/RoleEligibilityScheduleRequests',
+      properties: { requestType: 'AdminAssign', status: 'Provisioned', principalId: PIMUSER.id, roleDefinitionId: CONTRIBUTOR, scope: SUBSCRIPTION },
+    });
+    expect(ok(report, 'azure activation')).toMatchObject({
+      name: '6c2d8e4f-1a3b-4c5d-9e7f-2a4b6c8d0e1f',
+      properties: {
+        requestType: 'SelfActivate', status: 'Provisioned', principalId: PIMUSER.id, roleDefinitionId: CONTRIBUTOR, scope: SUBSCRIPTION,
+        justification: 'Azure phase activation through az rest', linkedRoleEligibilityScheduleId: azureEligibility.properties.targetRoleEligibilityScheduleId,
+      },
+    });
+    expect(ok(report, 'azure instances').value).toEqual([expect.objectContaining({
+      properties: expect.objectContaining({ assignmentType: 'Activated', memberType: 'Direct', status: 'Provisioned', principalId: PIMUSER.id, roleDefinitionId: CONTRIBUTOR, scope: SUBSCRIPTION }),
+    })]);
     const graphToken = ok(report, 'graph token');
     expect(graphToken.tenant).toBe(CONTOSO_ID);
     expect(claims(graphToken.accessToken)).toMatchObject({ tid: CONTOSO_ID, upn: PIMUSER.upn, aud: 'https://graph.microsoft.com/', amr: ['pwd', 'mfa'] });
@@ -70,6 +86,7 @@ describe('unmodified clients through proxy mode, in a namespace with no route ou
       `GET /common/userrealm/${PIMUSER.upn}?api-version=1.0 200`,
       expect.stringMatching(/^GET \/tenants\?api-version=[\d-]+ 200$/),
       expect.stringMatching(/^GET \/subscriptions\?api-version=[\d-]+ 200$/),
+      `PUT ${SUBSCRIPTION}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/6c2d8e4f-1a3b-4c5d-9e7f-2a4b6c8d0e1f?api-version=2020-10-01 201`,
     ]));
   }, 170_000);
 

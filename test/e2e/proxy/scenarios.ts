@@ -32,6 +32,11 @@ const CONFIDENTIAL = { appId: '256ab9b4-5d7d-4b72-abe9-a49048bc8a5e', secret: 'p
 const PUBLIC_APP = '6df8e9c8-48f6-4ed2-8e89-b23bb8c566ef';
 const PASSWORD = 'Passw0rd!';
 const GRAPH = 'https://graph.microsoft.com/v1.0/roleManagement/directory';
+/** PIM for Azure resources on ARM, at the Contoso Pay-As-You-Go subscription. */
+export const SUBSCRIPTION = '/subscriptions/9a4f5c2e-1b7d-4e83-a6f0-3c5d2e8b7a41';
+export const CONTRIBUTOR = `${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c`;
+const ARM = `https://management.azure.com${SUBSCRIPTION}/providers/Microsoft.Authorization`;
+const ARM_VERSION = 'api-version=2020-10-01';
 // Debian's interpreter, where python3-msal and python3-azure are installed (not a pyenv shim).
 const PYTHON = '/usr/bin/python3';
 const M365 = path.join(PACKAGE_ROOT, 'node_modules', '@pnp', 'cli-microsoft365', 'dist', 'index.js');
@@ -67,16 +72,44 @@ const activation = (justification: string) => JSON.stringify({
   scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'afterDuration', duration: 'PT1H' } },
 });
 
+/** The ARM request az rest PUTs (PascalCase requestType and expiration.type, as ARM takes them). */
+const armRequest = (props: Record<string, unknown>) => JSON.stringify({ properties: { principalId: PIMUSER.id, roleDefinitionId: CONTRIBUTOR, ...props } });
+const stdoutOf = (results: readonly StepResult[], name: string): any => {
+  const r = results.find((x) => x.name === name);
+  try {
+    return JSON.parse(r?.stdout ?? '');
+  } catch {
+    return undefined;
+  }
+};
+
 export const SCENARIOS: Record<string, (ctx: ScenarioContext) => Iterable<Step>> = {
   /** Azure CLI (Debian azure-cli): az login with a password, az rest for phases 3-5, a Graph token. */
-  *az({ emu }) {
+  *az({ emu, results }) {
     yield approve(emu, ADMIN.upn);
     yield approve(emu, PIMUSER.upn);
     yield { name: 'az login admin', cmd: ['az', 'login', '-u', ADMIN.upn, '-p', PASSWORD, '--output', 'json'] };
     yield { name: 'phase 3 eligibility', cmd: ['az', 'rest', '--method', 'post', '--url', `${GRAPH}/roleEligibilityScheduleRequests`, '--body', eligibility('Phase 3 through az rest')] };
+    // PIM for Azure resources: the admin makes pimuser eligible for Contributor on the subscription, on ARM.
+    yield {
+      name: 'azure eligibility',
+      cmd: ['az', 'rest', '--method', 'put', '--url', `${ARM}/roleEligibilityScheduleRequests/3b1f7c2a-5d4e-4f6a-8b9c-0d1e2f3a4b5c?${ARM_VERSION}`, '--body',
+        armRequest({ requestType: 'AdminAssign', justification: 'Azure phase through az rest', scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'P30D' } } })],
+    };
     yield { name: 'az login pimuser', cmd: ['az', 'login', '-u', PIMUSER.upn, '-p', PASSWORD, '--output', 'json'] };
     yield { name: 'phase 4 activation', cmd: ['az', 'rest', '--method', 'post', '--url', `${GRAPH}/roleAssignmentScheduleRequests`, '--body', activation('Phase 4 through az rest')] };
     yield { name: 'phase 4 instances', cmd: ['az', 'rest', '--method', 'get', '--url', `${GRAPH}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')`] };
+    // pimuser activates the Azure role with a justification; az rest takes an ARM token for management.azure.com.
+    yield {
+      name: 'azure activation',
+      cmd: ['az', 'rest', '--method', 'put', '--url', `${ARM}/roleAssignmentScheduleRequests/6c2d8e4f-1a3b-4c5d-9e7f-2a4b6c8d0e1f?${ARM_VERSION}`, '--body',
+        armRequest({
+          requestType: 'SelfActivate', justification: 'Azure phase activation through az rest',
+          linkedRoleEligibilityScheduleId: stdoutOf(results, 'azure eligibility')?.properties?.targetRoleEligibilityScheduleId,
+          scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'PT1H' } },
+        })],
+    };
+    yield { name: 'azure instances', cmd: ['az', 'rest', '--method', 'get', '--url', `${ARM}/roleAssignmentScheduleInstances?$filter=asTarget()&${ARM_VERSION}`] };
     yield { name: 'graph token', cmd: ['az', 'account', 'get-access-token', '--resource-type', 'ms-graph', '--output', 'json'] };
     yield { name: 'az login admin again', cmd: ['az', 'login', '-u', ADMIN.upn, '-p', PASSWORD, '--output', 'json'] };
     yield {
