@@ -120,6 +120,12 @@ describe('the ARM SPEC checker', () => {
     expect(armOperationOf('POST', `${base}/roleeligibilityschedulerequests/abc/cancel?api-version=2020-10-01`)?.operationId).toBe('RoleEligibilityScheduleRequests_Cancel');
     expect(armOperationOf('GET', `${base}/roleManagementPolicies`)?.operationId).toBe('RoleManagementPolicies_ListForScope');
     expect(armOperationOf('GET', `${base}/roleDefinitions`)).toBeUndefined();
+    // Role assignments are checked at the version their SPEC extract describes only.
+    expect(armOperationOf('GET', `${base}/roleAssignments?api-version=2022-04-01`)?.operationId).toBe('RoleAssignments_ListForScope');
+    expect(armOperationOf('GET', `${base}/roleAssignments?api-version=2015-07-01`)).toBeUndefined();
+    expect(checkArmDefinition('RoleAssignment', { id: 'x', name: 'x', type: 'Microsoft.Authorization/roleAssignments', properties: { roleDefinitionId: 'r', principalId: 'p', principalType: 'user' } })).toEqual([
+      '/properties/principalType must be one of User, Group, ServicePrincipal, ForeignGroup (got "user")',
+    ]);
     const cancel = { method: 'POST', url: `${base}/roleEligibilityScheduleRequests/abc/cancel`, routeUrl: undefined, status: 200, contentType: 'application/json', body: '{}' };
     expect(checkArmResponse(cancel).mismatches).toEqual([`POST ${cancel.url} 200: the SPEC declares 200 for RoleEligibilityScheduleRequests_Cancel without a body, but the emulator sent "{}"`]);
     expect(checkArmResponse({ ...cancel, body: '' }).mismatches).toEqual([]);

@@ -6,7 +6,7 @@ import type { ObservedResponse, Verdict } from './conformance.js';
 /**
  * ARM response conformance: every Microsoft.Authorization PIM body the emulator sends in a test
  * (roleEligibility/roleAssignment schedule requests, schedules, instances, role management policies
- * and their assignments) is checked against the 2020-10-01 definitions of Azure/azure-rest-api-specs,
+ * and their assignments; role assignments at 2022-04-01) is checked against the definitions of Azure/azure-rest-api-specs,
  * vendored in test/schema/arm/authorization-2020-10-01.json (commits recorded there): types, enums,
  * date-times, required properties, and no property the definition does not declare (the SPEC's
  * objects are open in JSON Schema terms; a property outside them is a mismatch unless listed below
@@ -20,9 +20,12 @@ export interface ArmOperation {
   method: string;
   path: string;
   responses: Record<string, string | null>;
+  /** Checked only on requests with this api-version (role assignments: 2022-04-01). */
+  apiVersion?: string;
 }
 interface Extract {
   'x-operations': ArmOperation[];
+  'x-operations-role-assignments': ArmOperation[];
   definitions: Record<string, Schema>;
 }
 
@@ -53,8 +56,10 @@ export function armOperationOf(method: string, url: string): ArmOperation | unde
   const at = pathOnly.toLowerCase().lastIndexOf(MARKER);
   if (at < 0) return undefined;
   const rest = pathOnly.slice(at + MARKER.length).split('/');
-  return armExtract()['x-operations'].find((op) => {
-    if (op.method !== method) return false;
+  const version = new URLSearchParams(url.split('?')[1] ?? '').get('api-version');
+  const e = armExtract();
+  return [...e['x-operations'], ...e['x-operations-role-assignments']].find((op) => {
+    if (op.method !== method || (op.apiVersion && op.apiVersion !== version)) return false;
     const tail = op.path.split('/providers/Microsoft.Authorization/')[1]!.split('/');
     return tail.length === rest.length && tail.every((s, i) => s === '{name}' || s.toLowerCase() === rest[i]!.toLowerCase());
   });
@@ -131,8 +136,9 @@ export function checkArmDefinition(definition: string, value: unknown): string[]
 }
 
 /**
- * Checks one response against the SPEC: Microsoft.Authorization PIM paths only (role definitions,
- * role assignments and eligibleChildResources are skipped: not in the extract), JSON bodies; 2xx
+ * Checks one response against the SPEC: Microsoft.Authorization PIM paths and role assignments at
+ * api-version 2022-04-01 (role definitions and eligibleChildResources are skipped: not in the
+ * extract), JSON bodies; 2xx
  * against the operation's response definition, 4xx/5xx against CloudError.
  */
 export function checkArmResponse(r: ObservedResponse): Verdict {

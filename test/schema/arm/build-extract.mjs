@@ -77,6 +77,10 @@ const definitions = {
   RoleManagementPolicyAssignment: resource('RoleManagementPolicyAssignmentProperties'),
   RoleManagementPolicyAssignmentProperties: obj({ scope: S, roleDefinitionId: S, policyId: S, effectiveRules: arr(ref('RoleManagementPolicyRule')), policyAssignmentProperties: ref('PolicyAssignmentProperties') }),
   RoleManagementPolicyAssignmentListResult: list('RoleManagementPolicyAssignment'),
+  // stable/2022-04-01/authorization-RoleAssignmentsCalls.json (the role assignments version the emulator's docs name).
+  RoleAssignment: resource('RoleAssignmentProperties'),
+  RoleAssignmentProperties: obj({ scope: S, roleDefinitionId: S, principalId: S, principalType: e('User', 'Group', 'ServicePrincipal', 'ForeignGroup'), description: S, condition: S, conditionVersion: S, createdOn: DT, updatedOn: DT, createdBy: S, updatedBy: S, delegatedManagedIdentityResourceId: S }, { required: ['roleDefinitionId', 'principalId'] }),
+  RoleAssignmentListResult: list('RoleAssignment'),
   PolicyAssignmentProperties: obj({ scope: IDN, roleDefinition: IDN, policy: obj({ id: S, lastModifiedBy: ref('Principal'), lastModifiedDateTime: DT }) }),
 };
 
@@ -95,9 +99,18 @@ const out = {
       [`${BASE}RoleManagementPolicy.json`]: '0e5deef868c82d9ee1941ae5d6c10f3a3bb1864f',
       [`${BASE}RoleManagementPolicyAssignment.json`]: '0e5deef868c82d9ee1941ae5d6c10f3a3bb1864f',
       [`${BASE}common-types.json`]: '615e2b73b9e56d7f6b77f320f1751e73e36c0df1',
+      'specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-RoleAssignmentsCalls.json': '007a51db374076edb902fd44eb8299eea6336335',
     },
   },
   'x-operations': OPERATIONS(),
+  // Role assignments, checked only on requests with api-version=2022-04-01 (their SPEC's version); the
+  // by-id operations (/{roleAssignmentId}) name the same paths as these.
+  'x-operations-role-assignments': [
+    { operationId: 'RoleAssignments_Get', method: 'GET', path: '/{scope}/providers/Microsoft.Authorization/roleAssignments/{name}', apiVersion: '2022-04-01', responses: { 200: 'RoleAssignment' } },
+    { operationId: 'RoleAssignments_Create', method: 'PUT', path: '/{scope}/providers/Microsoft.Authorization/roleAssignments/{name}', apiVersion: '2022-04-01', responses: { 200: 'RoleAssignment', 201: 'RoleAssignment' } },
+    { operationId: 'RoleAssignments_Delete', method: 'DELETE', path: '/{scope}/providers/Microsoft.Authorization/roleAssignments/{name}', apiVersion: '2022-04-01', responses: { 200: 'RoleAssignment', 204: null } },
+    { operationId: 'RoleAssignments_ListForScope', method: 'GET', path: '/{scope}/providers/Microsoft.Authorization/roleAssignments', apiVersion: '2022-04-01', responses: { 200: 'RoleAssignmentListResult' } },
+  ],
   definitions,
 };
 function OPERATIONS() {
