@@ -23,8 +23,8 @@ const TYPES = {
   roleAssignmentSchedules: { versions: PIM, list: "Active assignment schedules (Assigned or Activated; role assignments made outside PIM as permanent Assigned); same filters", item: { get: 'One schedule' } },
   roleEligibilityScheduleInstances: { versions: PIM, list: 'Eligibilities in force now; same filters', item: { get: 'One instance' } },
   roleAssignmentScheduleInstances: { versions: PIM, list: 'Active assignments in force now; same filters', item: { get: 'One instance' } },
-  roleManagementPolicies: { versions: PIM, list: "One policy per built-in role at the scope, with ARM's defaults; $filter roleDefinitionId eq '{full role definition id}'", item: { get: 'One policy', patch: '200: the policy with the given rules changed, under a new name (the name changes on update); every problem reported at once' } },
-  roleManagementPolicyAssignments: { versions: PIM, list: "The assignment of each role to its policy, named {policyName}_{roleDefinitionGuid}; $filter roleDefinitionId eq, policyId eq", item: { get: 'One policy assignment' } },
+  roleManagementPolicies: { versions: PIM, list: "One policy per built-in role at the scope, with ARM's defaults; $filter roleDefinitionId eq '{full role definition id}'", item: { get: 'One policy', patch: '200: the policy with the given rules changed, under a new name (the name changes on update); every problem reported at once', delete: 'Not emulated yet: 400 NotSupported (the SPEC\'s RoleManagementPolicies_Delete; the built-in roles\' policies stay)' } },
+  roleManagementPolicyAssignments: { versions: PIM, list: "The assignment of each role to its policy, named {policyName}_{roleDefinitionGuid}; $filter roleDefinitionId eq, policyId eq", item: { get: 'One policy assignment', put: 'Not emulated yet: 400 NotSupported (the SPEC\'s RoleManagementPolicyAssignments_Create; each role\'s assignment to its policy is fixed)', delete: 'Not emulated yet: 400 NotSupported (the SPEC\'s RoleManagementPolicyAssignments_Delete)' } },
   eligibleChildResources: { versions: PIM, list: "Resource groups and resources below the scope; $filter resourceType eq 'resourcegroup'" },
 };
 
@@ -46,7 +46,7 @@ for (const [scope, params] of SCOPES) {
     if (t.item) {
       const item = (paths[`${base}/{name}`] = {});
       for (const [method, summary] of Object.entries(t.item)) {
-        const ok = method === 'put' ? { 201: { description: 'Created' }, ...(type === 'roleAssignments' ? {} : {}) } : method === 'delete' ? { 200: { description: 'Deleted' }, 204: { description: 'Nothing to delete' } } : { 200: { description: 'OK' } };
+        const ok = summary.startsWith('Not emulated yet') ? { 400: { description: '{"error":{"code":"NotSupported","message":"… is not emulated yet."}}' } } : method === 'put' ? { 201: { description: 'Created' }, ...(type === 'roleAssignments' ? {} : {}) } : method === 'delete' ? { 200: { description: 'Deleted' }, 204: { description: 'Nothing to delete' } } : { 200: { description: 'OK' } };
         item[method] = op(summary, [...params, 'name'], ok, t.versions);
       }
     }

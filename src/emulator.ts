@@ -185,9 +185,10 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   if (options.observe) {
     const observe = options.observe;
     app.addHook('onSend', async (request, reply, payload) => {
-      if (typeof payload === 'string') {
+      // Bodiless answers too (an ARM cancel's 200): a checker can tell that no body was sent.
+      if (typeof payload === 'string' || payload === undefined || payload === null) {
         const type = reply.getHeader('content-type');
-        observe({ method: request.method, url: request.url, routeUrl: request.routeOptions.url, status: reply.statusCode, contentType: typeof type === 'string' ? type : undefined, body: payload });
+        observe({ method: request.method, url: request.url, routeUrl: request.routeOptions.url, status: reply.statusCode, contentType: typeof type === 'string' ? type : undefined, body: payload ?? '' });
       }
       return payload;
     });

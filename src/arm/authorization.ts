@@ -130,8 +130,10 @@ const ITEM_METHODS: Record<AuthorizationType, Array<'GET' | 'PUT' | 'PATCH' | 'D
   roleAssignmentSchedules: ['GET'],
   roleEligibilityScheduleInstances: ['GET'],
   roleAssignmentScheduleInstances: ['GET'],
-  roleManagementPolicies: ['GET', 'PATCH'],
-  roleManagementPolicyAssignments: ['GET'],
+  // The SPEC's DELETE of a policy and PUT/DELETE of a policy assignment reach their handlers, which
+  // refuse them with 400 NotSupported saying what they take (never the not-found handler's 404).
+  roleManagementPolicies: ['GET', 'PATCH', 'DELETE'],
+  roleManagementPolicyAssignments: ['GET', 'PUT', 'DELETE'],
   eligibleChildResources: [],
 };
 const ACTIONS: Partial<Record<AuthorizationType, string[]>> = {

@@ -39,7 +39,7 @@ export async function roleManagementPolicies(call: ArmCall): Promise<unknown> {
     const next = await call.ctx.commit(t.tenant.id, call.caller.nowMs, (tenant) => ({ policy: replaceAzurePolicy(tenant, policy, rules, by, isoInstant(call.caller.nowMs)), events: [] }));
     return policyToArm(call.ctx.store.tenant(t.tenant.id)!, next.policy);
   }
-  throw methodNotAllowed(call, 'roleManagementPolicies/{name}', 'GET and PATCH');
+  throw methodNotAllowed(call, 'roleManagementPolicies', 'GET and PATCH');
 }
 
 export async function roleManagementPolicyAssignments(call: ArmCall): Promise<unknown> {

@@ -41,11 +41,12 @@ export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind
     schedule.revokedDateTime = isoInstant(nowMs);
     schedule.revokedBy = request.id;
   }
-  // No role for a kind whose caller passes none (Azure roles on ARM write no PIM audit records yet).
+  // Azure roles (src/arm/pim.ts) pass no role: their audit records are not emulated yet (docs/graph.md).
   const role = roles.find((r) => r.id === request.roleDefinitionId);
+  if (!role) return { request, events: [] };
   const activity = request.action === 'selfActivate'
     ? 'Add member to role canceled (PIM activation)'
     : `${kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM'} canceled (${schedule && schedule.endDateTime === null ? 'permanent' : 'timebound'})`;
-  if (role) t.pim.audits.push(pimAudit(t, { activity, operationType: 'Update', actor, role, principalId: request.principalId, request, schedule, nowMs, correlationId: newGuid() }));
+  t.pim.audits.push(pimAudit(t, { activity, operationType: 'Update', actor, role, principalId: request.principalId, request, schedule, nowMs, correlationId: newGuid() }));
   return { request, events: [] };
 }

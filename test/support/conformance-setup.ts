@@ -10,7 +10,7 @@ import { conformanceStats, takeMismatches } from './conformance.js';
 function fail(when: string): void {
   const found = takeMismatches();
   if (found.length === 0) return;
-  throw new Error(`${found.length} Graph response(s) do not match openapi.yaml ${when}:\n${found.join('\n')}`);
+  throw new Error(`${found.length} Graph response(s) do not match openapi.yaml or the ARM SPEC ${when}:\n${found.join('\n')}`);
 }
 
 afterEach(() => fail('(test/support/conformance.ts)'));

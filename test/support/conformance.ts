@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import YAML from 'yaml';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { checkAgainstMicrosoft } from './msgraph-schema.js';
+import { checkArmResponse } from './arm-conformance.js';
 
 /**
  * Response conformance: every Graph JSON body the emulator sends in a test is checked against
@@ -455,7 +456,9 @@ export const conformanceStats = { validated: 0, skipped: 0, byOperation: new Map
 /** The `observe` option of every test emulator. */
 export function observeResponse(r: ObservedResponse): void {
   try {
-    const v = checkGraphResponse(r);
+    // Graph paths against openapi.yaml; Microsoft.Authorization (ARM PIM) against the ARM SPEC (arm-conformance.ts).
+    const g = checkGraphResponse(r);
+    const v = g.validated ? g : checkArmResponse(r);
     if (v.validated) {
       conformanceStats.validated++;
       conformanceStats.byOperation.set(v.against, (conformanceStats.byOperation.get(v.against) ?? 0) + 1);
