@@ -60,6 +60,7 @@ for (const [scope, params] of SCOPES) {
 const APPROVALS = '/providers/Microsoft.Authorization/roleAssignmentApprovals';
 const APPROVAL_VERSIONS = '2021-01-01-preview';
 const decide = 'An approver decides: {"properties":{"reviewResult":"Approve"|"Deny","justification"}}; 200 with the stage; 403 for the requestor or a non-approver, 409 once decided';
+paths['/providers/Microsoft.Authorization/roleAssignmentScheduleRequests'] = { get: op("Activations waiting for the caller's decision across every scope; only $filter=asApprover() is served here", [], { 200: { description: '{value[], nextLink?}' } }, PIM, [param('$filter', 'query'), param('$skiptoken', 'query', 'from nextLink')]) };
 paths[`${APPROVALS}/{approvalId}`] = { get: op('An activation\'s approval with its stage (its requestor and approvers only)', ['approvalId'], { 200: { description: 'OK' } }, APPROVAL_VERSIONS) };
 paths[`${APPROVALS}/{approvalId}/stages`] = { get: op('The approval\'s stages (one)', ['approvalId'], { 200: { description: '{value[]}' } }, APPROVAL_VERSIONS) };
 paths[`${APPROVALS}/{approvalId}/stages/{stageId}`] = {

@@ -3,10 +3,11 @@ import type { AppContext } from '../context.js';
 import { approvalTimedOut, decideApproval, type Decision } from '../pim/approvals.js';
 import { AZURE_TAG, azureRoles } from '../pim/azure-role.js';
 import { PimError } from '../pim/errors.js';
+import { isAwaitingDecision } from '../pim/approvals.js';
 import type { RequestRecord } from '../pim/model.js';
-import { apiVersion, armCaller, type ArmCaller } from './conventions.js';
+import { apiVersion, armCaller, armPage, hasFn, parseArmFilter, queryOf, type ArmCaller } from './conventions.js';
 import { ArmError, armErrors } from './errors.js';
-import { approvalArmId } from './wire.js';
+import { approvalArmId, requestToArm } from './wire.js';
 
 /**
  * Approvals of Azure resource role activations (Microsoft.Authorization/roleAssignmentApprovals,
@@ -65,7 +66,22 @@ function decisionOf(body: unknown): Decision {
   return { reviewResult: result, justification: (p.justification as string | null | undefined) ?? null };
 }
 
+/** The PIM api-versions of roleAssignmentScheduleRequests (as under a scope, authorization.ts). */
+const REQUEST_VERSIONS = ['2020-10-01', '2020-10-01-preview', '2022-04-01-preview', '2024-02-01-preview', '2024-09-01-preview'] as const;
+
 export function registerApprovals(app: FastifyInstance, ctx: AppContext): void {
+  // Approvers find what waits for them across every scope at the tenant root:
+  // GET /providers/Microsoft.Authorization/roleAssignmentScheduleRequests?$filter=asApprover() (how PIM
+  // scripts such as EasyPIM list pending approvals); only asApprover() is served there.
+  app.get('/providers/Microsoft.Authorization/roleAssignmentScheduleRequests', async (request) => {
+    apiVersion(request, REQUEST_VERSIONS, 'roleAssignmentScheduleRequests');
+    const c = armCaller(ctx, request);
+    const clauses = parseArmFilter(queryOf(request).$filter, { functions: ['asApprover'], properties: [] });
+    if (!hasFn(clauses, 'asApprover')) throw armErrors.notEmulatedHere("Listing roleAssignmentScheduleRequests at the tenant root without $filter=asApprover() (list them at a subscription, resource group or resource scope)");
+    const rows = c.tenant.pim.requests.filter((r) => r.kind === 'assignment' && r.resource === AZURE_TAG && r.approval?.approverIds.includes(c.id) && isAwaitingDecision(r, c.nowMs));
+    return armPage(request, rows, (r) => requestToArm(c.tenant, r));
+  });
+
   const caller = (request: FastifyRequest): ArmCaller => {
     apiVersion(request, APPROVAL_API_VERSIONS, 'roleAssignmentApprovals');
     return armCaller(ctx, request);

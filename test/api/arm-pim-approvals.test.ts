@@ -71,6 +71,13 @@ describe('PIM for Azure resources: approvals, mails, audit', () => {
     expect(forApprover.statusCode, forApprover.body).toBe(200);
     expect(forApprover.json().value.map((r: { name: string; properties: { status: string } }) => [r.name, r.properties.status])).toEqual([[ACTIVATION, 'PendingApproval']]);
     expect((await arm('GET', `${SUB_SCOPE}${AUTH}/roleAssignmentScheduleRequests?${V}&$filter=asApprover()`, user)).json().value).toEqual([]);
+    // At the tenant root, across every scope (only asApprover() is served there).
+    const root = await arm('GET', `/providers/microsoft.authorization/roleassignmentschedulerequests?${V}&$filter=asApprover()`, approver);
+    expect(root.statusCode, root.body).toBe(200);
+    expect(root.json().value.map((r: { id: string }) => r.id)).toEqual([`${SUB_SCOPE}${AUTH}/RoleAssignmentScheduleRequests/${ACTIVATION}`]);
+    const unfiltered = await arm('GET', `${AUTH}/roleAssignmentScheduleRequests?${V}`, approver);
+    expect(unfiltered.statusCode).toBe(400);
+    expect(unfiltered.json()).toEqual({ error: { code: 'NotSupported', message: 'Listing roleAssignmentScheduleRequests at the tenant root without $filter=asApprover() (list them at a subscription, resource group or resource scope) is not emulated yet.' } });
     // Nothing is active until the approver decides.
     expect((await arm('GET', `${SUB_SCOPE}${AUTH}/roleAssignmentScheduleInstances?${V}&$filter=asTarget()`, user)).json().value).toEqual([]);
 
