@@ -18,7 +18,7 @@ const TYPES = {
   roleDefinitions: { versions: '2022-04-01 (also 2015-07-01, 2018-01-01-preview, 2022-05-01-preview)', list: "Azure built-in role definitions with their real GUIDs; $filter roleName eq '…' or type eq 'BuiltInRole'", item: { get: 'One built-in role definition by GUID' } },
   roleAssignments: { versions: '2022-04-01 (also 2015-07-01, 2018-09-01-preview, 2020-04-01-preview, 2020-10-01-preview)', list: "Role assignments at, above and below the scope (made outside PIM, and PIM's active ones while they last); $filter atScope(), principalId eq '…', assignedTo('…')", item: { get: 'One role assignment', put: '201: a role assignment made outside PIM (Owner, User Access Administrator or Role Based Access Control Administrator at or above the scope); 409 RoleAssignmentExists', delete: '200 with the removed assignment; 204 when there is none' } },
   roleEligibilityScheduleRequests: { versions: PIM, list: "PIM requests; $filter atScope(), asTarget(), asRequestor(), principalId eq, roleDefinitionId eq, requestorId eq, status eq", item: { get: 'One request', put: '201: a request named by the client GUID (AdminAssign, AdminRemove, AdminUpdate, AdminExtend, AdminRenew), decided by the PIM engine; errors RoleAssignmentExists, RoleAssignmentDoesNotExist, ActiveDurationTooShort, RoleAssignmentRequestPolicyValidationFailed, RoleAssignmentRequestExists' }, actions: { cancel: '200 without a body: cancels a request waiting for its start', validate: '200: the request as it would be decided, nothing stored' } },
-  roleAssignmentScheduleRequests: { versions: PIM, list: "PIM requests; $filter atScope(), asTarget(), asRequestor(), principalId eq, roleDefinitionId eq, requestorId eq, status eq", item: { get: 'One request', put: '201: a request named by the client GUID (Admin* and SelfActivate, SelfDeactivate, SelfExtend, SelfRenew), decided by the PIM engine' }, actions: { cancel: '200 without a body: cancels a request waiting for its start', validate: '200: the request as it would be decided, nothing stored' } },
+  roleAssignmentScheduleRequests: { versions: PIM, list: "PIM requests; $filter atScope(), asTarget(), asRequestor(), asApprover() (activations waiting for the caller's decision), principalId eq, roleDefinitionId eq, requestorId eq, status eq", item: { get: 'One request', put: '201: a request named by the client GUID (Admin* and SelfActivate, SelfDeactivate, SelfExtend, SelfRenew), decided by the PIM engine' }, actions: { cancel: '200 without a body: cancels a request waiting for its start', validate: '200: the request as it would be decided, nothing stored' } },
   roleEligibilitySchedules: { versions: PIM, list: "Eligibility schedules in force now or later, memberType Direct at the scope and Inherited from above; $filter atScope(), asTarget(), assignedTo('…'), principalId eq, roleDefinitionId eq", item: { get: 'One schedule' } },
   roleAssignmentSchedules: { versions: PIM, list: "Active assignment schedules (Assigned or Activated; role assignments made outside PIM as permanent Assigned); same filters", item: { get: 'One schedule' } },
   roleEligibilityScheduleInstances: { versions: PIM, list: 'Eligibilities in force now; same filters', item: { get: 'One instance' } },
@@ -56,10 +56,23 @@ for (const [scope, params] of SCOPES) {
   }
 }
 
+// Approvals of activations: tenant-level, api-version 2021-01-01-preview; one stage whose id is the approval's.
+const APPROVALS = '/providers/Microsoft.Authorization/roleAssignmentApprovals';
+const APPROVAL_VERSIONS = '2021-01-01-preview';
+const decide = 'An approver decides: {"properties":{"reviewResult":"Approve"|"Deny","justification"}}; 200 with the stage; 403 for the requestor or a non-approver, 409 once decided';
+paths['/providers/Microsoft.Authorization/roleAssignmentScheduleRequests'] = { get: op("Activations waiting for the caller's decision across every scope; only $filter=asApprover() is served here", [], { 200: { description: '{value[], nextLink?}' } }, PIM, [param('$filter', 'query'), param('$skiptoken', 'query', 'from nextLink')]) };
+paths[`${APPROVALS}/{approvalId}`] = { get: op('An activation\'s approval with its stage (its requestor and approvers only)', ['approvalId'], { 200: { description: 'OK' } }, APPROVAL_VERSIONS) };
+paths[`${APPROVALS}/{approvalId}/stages`] = { get: op('The approval\'s stages (one)', ['approvalId'], { 200: { description: '{value[]}' } }, APPROVAL_VERSIONS) };
+paths[`${APPROVALS}/{approvalId}/stages/{stageId}`] = {
+  get: op('One stage', ['approvalId', 'stageId'], { 200: { description: 'OK' } }, APPROVAL_VERSIONS),
+  put: op(decide, ['approvalId', 'stageId'], { 200: { description: 'OK' } }, APPROVAL_VERSIONS),
+  patch: op(decide, ['approvalId', 'stageId'], { 200: { description: 'OK' } }, APPROVAL_VERSIONS),
+};
+
 const text = readFileSync(file, 'utf8');
 const BEGIN = '  # arm-authorization:begin\n';
 const END = '  # arm-authorization:end\n';
-const block = `${BEGIN}${YAML.stringify(paths, { lineWidth: 0 }).replace(/^/gm, '  ').replace(/ +$/gm, '')}${END}`;
+const block = `${BEGIN}${YAML.stringify(paths, { lineWidth: 0, aliasDuplicateObjects: false }).replace(/^/gm, '  ').replace(/ +$/gm, '')}${END}`;
 let next;
 if (text.includes(BEGIN)) next = text.slice(0, text.indexOf(BEGIN)) + block + text.slice(text.indexOf(END) + END.length);
 else next = text.replace('  /_emulator/health:\n', `${block}  /_emulator/health:\n`);

@@ -65,6 +65,7 @@ export function rewriteUrl(req: http.IncomingMessage): string {
 }
 
 const ARM_ROOT = /^\/(?:providers\/microsoft\.subscription\/)?subscriptions\//i;
+const APPROVALS = /^\/providers\/microsoft\.authorization\/(roleassignmentapprovals|roleassignmentschedulerequests)(?=[/?]|$)/i;
 const AUTHORIZATION = /\/providers\/microsoft\.authorization\/([^/?]+)/gi;
 
 /**
@@ -73,6 +74,8 @@ const AUTHORIZATION = /\/providers\/microsoft\.authorization\/([^/?]+)/gi;
  * subscription as `providers/Microsoft.Subscription/subscriptions/{sub}` (arm-pim-reference §2.3).
  */
 export function canonicalArmUrl(url: string): string {
+  // Tenant-level approvals of Azure role activations (…/roleAssignmentApprovals/{id}/stages/{id}) and the approver's list (…/roleAssignmentScheduleRequests).
+  if (APPROVALS.test(url)) return url.replace(APPROVALS, (_all, type: string) => `/providers/Microsoft.Authorization/${type.toLowerCase() === 'roleassignmentapprovals' ? 'roleAssignmentApprovals' : 'roleAssignmentScheduleRequests'}`).replace(/^([^?]*\/roleAssignmentApprovals\/[^/?]+\/)stages(?=[/?]|$)/i, '$1stages');
   if (!ARM_ROOT.test(url)) return url;
   const q = url.indexOf('?');
   let path = q < 0 ? url : url.slice(0, q);

@@ -65,6 +65,9 @@ export const armErrors = {
   roleAssignmentUpdateNotPermitted: () => new ArmError(400, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.'),
   principalNotFound: (id: string, tenantId: string) => new ArmError(400, 'PrincipalNotFound', `Principal ${id.replace(/-/g, '')} does not exist in the directory ${tenantId}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.`),
   roleDefinitionDoesNotExist: (id: string) => new ArmError(400, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${id}' does not exist.`),
+  /** The emulator's words (ARM's are not in a source read): an approval the caller may not see or that does not exist. */
+  approvalNotFound: (id: string) => new ArmError(404, 'RoleAssignmentApprovalNotFound', `The role assignment approval '${id}' was not found.`),
+  approvalStageNotFound: (id: string, stageId: string) => new ArmError(404, 'RoleAssignmentApprovalStageNotFound', `The stage '${stageId}' of the role assignment approval '${id}' was not found.`),
   notEmulatedHere: (what: string) => new ArmError(400, 'NotSupported', `${what} is not emulated yet.`),
   /** PATCH of policy rules: every problem at once (the emulator's words). */
   invalidPolicyRules: (problems: readonly string[]) => new ArmError(400, 'InvalidRoleManagementPolicyRule', `The role management policy rules are invalid: ${problems.join(' ')}`),

@@ -2,6 +2,7 @@ import { relation } from '../directory/azure.js';
 import { isGuid } from '../ids.js';
 import { AZURE_TAG, azureRoles, pimRoleAssignmentName } from '../pim/azure-role.js';
 import { cancelRequest } from '../pim/cancel.js';
+import { isAwaitingDecision } from '../pim/approvals.js';
 import { pimIndex } from '../pim/indexes.js';
 import type { RequestInput } from '../pim/input.js';
 import type { Kind, RequestRecord } from '../pim/model.js';
@@ -98,13 +99,15 @@ export function scheduleRequests(kind: Kind) {
     if (!name) {
       if (method !== 'GET') throw methodNotAllowed(call, type, 'GET');
       const clauses = parseArmFilter(queryOf(call.request).$filter, { functions: ['atScope', 'asTarget', 'asRequestor', 'asApprover'], properties: ['principalId', 'roleDefinitionId', 'requestorId', 'status'] });
-      if (hasFn(clauses, 'asApprover')) throw armErrors.notEmulatedHere('asApprover() (approvals for Azure resource roles)');
+      // asApprover(): the activations waiting for the caller's decision (arm-pim-reference §1).
+      const approver = hasFn(clauses, 'asApprover') ? caller.id : undefined;
       const who = principalMatch(call, clauses);
       const role = roleMatch(call, clauses);
       const requestor = propertyValue(clauses, 'requestorId')?.toLowerCase() ?? (hasFn(clauses, 'asRequestor') ? caller.id : undefined);
       const status = propertyValue(clauses, 'status')?.toLowerCase();
       const rows = azureRequests(call, kind).filter((r) => inView(r.directoryScopeId, call, clauses) && who(r.principalId) && role(r.directoryScopeId, r.roleDefinitionId)
-        && (requestor === undefined || (r.createdBy.user?.id ?? r.createdBy.application?.id) === requestor) && (status === undefined || r.status.toLowerCase() === status));
+        && (requestor === undefined || (r.createdBy.user?.id ?? r.createdBy.application?.id) === requestor) && (status === undefined || r.status.toLowerCase() === status)
+        && (approver === undefined || (r.approval !== undefined && r.approval.approverIds.includes(approver) && isAwaitingDecision(r, caller.nowMs))));
       return armPage(call.request, rows, (r) => requestToArm(t, r));
     }
     const id = name.toLowerCase();

@@ -141,10 +141,18 @@ function mergeRule(rule: PolicyRule, given: Record<string, unknown>, problems: s
     case 'ApprovalRule': {
       const setting = given.setting as { isApprovalRequired?: unknown; approvalStages?: Array<{ primaryApprovers?: unknown[]; escalationApprovers?: unknown[] }> } | undefined;
       if (setting !== undefined) {
-        if (setting.isApprovalRequired === true) problems.push(`Rule '${rule.id}': approvals for Azure resource roles are not emulated yet; isApprovalRequired must stay false.`);
-        else {
-          const stages = (setting.approvalStages ?? []).map((s) => ({ ...s, primaryApprovers: (s.primaryApprovers ?? []).map((a) => approverFromArm(a as never)), escalationApprovers: (s.escalationApprovers ?? []).map((a) => approverFromArm(a as never)) }));
-          next.setting = { ...(rule.setting as object), ...setting, ...(setting.approvalStages ? { approvalStages: stages } : {}) };
+        if (setting.isApprovalRequired !== undefined && typeof setting.isApprovalRequired !== 'boolean') problems.push(`Rule '${rule.id}': setting.isApprovalRequired must be true or false.`);
+        else if (setting.approvalStages !== undefined && (!Array.isArray(setting.approvalStages) || setting.approvalStages.length > 1)) {
+          // Activation approvals have one stage here, as for directory roles and groups.
+          problems.push(`Rule '${rule.id}': setting.approvalStages must be a list of one stage (multi-stage approvals are not emulated).`);
+        } else {
+          const badApprover = (setting.approvalStages ?? []).flatMap((s) => [...(s.primaryApprovers ?? []), ...(s.escalationApprovers ?? [])])
+            .find((a) => !a || typeof (a as { id?: unknown }).id !== 'string' || !['User', 'Group'].includes((a as { userType?: string }).userType ?? ''));
+          if (badApprover !== undefined) problems.push(`Rule '${rule.id}': approvers must be {"id": "{objectId}", "userType": "User" | "Group"}, not ${JSON.stringify(badApprover)}.`);
+          else {
+            const stages = (setting.approvalStages ?? []).map((s) => ({ ...s, primaryApprovers: (s.primaryApprovers ?? []).map((a) => approverFromArm(a as never)), escalationApprovers: (s.escalationApprovers ?? []).map((a) => approverFromArm(a as never)) }));
+            next.setting = { ...(rule.setting as object), ...setting, ...(setting.approvalStages ? { approvalStages: stages } : {}) };
+          }
         }
       }
       break;

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { baseUrl } from '../web.js';
 import { ArmError, armErrors } from './errors.js';
 import { registerAuthorization } from './authorization.js';
+import { registerApprovals } from './approvals.js';
 import { apiVersion as checkApiVersion, armCaller } from './conventions.js';
 import { metadataEndpoints, METADATA_API_VERSIONS } from './metadata.js';
 
@@ -44,6 +45,7 @@ export async function armPlugin(app: FastifyInstance, opts: { ctx: AppContext })
   });
 
   registerAuthorization(app, ctx);
+  registerApprovals(app, ctx);
 
   app.get('/subscriptions', async (request) => {
     apiVersion(request, SUBSCRIPTION_API_VERSIONS);

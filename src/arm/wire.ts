@@ -19,6 +19,13 @@ export const authId = (scope: string, segment: string, name: string): string => 
 const subscriptionOf = (scope: string): string => scope.split('/')[2]!;
 export const fullRoleId = (scope: string, roleGuid: string): string => roleDefinitionArmId(subscriptionOf(scope), roleGuid);
 
+/**
+ * An activation's approval as ARM names it: a tenant-level Microsoft.Authorization resource,
+ * `/providers/Microsoft.Authorization/roleAssignmentApprovals/{approvalId}` (api-version
+ * 2021-01-01-preview; Azure/bicep-types-az generated/authorization 2021-01-01-preview types.md).
+ */
+export const approvalArmId = (approvalId: string): string => `${AUTH}/roleAssignmentApprovals/${approvalId}`;
+
 const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 const SEGMENT = {
@@ -57,7 +64,7 @@ export function requestToArm(t: TenantData, r: RequestRecord): Record<string, un
       principalType: principalType(t, r.principalId),
       requestType: pascal(r.action),
       status: r.status,
-      approvalId: r.approvalId,
+      approvalId: r.approvalId ? approvalArmId(r.approvalId) : null,
       scheduleInfo: r.scheduleInfo
         ? { startDateTime: r.scheduleInfo.startDateTime, expiration: { type: pascal(r.scheduleInfo.expiration.type), endDateTime: r.scheduleInfo.expiration.endDateTime, duration: r.scheduleInfo.expiration.duration } }
         : null,

@@ -1,10 +1,14 @@
 import type { PolicyRule, RoleDefinition, TenantData, UserRecord } from '../directory/model.js';
 import { findPrincipal, ROLE } from '../directory/directory.js';
 import { parseDuration } from '../iso8601.js';
-import { GROUP_RESOURCE, type Kind, type RequestRecord, type ScheduleRecord } from '../pim/model.js';
+import { AZURE_ROLE_RESOURCE, GROUP_RESOURCE, type Kind, type RequestRecord, type ScheduleRecord } from '../pim/model.js';
 import { groupDefaultRules, groupPolicy } from '../pim/group-policy.js';
 import { defaultRules } from '../pim/policy-defaults.js';
 import { policyFor } from '../pim/policy.js';
+import { azurePolicy } from '../pim/azure-policy.js';
+import { effectiveArmAssignments } from '../pim/azure-role.js';
+import { AZURE_ROLE, azureRole } from '../directory/azure-roles.js';
+import { isAtOrAbove } from '../directory/azure.js';
 import type { PimEvent } from '../events.js';
 import { tenantWideHolders } from '../pim/schedules.js';
 import {
@@ -123,9 +127,12 @@ interface Subject {
 }
 
 const isGroup = (s: Subject): boolean => s.resource === GROUP_RESOURCE;
+/** An Azure role at an ARM scope (`roleDefinitionId` the role's GUID, `directoryScopeId` the scope). */
+const isAzure = (s: Subject): boolean => s.resource === AZURE_ROLE_RESOURCE;
 
-/** The policy whose notification and approval rules govern the subject: the role's, or the group's member/owner policy. */
-const policyOf = (t: TenantData, s: Subject) => (isGroup(s) ? groupPolicy(t, s.directoryScopeId, s.roleDefinitionId) : policyFor(t, s.roleDefinitionId));
+/** The policy whose notification and approval rules govern the subject: the role's, the group's member/owner policy, or the Azure role's at its scope. */
+const policyOf = (t: TenantData, s: Subject) =>
+  isGroup(s) ? groupPolicy(t, s.directoryScopeId, s.roleDefinitionId) : isAzure(s) ? azurePolicy(t, s.directoryScopeId, s.roleDefinitionId) : policyFor(t, s.roleDefinitionId);
 
 function notificationSetting(t: TenantData, subject: Subject, ruleId: string): NotificationSetting {
   const r: PolicyRule | undefined = policyOf(t, subject)?.rules.find((x) => x.id === ruleId) ?? (isGroup(subject) ? groupDefaultRules() : defaultRules()).find((x) => x.id === ruleId);
@@ -191,6 +198,18 @@ function permanentOwnerAddresses(t: TenantData, groupId: string, nowMs: number):
   return [...ids].flatMap((id) => principalAddresses(t, id));
 }
 
+/**
+ * PIM for Azure resource roles mails its admin notices to the resource's Owners and User Access
+ * Administrators ("PIM emails for Azure resource roles", ED pim-email-notifications.md): the users
+ * (and members of groups) holding either role at the scope or above it now, directly or through PIM.
+ */
+function resourceAdminAddresses(t: TenantData, scope: string, nowMs: number): string[] {
+  const ids = new Set(effectiveArmAssignments(t, nowMs)
+    .filter(({ record }) => (record.roleDefinitionId === AZURE_ROLE.owner || record.roleDefinitionId === AZURE_ROLE.userAccessAdministrator) && isAtOrAbove(record.scope, scope))
+    .map(({ record }) => record.principalId));
+  return [...ids].flatMap((id) => principalAddresses(t, id));
+}
+
 /** The role's configured approvers (first stage), or — when none are set — the active PRA/GA (reference §3.1). */
 function approverAddresses(t: TenantData, subject: Subject, nowMs: number): string[] {
   const rule = policyOf(t, subject)?.rules.find((r) => r.id === 'Approval_EndUser_Assignment');
@@ -224,6 +243,7 @@ function defaultRecipients(audience: MailAudience, t: TenantData, subject: Subje
   }
   switch (audience) {
     case 'admin':
+      if (isAzure(subject)) return resourceAdminAddresses(t, subject.directoryScopeId, nowMs);
       return isGroup(subject) ? permanentOwnerAddresses(t, subject.directoryScopeId, nowMs) : privilegedAdminAddresses(t, nowMs, { securityAdmins: eventType === 'activated' });
     case 'requestor':
       return principalAddresses(t, subject.principalId);
@@ -289,7 +309,8 @@ function facts(e: MailEvent, audience: MailAudience, t: TenantData, roles: RoleD
   const roleDefinitionId = (request?.roleDefinitionId ?? schedule?.roleDefinitionId)!;
   const subject = subjectOf(request, schedule);
   const group = subject && isGroup(subject) ? t.groups.find((g) => g.id === subject.directoryScopeId) : undefined;
-  const role = group ? { displayName: groupRoleName(group.displayName, roleDefinitionId) } : roles.find((r) => r.id === roleDefinitionId || r.templateId === roleDefinitionId);
+  const azure = subject && isAzure(subject) ? azureRole(roleDefinitionId) : undefined;
+  const role = group ? { displayName: groupRoleName(group.displayName, roleDefinitionId) } : azure ? { displayName: azure.roleName } : roles.find((r) => r.id === roleDefinitionId || r.templateId === roleDefinitionId);
   const p = findPrincipal(t, principalId);
   const user = !p
     ? { displayName: principalId, userPrincipalName: null }
@@ -310,7 +331,8 @@ function facts(e: MailEvent, audience: MailAudience, t: TenantData, roles: RoleD
     // A reminder is the service's own doing, not the request author's.
     actor: e.type === 'reminder' ? null : actorOf(t, request),
     // The tenant rides along so a signed-out browser lands on the right tenant's sign-in.
-    portalUrl: `${opts.portalBase.replace(/\/+$/, '')}/#/${group ? `groups/${group.id}` : `roles/${roleDefinitionId}`}?tenant=${encodeURIComponent(t.tenant.name)}`,
+    // Azure roles have no portal page of their own yet: their mails open the user's requests.
+    portalUrl: `${opts.portalBase.replace(/\/+$/, '')}/#/${group ? `groups/${group.id}` : azure ? 'pim/my-requests' : `roles/${roleDefinitionId}`}?tenant=${encodeURIComponent(t.tenant.name)}`,
     audience,
   };
 }
@@ -388,6 +410,7 @@ export function mailsFor(event: MailEvent, t: TenantData, roles: RoleDefinition[
         ...(f.requestId ? { 'X-PIM-Request-Id': f.requestId } : {}),
         'X-PIM-Role-Id': roleDefinitionId,
         ...(isGroup(subject) ? { 'X-PIM-Group-Id': subject.directoryScopeId } : {}),
+        ...(isAzure(subject) ? { 'X-PIM-Scope': subject.directoryScopeId } : {}),
         'X-PIM-Tenant': t.tenant.id,
         'X-PIM-Notification-Rule': ruleId,
       },

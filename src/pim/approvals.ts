@@ -53,6 +53,10 @@ export function expireApprovals(t: TenantData, roles: RoleDefinition[], nowMs: n
   return n;
 }
 
+/** Still waiting for an approver's decision now (not decided, canceled or timed out). */
+export const isAwaitingDecision = (r: RequestRecord, nowMs: number): boolean =>
+  Boolean(r.approval && r.approval.step.status === 'InProgress' && waiting(r) && !approvalTimedOut(r, nowMs));
+
 export const hasExpiringApprovals = (t: TenantData, nowMs: number): boolean =>
   [...pimIndex(t).pendingRequests()].some((r) => approvalTimedOut(r, nowMs) && waiting(r));
 

@@ -1,9 +1,10 @@
 import type { PolicyRecord, RoleDefinition, TenantData } from '../directory/model.js';
 import { findPrincipal } from '../directory/directory.js';
+import { scopeById } from '../directory/azure.js';
 import { ROLE } from '../directory/roles.js';
 import { newGuid } from '../ids.js';
 import { isoInstant } from '../iso8601.js';
-import { GROUP_RESOURCE, type Actor, type AuditRecord, type RequestRecord, type ScheduleRecord } from './model.js';
+import { AZURE_ROLE_RESOURCE, GROUP_RESOURCE, type Actor, type AuditRecord, type RequestRecord, type ScheduleRecord } from './model.js';
 
 /**
  * directoryAudit records as PIM writes them (reference §7): category RoleManagement, loggedByService
@@ -29,9 +30,11 @@ const WELL_KNOWN: Record<string, string> = {
  * names: RoleManagement for Microsoft Entra roles, GroupManagement for PIM for Groups (Entra audit
  * activity reference, "Privileged Identity Management" table: MicrosoftDocs/entra-docs
  * docs/identity/monitoring-health/reference-audit-activities.md, e.g. "GroupManagement | Add member
- * to role completed (PIM activation)").
+ * to role completed (PIM activation)"), and ResourceManagement for Azure resource roles (the same
+ * table's "ResourceManagement | Add member to role completed (PIM activation)" rows).
  */
-export const auditCategoryOf = (r: { resource?: string } | undefined): string => (r?.resource === GROUP_RESOURCE ? 'GroupManagement' : 'RoleManagement');
+export const auditCategoryOf = (r: { resource?: string } | undefined): string =>
+  r?.resource === GROUP_RESOURCE ? 'GroupManagement' : r?.resource === AZURE_ROLE_RESOURCE ? 'ResourceManagement' : 'RoleManagement';
 
 /** .NET ticks (100 ns since 0001-01-01), as PIM record ids carry them. */
 const ticks = (ms: number): string => (BigInt(ms) * 10000n + 621355968000000000n).toString();
@@ -77,6 +80,15 @@ function groupTarget(t: TenantData, r: { resource?: string; directoryScopeId: st
   return [{ id: r.directoryScopeId, displayName: g?.displayName ?? null, type: 'Group', userPrincipalName: null, groupType: g?.groupTypes.includes('Unified') ? 'unifiedGroups' : 'azureAD', modifiedProperties: [] }];
 }
 
+/**
+ * Azure resource roles' records also name the ARM scope the role is held at (the emulator's
+ * choice: the arm-pim-reference has no activity-log shape, so records follow roles and groups).
+ */
+function azureScopeTarget(t: TenantData, r: { resource?: string; directoryScopeId: string } | undefined): AuditRecord['targetResources'] {
+  if (r?.resource !== AZURE_ROLE_RESOURCE) return [];
+  return [{ id: r.directoryScopeId, displayName: scopeById(t, r.directoryScopeId)?.displayName ?? null, type: 'Resource', userPrincipalName: null, groupType: null, modifiedProperties: [] }];
+}
+
 /** The PIM record of a change. */
 export function pimAudit(t: TenantData, a: AuditInput): AuditRecord {
   const r = a.request;
@@ -110,6 +122,7 @@ export function pimAudit(t: TenantData, a: AuditInput): AuditRecord {
     targetResources: [
       { id: a.role.id, displayName: a.role.displayName, type: 'Role', userPrincipalName: null, groupType: null, modifiedProperties: [] },
       ...groupTarget(t, r ?? s),
+      ...azureScopeTarget(t, r ?? s),
       principalTarget(t, a.principalId),
       ...(r ? [{ id: r.id, displayName: null, type: 'Request', userPrincipalName: null, groupType: null, modifiedProperties: [] }] : []),
       { id: t.tenant.id, displayName: t.tenant.displayName, type: 'Directory', userPrincipalName: null, groupType: null, modifiedProperties: [] },

@@ -4,6 +4,7 @@ import { newGuid } from '../ids.js';
 import { isoInstant } from '../iso8601.js';
 import { approvalTimedOut } from './approvals.js';
 import { pimAudit } from './audit.js';
+import { roleOfRecord } from './group.js';
 import type { Outcome } from './command.js';
 import { pimErrors } from './errors.js';
 import { pimIndex, viewRequest, viewSchedule } from './indexes.js';
@@ -18,7 +19,7 @@ export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind
   const request = [viewRequest(t, pimIndex(t).request(id))].find((r) => r && r.kind === kind);
   if (!request) throw pimErrors.requestNotFound(id);
   if (request.status === 'PendingAdminDecision') {
-    const role = roles.find((r) => r.id === request.roleDefinitionId);
+    const role = roleOfRecord(t, roles, request)!;
     const byRequestor = actor.id === request.principalId || actor.id === request.createdBy.user?.id;
     const operation = request.action === 'selfRenew' ? 'renew' : 'extend';
     // The requestor withdraws it; an admin's cancel is the admin's denial (Graph offers no other way to decide it).
@@ -41,9 +42,7 @@ export function cancelRequest(t: TenantData, roles: RoleDefinition[], kind: Kind
     schedule.revokedDateTime = isoInstant(nowMs);
     schedule.revokedBy = request.id;
   }
-  // Azure roles (src/arm/pim.ts) pass no role: their audit records are not emulated yet (docs/graph.md).
-  const role = roles.find((r) => r.id === request.roleDefinitionId);
-  if (!role) return { request, events: [] };
+  const role = roleOfRecord(t, roles, request)!;
   const activity = request.action === 'selfActivate'
     ? 'Add member to role canceled (PIM activation)'
     : `${kind === 'eligibility' ? 'Add eligible member to role in PIM' : 'Add member to role in PIM'} canceled (${schedule && schedule.endDateTime === null ? 'permanent' : 'timebound'})`;

@@ -1,11 +1,13 @@
 import type { GroupRecord, RoleAssignmentRecord, RoleDefinition, TenantData } from '../directory/model.js';
 import { findPrincipal } from '../directory/directory.js';
+import { azureRole } from '../directory/azure-roles.js';
+import { azureAsRole } from './azure-role.js';
 import { newGuid, stableGuid } from '../ids.js';
 import { coreDirectoryAudit, groupMembershipAudit } from './audit.js';
 import { pimErrors } from './errors.js';
 import { ACCESS_IDS, groupPolicy, type AccessId } from './group-policy.js';
 import { pimIndex, viewSchedules } from './indexes.js';
-import { GROUP_RESOURCE, type AuditRecord, type ScheduleRecord } from './model.js';
+import { AZURE_ROLE_RESOURCE, GROUP_RESOURCE, type AuditRecord, type ScheduleRecord } from './model.js';
 import { enumValue } from './parse.js';
 import type { ResourceKind, Target } from './resource.js';
 import { isLive, pimMemberGroupIds } from './schedules.js';
@@ -116,6 +118,10 @@ export function memberGroupsOf(t: TenantData, principalId: string, nowMs: number
 
 /** What a record's audit entries and mails name as its "role": the role definition, or the group's membership or ownership. */
 export function roleOfRecord(t: TenantData, roles: readonly RoleDefinition[], r: { resource?: string; roleDefinitionId: string; directoryScopeId: string }): RoleDefinition | undefined {
+  if (r.resource === AZURE_ROLE_RESOURCE) {
+    const azure = azureRole(r.roleDefinitionId);
+    return azure ? azureAsRole(azure) : undefined;
+  }
   if (r.resource !== GROUP_TAG) return roles.find((x) => x.id === r.roleDefinitionId);
   const group = t.groups.find((g) => g.id === r.directoryScopeId);
   return group ? groupAsRole(group, r.roleDefinitionId) : undefined;
