@@ -19,6 +19,7 @@ import { inboxView } from './views/inbox.js';
 import { landingView } from './views/landing.js';
 import { mailLinkView } from './views/mail-link.js';
 import { myGroupsView } from './views/my-groups.js';
+import { myAzureView } from './views/my-azure.js';
 import { myRolesView } from './views/my-roles.js';
 import { myRequestsView } from './views/requests.js';
 import { settingsDetailView, settingsEditView, settingsListView } from './views/settings.js';
@@ -47,7 +48,7 @@ function pickView(route: Route): View {
     case undefined:
       return pimHomeView;
     case 'my-roles':
-      return c === 'groups' ? myGroupsView : myRolesView;
+      return c === 'groups' ? myGroupsView : c === 'azure' ? myAzureView : myRolesView;
     case 'my-requests':
       return myRequestsView;
     case 'approvals':
