@@ -103,7 +103,7 @@ describe('the portal: just-in-time Azure role (PIM for Azure resources)', () => 
     expect(await user.getByText('Azure resources (not emulated)').count()).toBe(0);
     await user.getByRole('navigation', { name: 'My roles' }).getByRole('link', { name: 'Azure resources', exact: true }).click();
     await heading(user, 'My roles | Azure resources');
-    expect(await text(user.getByRole('row', { name: /Contributor/ }))).toMatch(/^Contributor .+ \(Subscription\) Direct \d{4}-\d\d-\d\d \d\d:\d\d Activate$/);
+    expect(await text(user.getByRole('row', { name: /Contributor/ }))).toMatch(/^Contributor Contoso Pay-As-You-Go \(Subscription\) Direct \d{4}-\d\d-\d\d \d\d:\d\d Activate$/);
   });
 
   it('pimuser activates Contributor with a reason: refused on MfaRule, steps up, activated', async () => {
