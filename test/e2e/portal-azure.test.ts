@@ -28,17 +28,19 @@ describe('the portal: just-in-time Azure role (PIM for Azure resources)', () => 
   let base: string;
   const windows = new BrowserWindows();
   let user: Page;
+  let admin: Page;
   const scriptErrors: string[] = [];
 
   beforeAll(async () => {
     emu = await testEmulator();
     base = (await emu.listen()).http!;
     user = await windows.open();
-    user.on('pageerror', (e) => scriptErrors.push(e.message));
+    admin = await windows.open();
+    for (const page of [user, admin]) page.on('pageerror', (e) => scriptErrors.push(`${page === admin ? 'admin' : 'pimuser'}: ${e.message}`));
   }, 60_000);
 
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') await reportWindows({ pimuser: user }, 'portal-azure-failure');
+    if (ctx.task.result?.state === 'fail') await reportWindows({ pimuser: user, admin }, 'portal-azure-failure');
   });
 
   afterAll(async () => {
@@ -138,6 +140,35 @@ describe('the portal: just-in-time Azure role (PIM for Azure resources)', () => 
     const self = (requests.json().value as { properties: { requestType: string; justification: string; status: string; scheduleInfo: { expiration: { duration: string } } } }[])
       .filter((r) => r.properties.requestType === 'SelfActivate');
     expect(self.map((r) => [r.properties.status, r.properties.justification, r.properties.scheduleInfo.expiration.duration])).toEqual([['Provisioned', REASON, 'PT2H']]);
+  });
+
+  it("the admin reads the subscription under Manage › Azure resources: pimuser's eligible and active Contributor, and the role's settings", async () => {
+    await admin.goto(`${base}/portal/#/`);
+    await heading(admin, 'PIM workshop portal');
+    await admin.getByLabel('Tenant', { exact: true }).selectOption('contoso');
+    await admin.getByLabel(/Offer “Sign in without MFA”/).uncheck();
+    await admin.getByRole('button', { name: `Sign in as ${USERS.admin.upn}` }).click();
+    await admin.waitForURL(/\/oauth2\/v2\.0\/authorize/);
+    await admin.getByLabel('Password').fill(PASSWORD);
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await heading(admin, 'Enter code');
+    await admin.getByLabel('Code').fill(await mfaCode(USERS.admin.upn));
+    await admin.getByRole('button', { name: 'Verify' }).click();
+    await admin.waitForURL((u) => u.pathname === '/portal/' && !u.search.includes('code='));
+    await admin.locator('#account', { hasText: USERS.admin.upn }).waitFor();
+
+    await nav(admin, 'Azure resources');
+    await heading(admin, 'Azure resources | Privileged Identity Management');
+    await admin.getByRole('link', { name: 'Contoso Pay-As-You-Go', exact: true }).click();
+    await heading(admin, 'Contoso Pay-As-You-Go | Assignments');
+    expect(await text(admin.getByRole('row', { name: /PIM User/ }))).toMatch(new RegExp(`^PIM User ${PIMUSER} Contributor Contoso Pay-As-You-Go \\(Subscription\\) Direct Eligible \\d{4}`));
+    await admin.getByRole('link', { name: 'Active assignments' }).click();
+    expect(await text(admin.getByRole('row', { name: /PIM User/ }))).toMatch(new RegExp(`^PIM User ${PIMUSER} Contributor Contoso Pay-As-You-Go \\(Subscription\\) Direct Activated \\d{4}`));
+    await admin.getByRole('navigation', { name: 'Contoso Pay-As-You-Go' }).getByRole('link', { name: 'Settings', exact: true }).click();
+    await heading(admin, 'Contoso Pay-As-You-Go | Settings');
+    // The PATCH above (MFA and a reason) and ARM's defaults (8 hours; eligibility within 365 days); Reader keeps the defaults.
+    expect(await text(admin.getByRole('row', { name: /^Contributor / }))).toBe('Contributor 8 hour(s) Azure MFA, Justification 365 day(s)');
+    expect(await text(admin.getByRole('row', { name: /^Reader / }))).toBe('Reader 8 hour(s) Justification 365 day(s)');
   });
 
   it('past the end (the emulator clock, no waiting) the activation is gone on ARM and in the portal, and listed as expired', async () => {

@@ -394,7 +394,7 @@ describe('the portal on a phone (390×844) and a laptop (1280×800): two teams w
     }
   });
 
-  it('the Azure resources pages (PIM for Azure resources) pass the same checks: pimuser, eligible through ARM, opens My roles › Azure resources and its Activate pane', async () => {
+  it('the Azure resources pages (PIM for Azure resources) pass the same checks: pimuser, eligible through ARM, opens My roles › Azure resources and its Activate pane; the admin reads the subscription', async () => {
     for (const team of teams) {
       const { user } = team;
       // The admin makes pimuser eligible for Reader on the team's subscription through ARM (its token from the control plane).
@@ -424,6 +424,18 @@ describe('the portal on a phone (390×844) and a laptop (1280×800): two teams w
       await user.getByRole('link', { name: 'Expired assignments' }).click();
       await user.locator('.empty', { hasText: 'No expired assignments found' }).waitFor();
       await check(team, user, 'My roles › Azure resources › Expired');
+
+      const { admin } = team;
+      await menu(team, admin, 'Azure resources');
+      await heading(admin, 'Azure resources | Privileged Identity Management');
+      await check(team, admin, 'Azure resources');
+      await admin.getByRole('link', { name: sub.displayName, exact: true }).click();
+      await heading(admin, `${sub.displayName} | Assignments`);
+      expect(await text(admin.getByRole('row', { name: /PIM User/ }))).toContain('Reader');
+      await check(team, admin, 'Azure subscription assignments');
+      await admin.getByRole('navigation', { name: sub.displayName }).getByRole('link', { name: 'Settings', exact: true }).click();
+      await heading(admin, `${sub.displayName} | Settings`);
+      await check(team, admin, 'Azure subscription settings');
     }
   });
 

@@ -20,6 +20,7 @@ import { landingView } from './views/landing.js';
 import { mailLinkView } from './views/mail-link.js';
 import { myGroupsView } from './views/my-groups.js';
 import { myAzureView } from './views/my-azure.js';
+import { azureResourcesView } from './views/azure-resources.js';
 import { myRolesView } from './views/my-roles.js';
 import { myRequestsView } from './views/requests.js';
 import { settingsDetailView, settingsEditView, settingsListView } from './views/settings.js';
@@ -59,6 +60,8 @@ function pickView(route: Route): View {
       return allAssignmentsView;
     case 'groups':
       return c ? groupView : groupsListView;
+    case 'azure':
+      return azureResourcesView;
     case 'settings':
       return route.parts[3] === 'edit' ? settingsEditView : c ? settingsDetailView : settingsListView;
     case 'audit':
