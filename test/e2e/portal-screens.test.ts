@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import type { Emulator } from '../../src/emulator.js';
 import { CHROMIUM, flash, heading, reportWindows, requireChromium, text } from '../support/portal.js';
-import { PASSWORD, ROLES, testEmulator } from '../support/emulator.js';
+import { PASSWORD, ROLES, testEmulator, tokenFor } from '../support/emulator.js';
 
 /**
  * The workshop portal on a phone and on a laptop (issue #17): two teams, each in its own tenant, walk
@@ -154,8 +154,8 @@ describe('the portal on a phone (390×844) and a laptop (1280×800): two teams w
       await menu(team, user, 'My roles');
       await heading(user, 'My roles | Microsoft Entra roles');
       expect(await text(user.locator('.empty'))).toContain('No eligible assignments found');
-      // The "(not emulated)" kinds of role stay readable (AA contrast): axe checks them here.
-      await user.getByText('Azure resources (not emulated)').waitFor();
+      // My roles' left menu (Entra roles, Groups, Azure resources) stays readable (AA contrast): axe checks it here.
+      await user.getByRole('navigation', { name: 'My roles' }).getByRole('link', { name: 'Azure resources', exact: true }).waitFor();
       await check(team, user, 'My roles');
       await shot(team, user, 1);
     }
@@ -391,6 +391,51 @@ describe('the portal on a phone (390×844) and a laptop (1280×800): two teams w
       await user.getByRole('button', { name: 'Cancel', exact: true }).click();
       await heading(user, 'My roles | Groups');
       await check(team, user, 'My roles › Groups');
+    }
+  });
+
+  it('the Azure resources pages (PIM for Azure resources) pass the same checks: pimuser, eligible through ARM, opens My roles › Azure resources and its Activate pane; the admin reads the subscription', async () => {
+    for (const team of teams) {
+      const { user } = team;
+      // The admin makes pimuser eligible for Reader on the team's subscription through ARM (its token from the control plane).
+      const minted = await emu.app.inject({ method: 'POST', url: '/_emulator/tokens', payload: { tenant: team.name, user: upn('admin', team), mfa: true, resource: 'https://management.azure.com' } });
+      expect(minted.statusCode, minted.body).toBe(200);
+      const auth = { authorization: `Bearer ${minted.json().access_token}` };
+      const subs = await emu.app.inject({ method: 'GET', url: '/subscriptions?api-version=2022-12-01', headers: auth });
+      expect(subs.statusCode, subs.body).toBe(200);
+      const sub = subs.json().value[0];
+      const pimuser = await emu.app.inject({ method: 'GET', url: `/v1.0/users/${upn('pimuser', team)}`, headers: { authorization: `Bearer ${await tokenFor(emu, upn('admin', team), { mfa: true, tenant: team.name })}` } });
+      expect(pimuser.statusCode, pimuser.body).toBe(200);
+      const reader = `${sub.id}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`;
+      const made = await emu.app.inject({ method: 'PUT', url: `${sub.id}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/${team.phone ? '6b0c2d41-7a3e-4f59-8c12-0d9e4a7b3c61' : '6b0c2d41-7a3e-4f59-8c12-0d9e4a7b3c62'}?api-version=2020-10-01`, headers: auth,
+        payload: { properties: { principalId: pimuser.json().id, roleDefinitionId: reader, requestType: 'AdminAssign', scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'P30D' } } } } });
+      expect(made.statusCode, made.body).toBe(201);
+
+      await menu(team, user, 'My roles');
+      await user.getByRole('navigation', { name: 'My roles' }).getByRole('link', { name: 'Azure resources', exact: true }).click();
+      await heading(user, 'My roles | Azure resources');
+      expect(await text(user.getByRole('row', { name: /Reader/ }))).toContain(`Reader ${sub.displayName} (Subscription) Direct`);
+      await check(team, user, 'My roles › Azure resources');
+      await user.getByRole('button', { name: `Activate Reader on ${sub.displayName} (Subscription)` }).click();
+      await heading(user, 'Activate - Reader');
+      await check(team, user, 'Azure activate pane');
+      await user.getByRole('button', { name: 'Cancel', exact: true }).click();
+      await heading(user, 'My roles | Azure resources');
+      await user.getByRole('link', { name: 'Expired assignments' }).click();
+      await user.locator('.empty', { hasText: 'No expired assignments found' }).waitFor();
+      await check(team, user, 'My roles › Azure resources › Expired');
+
+      const { admin } = team;
+      await menu(team, admin, 'Azure resources');
+      await heading(admin, 'Azure resources | Privileged Identity Management');
+      await check(team, admin, 'Azure resources');
+      await admin.getByRole('link', { name: sub.displayName, exact: true }).click();
+      await heading(admin, `${sub.displayName} | Assignments`);
+      expect(await text(admin.getByRole('row', { name: /PIM User/ }))).toContain('Reader');
+      await check(team, admin, 'Azure subscription assignments');
+      await admin.getByRole('navigation', { name: sub.displayName }).getByRole('link', { name: 'Settings', exact: true }).click();
+      await heading(admin, `${sub.displayName} | Settings`);
+      await check(team, admin, 'Azure subscription settings');
     }
   });
 

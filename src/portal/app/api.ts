@@ -1,6 +1,6 @@
 import { adminKey, keyFor } from './keys.js';
 import { emuNow } from './clock.js';
-import { session, refreshTokens } from './session.js';
+import { armAccessToken, session, refreshTokens } from './session.js';
 import type { Obj } from './types.js';
 
 // ------------------------------------------------------------------ calling Graph and the control plane
@@ -19,7 +19,7 @@ export class SignedOut extends Error {}
 
 /** A Graph call with the signed-in user's token; refreshes once on 401 (tokens live one hour on the emulator clock). */
 export interface CallOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -48,6 +48,49 @@ export async function graph(path: string, { method = 'GET', body }: CallOptions 
 }
 /** A Graph collection's first page (the portal asks for $top where it needs more). */
 export const list = async (path: string): Promise<Obj[]> => (await graph(path)).value ?? [];
+
+/**
+ * An Azure Resource Manager call (PIM for Azure resources) with the signed-in user's ARM token: a
+ * second token from the same sign-in (session.ts), asked again once on 401. ARM's error envelope
+ * ({"error":{"code","message"}}) arrives as a GraphFailure like Graph's.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function arm(path: string, { method = 'GET', body }: CallOptions = {}): Promise<any> {
+  if (!session()) throw new SignedOut('Sign in to continue.');
+  const nowSec = () => Math.floor(emuNow() / 1000);
+  let token = await armAccessToken(nowSec());
+  if (!token) throw new SignedOut('The portal could not get a token for Azure Resource Manager from your sign-in.');
+  const send = (t: string) =>
+    fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${t}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+  let res = await send(token);
+  if (res.status === 401 && (token = await armAccessToken(nowSec(), true))) res = await send(token);
+  const text = await res.text();
+  let json: Obj | undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (res.status === 401) throw new SignedOut(`Your session has expired (${json?.error?.message ?? 'InvalidAuthenticationToken'}). Sign in again.`);
+  if (!res.ok) throw new GraphFailure(res.status, json?.error);
+  return json;
+}
+
+/** Every page of an ARM collection (ARM pages with nextLink). */
+export async function armList(path: string): Promise<Obj[]> {
+  const out: Obj[] = [];
+  let next: string | null = path;
+  for (let i = 0; next && i < 50; i++) {
+    const page: Obj = await arm(next);
+    out.push(...(page?.value ?? []));
+    next = page?.nextLink ? new URL(page.nextLink, location.origin).pathname + new URL(page.nextLink, location.origin).search : null;
+  }
+  return out;
+}
 
 /** The emulator's control plane (/_emulator): with this tenant's key, or the admin key. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

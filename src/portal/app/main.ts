@@ -19,6 +19,8 @@ import { inboxView } from './views/inbox.js';
 import { landingView } from './views/landing.js';
 import { mailLinkView } from './views/mail-link.js';
 import { myGroupsView } from './views/my-groups.js';
+import { myAzureView } from './views/my-azure.js';
+import { azureResourcesView } from './views/azure-resources.js';
 import { myRolesView } from './views/my-roles.js';
 import { myRequestsView } from './views/requests.js';
 import { settingsDetailView, settingsEditView, settingsListView } from './views/settings.js';
@@ -47,7 +49,7 @@ function pickView(route: Route): View {
     case undefined:
       return pimHomeView;
     case 'my-roles':
-      return c === 'groups' ? myGroupsView : myRolesView;
+      return c === 'groups' ? myGroupsView : c === 'azure' ? myAzureView : myRolesView;
     case 'my-requests':
       return myRequestsView;
     case 'approvals':
@@ -58,6 +60,8 @@ function pickView(route: Route): View {
       return allAssignmentsView;
     case 'groups':
       return c ? groupView : groupsListView;
+    case 'azure':
+      return azureResourcesView;
     case 'settings':
       return route.parts[3] === 'edit' ? settingsEditView : c ? settingsDetailView : settingsListView;
     case 'audit':

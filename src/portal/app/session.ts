@@ -1,4 +1,4 @@
-import { CLIENT_ID, SCOPE, redirectUri, KEY } from './config.js';
+import { ARM_SCOPE, CLIENT_ID, SCOPE, redirectUri, KEY } from './config.js';
 import { store } from './dom.js';
 import { flash } from './flash.js';
 import { decodeJwt } from './format.js';
@@ -98,12 +98,23 @@ export async function completeSignIn(): Promise<void> {
   }
 }
 
+// Refresh tokens rotate (each use spends the one sent): the Graph refresh and the ARM token request
+// share one, so they take turns.
+let turn: Promise<unknown> = Promise.resolve();
+function inTurn<T>(fn: () => Promise<T>): Promise<T> {
+  const p = turn.then(fn, fn);
+  turn = p.catch(() => undefined);
+  return p;
+}
+
 let refreshing: Promise<boolean> | undefined;
 /** refresh_token grant: a new access token (the emulator clock may have moved past the old one's expiry). */
 export function refreshTokens(): Promise<boolean> {
-  const s = session();
-  if (!s?.refreshToken) return Promise.resolve(false);
-  refreshing ??= (async () => {
+  const s0 = session();
+  if (!s0?.refreshToken) return Promise.resolve(false);
+  refreshing ??= inTurn(async () => {
+    const s = session();
+    if (!s?.refreshToken) return false;
     try {
       const res = await fetch(`/${encodeURIComponent(s.tenant)}/oauth2/v2.0/token`, {
         method: 'POST',
@@ -118,8 +129,41 @@ export function refreshTokens(): Promise<boolean> {
     } finally {
       refreshing = undefined;
     }
-  })();
+  });
   return refreshing;
+}
+
+let armFetching: Promise<string | null> | undefined;
+/**
+ * An access token for Azure Resource Manager: the same sign-in's refresh token redeemed for the
+ * https://management.azure.com scope (as MSAL asks Entra for a second resource), kept in the session
+ * until `nowSec` passes its expiry or `force` asks again. Null when the session has no refresh token.
+ */
+export function armAccessToken(nowSec: number, force = false): Promise<string | null> {
+  const s0 = session();
+  if (!s0) return Promise.resolve(null);
+  if (!force && s0.armToken && (s0.armExp ?? 0) > nowSec + 60) return Promise.resolve(s0.armToken);
+  armFetching ??= inTurn(async () => {
+    const s = session();
+    if (!s?.refreshToken) return null;
+    try {
+      const res = await fetch(`/${encodeURIComponent(s.tenant)}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: s.refreshToken, scope: ARM_SCOPE }),
+      });
+      if (!res.ok) return null;
+      const body = await res.json();
+      const claims = decodeJwt(body.access_token) as unknown as Claims;
+      store.set(KEY.session, { ...s, refreshToken: body.refresh_token ?? s.refreshToken, armToken: body.access_token, armExp: claims.exp });
+      return body.access_token as string;
+    } catch {
+      return null;
+    } finally {
+      armFetching = undefined;
+    }
+  });
+  return armFetching;
 }
 
 export function signOut(): void {

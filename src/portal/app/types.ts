@@ -23,6 +23,9 @@ export interface Session {
   accessToken: string;
   refreshToken?: string;
   claims: Claims;
+  /** An access token for Azure Resource Manager (audience https://management.azure.com), from the same sign-in. */
+  armToken?: string;
+  armExp?: number;
 }
 
 /** #/pim/my-roles/eligible?x=1 → { parts: ['pim','my-roles','eligible'], query, hash } */

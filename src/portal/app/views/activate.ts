@@ -1,5 +1,5 @@
-import { GraphFailure, graph, list } from '../api.js';
-import { KEY, PAG, RM } from '../config.js';
+import { GraphFailure, arm, armList, graph, list } from '../api.js';
+import { ARM_PIM_API, KEY, PAG, RM } from '../config.js';
 import { store, h, fill, announce } from '../dom.js';
 import { failedRules, errorBanner } from '../errors.js';
 import { flash } from '../flash.js';
@@ -64,6 +64,8 @@ interface ActivationTarget {
   ids: Obj;
   /** The activated instance, once the lists show it. */
   findActive: () => Promise<Obj | undefined>;
+  /** Sends the (Graph-shaped) selfActivate request, or checks it only; Graph's POST unless given. */
+  submit?: (request: Obj, validateOnly: boolean) => Promise<Obj>;
 }
 
 /** The activation pane (Phase 4) of a directory role. */
@@ -99,11 +101,81 @@ export async function groupActivatePane(view: HTMLElement, groupId: string, acce
   });
 }
 
+/** A random version-4 GUID: ARM's schedule requests are PUT under a name the client chooses. */
+export function newGuid(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+const AUTH = '/providers/Microsoft.Authorization';
+
+/** The role management policy of an Azure role at a scope (ARM), its rules as the pane reads them. */
+async function azurePolicy(scope: string, roleDefinitionId: string): Promise<Obj> {
+  const filter = encodeURIComponent(`roleDefinitionId eq '${roleDefinitionId}'`);
+  const assignments = await armList(`${scope}${AUTH}/roleManagementPolicyAssignments?${ARM_PIM_API}&$filter=${filter}`);
+  const policyId = assignments[0]?.properties?.policyId;
+  if (!policyId) throw new Error(`No role management policy for ${roleDefinitionId} at ${scope}.`);
+  const policy = await arm(`${policyId}?${ARM_PIM_API}`);
+  return { rules: policy.properties?.effectiveRules ?? policy.properties?.rules ?? [] };
+}
+
+/**
+ * The activation pane of an Azure role (My roles › Azure resources): the same pane, sent to ARM as a
+ * SelfActivate schedule request PUT under a new GUID at the eligibility's scope, checked first with
+ * …/validate. `eligibility` is the eligible instance as ARM lists it.
+ */
+export async function azureActivatePane(view: HTMLElement, eligibility: Obj, stale: Stale): Promise<void> {
+  const p = eligibility.properties ?? {};
+  const scope: string = p.scope;
+  const roleName: string = p.expandedProperties?.roleDefinition?.displayName ?? p.roleDefinitionId;
+  const scopeName: string = p.expandedProperties?.scope?.displayName ?? scope;
+  const scopeType: string = p.expandedProperties?.scope?.type ?? 'scope';
+  const same = (a: unknown, b: unknown) => String(a ?? '').toLowerCase() === String(b ?? '').toLowerCase();
+  return activateTarget(view, stale, {
+    draftId: `azure_${eligibility.name}`,
+    name: roleName,
+    subtitle: `Azure resources \u00b7 ${scopeType === 'subscription' ? 'Subscription' : scopeType === 'resourcegroup' ? 'Resource group' : 'Resource'}: ${scopeName}`,
+    back: '#/pim/my-roles/azure/eligible',
+    done: '#/pim/my-roles/azure/active',
+    load: () => azurePolicy(scope, p.roleDefinitionId),
+    probe: async () => null,
+    requests: `${scope}${AUTH}/roleAssignmentScheduleRequests`,
+    ids: {},
+    findActive: async () => {
+      const rows = await armList(`${scope}${AUTH}/roleAssignmentScheduleInstances?${ARM_PIM_API}&$filter=${encodeURIComponent('asTarget()')}`).catch(() => []);
+      const row = rows.find((a) => same(a.properties?.roleDefinitionId, p.roleDefinitionId) && same(a.properties?.scope, scope) && same(a.properties?.assignmentType, 'Activated'));
+      return row ? { endDateTime: row.properties.endDateTime } : undefined;
+    },
+    submit: async (request, validateOnly) => {
+      const body = {
+        properties: {
+          principalId: request.principalId,
+          roleDefinitionId: p.roleDefinitionId,
+          requestType: 'SelfActivate',
+          linkedRoleEligibilityScheduleId: p.roleEligibilityScheduleId ?? null,
+          justification: request.justification ?? null,
+          ...(request.ticketInfo ? { ticketInfo: request.ticketInfo } : {}),
+          scheduleInfo: { startDateTime: null, expiration: { type: 'AfterDuration', duration: request.scheduleInfo.expiration.duration, endDateTime: null } },
+        },
+      };
+      const url = `${scope}${AUTH}/roleAssignmentScheduleRequests/${newGuid()}`;
+      const answer = validateOnly
+        ? await arm(`${url}/validate?${ARM_PIM_API}`, { method: 'POST', body })
+        : await arm(`${url}?${ARM_PIM_API}`, { method: 'PUT', body });
+      return { ...answer, status: answer?.properties?.status };
+    },
+  });
+}
+
 /** The activation pane: duration, reason, ticket, step-up, the three stages. */
 async function activateTarget(view: HTMLElement, stale: Stale, target: ActivationTarget): Promise<void> {
   const { name, draftId: roleId } = target;
   const close = () => go(target.back);
   const { settings, note: policyNote } = await settingsFor(target.load, target.probe);
+  const send = target.submit ?? ((request: Obj, validateOnly: boolean) => graph(target.requests, { method: 'POST', body: validateOnly ? { ...request, isValidationOnly: true } : request }));
   if (stale()) return;
   const draft = store.get(KEY.draft);
   const restored = draft?.roleId === roleId ? draft : null;
@@ -208,7 +280,7 @@ async function activateTarget(view: HTMLElement, stale: Stale, target: Activatio
     };
     // 1. Validating: the same request with isValidationOnly, so every rule answers before anything changes.
     try {
-      await graph(target.requests, { method: 'POST', body: { ...request, isValidationOnly: true } });
+      await send(request, true);
       set(0, 'done');
     } catch (e) {
       return fail(0, e);
@@ -217,7 +289,7 @@ async function activateTarget(view: HTMLElement, stale: Stale, target: Activatio
     set(1, 'running');
     let created: Obj;
     try {
-      created = await graph(target.requests, { method: 'POST', body: request });
+      created = await send(request, false);
       set(1, 'done');
     } catch (e) {
       return fail(1, e);

@@ -15,14 +15,14 @@ import type { Claims, Obj, Route, Stale } from '../types.js';
 // ------------------------------------------------------------------ My roles (Phases 1 and 4)
 
 /** My roles' left menu (Microsoft Entra roles, Groups, Azure resources) around the body it returns. */
-export function myRolesFrame(view: HTMLElement, current: 'roles' | 'groups'): HTMLElement {
+export function myRolesFrame(view: HTMLElement, current: 'roles' | 'groups' | 'azure'): HTMLElement {
   const body = h('div', { class: 'subnav-body' });
   put(view, h('div', { class: 'with-subnav' },
     h('nav', { class: 'subnav', 'aria-label': 'My roles' },
       h('div', { class: 'group', text: 'Activate' }),
       h('a', { href: '#/pim/my-roles/eligible', 'aria-current': current === 'roles' ? 'page' : undefined, text: 'Microsoft Entra roles' }),
       h('a', { href: '#/pim/my-roles/groups/eligible', 'aria-current': current === 'groups' ? 'page' : undefined, text: 'Groups' }),
-      h('span', { class: 'disabled', text: 'Azure resources (not emulated)' })),
+      h('a', { href: '#/pim/my-roles/azure/eligible', 'aria-current': current === 'azure' ? 'page' : undefined, text: 'Azure resources' })),
     body));
   return body;
 }
