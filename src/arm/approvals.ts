@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { approvalTimedOut, decideApproval, type Decision } from '../pim/approvals.js';
+import { approvalStageStatus, decideApproval, type Decision } from '../pim/approvals.js';
 import { AZURE_TAG, azureRoles } from '../pim/azure-role.js';
 import { PimError } from '../pim/errors.js';
 import { isAwaitingDecision } from '../pim/approvals.js';
@@ -39,7 +39,7 @@ function stageToArm(caller: ArmCaller, r: RequestRecord): Record<string, unknown
   return {
     properties: {
       displayName: null,
-      status: s.status === 'InProgress' && approvalTimedOut(r, caller.nowMs) ? 'Expired' : s.status,
+      status: approvalStageStatus(r, caller.nowMs),
       reviewResult: s.reviewResult,
       assignedToMe: r.approval!.approverIds.includes(caller.id),
       reviewedDateTime: s.reviewedDateTime,

@@ -3,6 +3,7 @@ import { eligibilityInstanceId, roleAssignmentId } from '../ids.js';
 import { isDirectoryRoleRecord, type Kind, type RequestRecord, type ScheduleRecord } from '../pim/model.js';
 import { endMs, isLive, schedulesOf } from '../pim/schedules.js';
 import { isoInstant } from '../iso8601.js';
+import { approvalStageStatus } from '../pim/approvals.js';
 
 /** PIM records → Graph's JSON (reference §1.4, §1.5). Internal fields never leave. */
 export function requestToWire(r: RequestRecord): Record<string, unknown> {
@@ -118,3 +119,18 @@ export const SEGMENTS = {
   schedule: { assignment: 'roleAssignmentSchedules', eligibility: 'roleEligibilitySchedules' },
   instance: { assignment: 'roleAssignmentScheduleInstances', eligibility: 'roleEligibilityScheduleInstances' },
 } as const;
+
+/** An approval's one stage (v1.0 approvalStage, beta approvalStep: same properties), as `callerId` sees it at `nowMs`. */
+export function approvalStageToWire(r: RequestRecord, callerId: string, nowMs: number): Record<string, unknown> {
+  const s = r.approval!.step;
+  return {
+    id: r.id,
+    assignedToMe: r.approval!.approverIds.includes(callerId),
+    displayName: null,
+    justification: s.justification,
+    reviewedBy: s.reviewedBy,
+    reviewedDateTime: s.reviewedDateTime,
+    reviewResult: s.reviewResult,
+    status: approvalStageStatus(r, nowMs),
+  };
+}

@@ -39,6 +39,10 @@ export function approvalTimedOut(r: RequestRecord, nowMs: number): boolean {
   return Boolean(r.approval && r.approval.step.status === 'InProgress' && Date.parse(r.approval.expiresDateTime) <= nowMs);
 }
 
+/** The stage's status as read at `nowMs`: one still in progress past its timeout reads Expired. */
+export const approvalStageStatus = (r: RequestRecord, nowMs: number): string =>
+  r.approval!.step.status === 'InProgress' && approvalTimedOut(r, nowMs) ? 'Expired' : r.approval!.step.status;
+
 /** Pending approvals whose 24 h (stage timeout) passed: TimedOut, once, with PIM's audit record. */
 export function expireApprovals(t: TenantData, roles: RoleDefinition[], nowMs: number): number {
   let n = 0;

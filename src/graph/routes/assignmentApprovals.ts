@@ -1,11 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import { NullableString, Type, type Static } from '../../schema.js';
-import { approvalTimedOut, decideApproval, type Decision } from '../../pim/approvals.js';
+import { decideApproval, type Decision } from '../../pim/approvals.js';
 import { GROUP_TAG, groups } from '../../pim/group.js';
 import type { RequestRecord } from '../../pim/model.js';
 import { actorOf, hasPermission, type Caller, type PermissionRule } from '../caller.js';
 import { GraphError, graphErrors } from '../errors.js';
 import { baseUrl } from '../../web.js';
+import { approvalStageToWire } from '../pim-wire.js';
 import type { GraphVersion, RouteModule } from '../types.js';
 
 /**
@@ -55,19 +56,7 @@ function find(caller: Caller, id: string): RequestRecord {
   return r;
 }
 
-function stageOf(caller: Caller, r: RequestRecord) {
-  const s = r.approval!.step;
-  return {
-    id: r.id,
-    assignedToMe: r.approval!.approverIds.includes(caller.id),
-    displayName: null,
-    justification: s.justification,
-    reviewedBy: s.reviewedBy,
-    reviewedDateTime: s.reviewedDateTime,
-    reviewResult: s.reviewResult,
-    status: s.status === 'InProgress' && approvalTimedOut(r, caller.nowMs) ? 'Expired' : s.status,
-  };
-}
+const stageOf = (caller: Caller, r: RequestRecord) => approvalStageToWire(r, caller.id, caller.nowMs);
 
 export const assignmentApprovalsRoutes: RouteModule = (app, ctx, version: GraphVersion) => {
   const context = (request: FastifyRequest, path: string) => `${baseUrl(request)}/${version}/$metadata#${path}`;

@@ -1,9 +1,10 @@
 import { NullableString, Type, type Static } from '../../schema.js';
 import { isDirectoryRoleRecord, type RequestRecord } from '../../pim/model.js';
-import { approvalTimedOut, decideApproval, type Decision } from '../../pim/approvals.js';
+import { decideApproval, type Decision } from '../../pim/approvals.js';
 import { actorOf, hasPermission, type Caller } from '../caller.js';
 import { GraphError, graphErrors } from '../errors.js';
 import { baseUrl } from '../../web.js';
+import { approvalStageToWire } from '../pim-wire.js';
 import type { RouteModule } from '../types.js';
 
 const BASE = '/roleManagement/directory/roleAssignmentApprovals';
@@ -37,19 +38,7 @@ export const roleAssignmentApprovalsRoutes: RouteModule = (app, ctx, version) =>
     if (!r || !(r.approval!.approverIds.includes(caller.id) || r.principalId === caller.id)) throw new GraphError(404, 'NotFound', `The approval ${id} was not found.`);
     return r;
   };
-  const step = (caller: Caller, r: RequestRecord) => {
-    const s = r.approval!.step;
-    return {
-      id: r.id,
-      assignedToMe: r.approval!.approverIds.includes(caller.id),
-      displayName: null,
-      justification: s.justification,
-      reviewedBy: s.reviewedBy,
-      reviewedDateTime: s.reviewedDateTime,
-      reviewResult: s.reviewResult,
-      status: s.status === 'InProgress' && approvalTimedOut(r, caller.nowMs) ? 'Expired' : s.status,
-    };
-  };
+  const step = (caller: Caller, r: RequestRecord) => approvalStageToWire(r, caller.id, caller.nowMs);
   const context = (request: Parameters<typeof baseUrl>[0], path: string) => `${baseUrl(request)}/beta/$metadata#${path}`;
 
   app.get<{ Params: { id: string } }>(`${BASE}/:id`, { config: { pim: true, query: ['$expand', '$select'] } }, async (request) => {
