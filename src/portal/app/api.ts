@@ -17,24 +17,17 @@ export class GraphFailure extends Error {
 }
 export class SignedOut extends Error {}
 
-/** A Graph call with the signed-in user's token; refreshes once on 401 (tokens live one hour on the emulator clock). */
-export interface CallOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  body?: unknown;
-}
+/** One call with a bearer token and, when there is one, a JSON body. */
+const send = (path: string, method: string, body: unknown, token: string): Promise<Response> =>
+  fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+
+/** The JSON of a 2xx answer; a 401 signs out, any other error is a GraphFailure (Graph's and ARM's envelopes alike). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function graph(path: string, { method = 'GET', body }: CallOptions = {}): Promise<any> {
-  const s = session();
-  if (!s) throw new SignedOut('Sign in to continue.');
-  if ((s.claims.exp ?? 0) * 1000 <= emuNow() + 60_000) await refreshTokens();
-  const send = () =>
-    fetch(path, {
-      method,
-      headers: { authorization: `Bearer ${session()!.accessToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-  let res = await send();
-  if (res.status === 401 && (await refreshTokens())) res = await send();
+async function answer(res: Response): Promise<any> {
   const text = await res.text();
   let json: Obj | undefined;
   try {
@@ -45,6 +38,21 @@ export async function graph(path: string, { method = 'GET', body }: CallOptions 
   if (res.status === 401) throw new SignedOut(`Your session has expired (${json?.error?.message ?? 'InvalidAuthenticationToken'}). Sign in again.`);
   if (!res.ok) throw new GraphFailure(res.status, json?.error);
   return json;
+}
+
+/** A Graph call with the signed-in user's token; refreshes once on 401 (tokens live one hour on the emulator clock). */
+export interface CallOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body?: unknown;
+}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function graph(path: string, { method = 'GET', body }: CallOptions = {}): Promise<any> {
+  const s = session();
+  if (!s) throw new SignedOut('Sign in to continue.');
+  if ((s.claims.exp ?? 0) * 1000 <= emuNow() + 60_000) await refreshTokens();
+  let res = await send(path, method, body, session()!.accessToken);
+  if (res.status === 401 && (await refreshTokens())) res = await send(path, method, body, session()!.accessToken);
+  return answer(res);
 }
 /** A Graph collection's first page (the portal asks for $top where it needs more). */
 export const list = async (path: string): Promise<Obj[]> => (await graph(path)).value ?? [];
@@ -60,24 +68,9 @@ export async function arm(path: string, { method = 'GET', body }: CallOptions = 
   const nowSec = () => Math.floor(emuNow() / 1000);
   let token = await armAccessToken(nowSec());
   if (!token) throw new SignedOut('The portal could not get a token for Azure Resource Manager from your sign-in.');
-  const send = (t: string) =>
-    fetch(path, {
-      method,
-      headers: { authorization: `Bearer ${t}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-  let res = await send(token);
-  if (res.status === 401 && (token = await armAccessToken(nowSec(), true))) res = await send(token);
-  const text = await res.text();
-  let json: Obj | undefined;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (res.status === 401) throw new SignedOut(`Your session has expired (${json?.error?.message ?? 'InvalidAuthenticationToken'}). Sign in again.`);
-  if (!res.ok) throw new GraphFailure(res.status, json?.error);
-  return json;
+  let res = await send(path, method, body, token);
+  if (res.status === 401 && (token = await armAccessToken(nowSec(), true))) res = await send(path, method, body, token);
+  return answer(res);
 }
 
 /** Every page of an ARM collection (ARM pages with nextLink). */
