@@ -62,6 +62,14 @@ function roleMatch(call: ArmCall, clauses: readonly FilterClause[]): (scope: str
 
 const azureRequests = (call: ArmCall, kind: Kind): RequestRecord[] => call.caller.tenant.pim.requests.filter((r) => r.kind === kind && r.resource === AZURE_TAG);
 
+/** The eligibility an activation names, if it names one (linkedRoleEligibilityScheduleId). */
+function linkedEligibility(call: ArmCall): string | undefined {
+  const v = ((call.request.body as { properties?: Record<string, unknown> } | null)?.properties ?? {}).linkedRoleEligibilityScheduleId;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw armErrors.invalidRequestContent('properties.linkedRoleEligibilityScheduleId must be a string.');
+  return v;
+}
+
 /** The request's properties as the engine reads them (ARM's PascalCase enums parse as Graph's camelCase ones). */
 function engineInput(call: ArmCall): RequestInput {
   const body = call.request.body as { properties?: unknown } | undefined | null;
@@ -123,14 +131,14 @@ export function scheduleRequests(kind: Kind) {
       authorize(call, type, input);
       if (pimIndex(t).request(id)) throw armErrors.requestExists(name);
       const outcome = await call.ctx.commit(t.tenant.id, caller.nowMs, (tenant) =>
-        submitRequest({ tenant, roles: [], resource: azureRoles(id), kind, input, actor: caller.actor, nowMs: caller.nowMs, apply: true }));
+        submitRequest({ tenant, roles: [], resource: azureRoles(id, kind === 'assignment' ? linkedEligibility(call) : undefined), kind, input, actor: caller.actor, nowMs: caller.nowMs, apply: true }));
       call.reply.status(201);
       return requestToArm(call.ctx.store.tenant(t.tenant.id)!, outcome.request);
     }
     if (method === 'POST' && action?.toLowerCase() === 'validate') {
       const input = engineInput(call);
       authorize(call, type, input);
-      const outcome = submitRequest({ tenant: t, roles: [], resource: azureRoles(id), kind, input, actor: caller.actor, nowMs: caller.nowMs, apply: false });
+      const outcome = submitRequest({ tenant: t, roles: [], resource: azureRoles(id, kind === 'assignment' ? linkedEligibility(call) : undefined), kind, input, actor: caller.actor, nowMs: caller.nowMs, apply: false });
       return requestToArm(t, outcome.request);
     }
     if (method === 'POST' && action?.toLowerCase() === 'cancel') {

@@ -4,18 +4,28 @@ import { approversOf } from './approvals.js';
 import { pimAudit } from './audit.js';
 import type { Handler, Outcome, Resolved, Schedule } from './command.js';
 import { pimErrors } from './errors.js';
-import type { RequestRecord } from './model.js';
+import type { RequestRecord, ScheduleRecord } from './model.js';
 import { parseSchedule } from './parse.js';
 import { approvalSetting, authenticationContext, expirationSetting } from './policy.js';
 import { baseRequest, evaluate, newSchedule, pendingFor, recordAudits, scheduled, standing } from './provision.js';
 import type { Target } from './resource.js';
-import { isCurrentOrFuture, liveEligibility, sameTarget, schedulesOf } from './schedules.js';
+import { isCurrentOrFuture, liveEligibilities, sameTarget, schedulesOf } from './schedules.js';
 
 /** selfActivate: an eligible principal activates, directly or through an approval (reference §2.1, §4, §5). */
 
 /** The active assignments (PIM or outside it) a principal holds for the target now or later. */
 function activeFor(sub: Resolved, target: Target): boolean {
   return schedulesOf(sub.tenant, [target.principalId]).some((s) => sameTarget(s, 'assignment', target.principalId, target.roleDefinitionId, target.directoryScopeId) && isCurrentOrFuture(s, sub.nowMs)) || Boolean(standing(sub, target));
+}
+
+/**
+ * The eligibility an activation uses: the one it names, if it names one (none if that one does not
+ * entitle it: the EligibilityRule then fails), else the nearest live one covering the target.
+ */
+function eligibilityFor(sub: Resolved, target: Target): ScheduleRecord | undefined {
+  const { resource } = sub;
+  const live = liveEligibilities(sub.tenant, target.principalId, target.roleDefinitionId, target.directoryScopeId, sub.nowMs, resource.tag, resource.eligibilityCovers?.bind(resource));
+  return resource.linkedEligibility === undefined ? live[0] : live.find((s) => s.id === resource.linkedEligibility);
 }
 
 export const selfActivate: Handler = (sub, action, target) => {
@@ -31,7 +41,7 @@ export const selfActivate: Handler = (sub, action, target) => {
   const context = authenticationContext(policy);
   // The claims challenge comes first: a client that can handle it steps up and retries (reference §4.1).
   if (context.isEnabled && context.claimValue && !sub.actor.acrs.includes(context.claimValue)) throw pimErrors.acrsValidationFailed(context.claimValue);
-  const eligibility = liveEligibility(sub.tenant, target.principalId, target.roleDefinitionId, target.directoryScopeId, sub.nowMs, sub.resource.tag);
+  const eligibility = eligibilityFor(sub, target);
   evaluate(sub, target, 'EndUser', sched, eligibility);
   const id = sub.resource.newId();
   const request = baseRequest(sub, action, target, id);

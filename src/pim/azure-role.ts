@@ -1,7 +1,7 @@
 import type { RoleAssignmentRecord, RoleDefinition, TenantData } from '../directory/model.js';
 import { findPrincipal } from '../directory/directory.js';
 import { azureRole, type AzureRoleDefinition } from '../directory/azure-roles.js';
-import { scopeById } from '../directory/azure.js';
+import { relation, scopeById } from '../directory/azure.js';
 import { armRoleAssignmentsOf, storedArmRoleAssignments, type ArmRoleAssignmentRecord } from '../directory/azure-assignments.js';
 import { stableGuid } from '../ids.js';
 import { azurePolicy } from './azure-policy.js';
@@ -52,11 +52,18 @@ const asStanding = (a: ArmRoleAssignmentRecord): RoleAssignmentRecord => ({
   id: a.id, principalId: a.principalId, roleDefinitionId: a.roleDefinitionId, directoryScopeId: a.scope, appScopeId: null, createdDateTime: a.createdOn,
 });
 
-/** The Azure role kind for one request, whose name the client chose. */
-export function azureRoles(requestName: string): ResourceKind {
+/**
+ * The Azure role kind for one request, whose name the client chose; an activation may name the
+ * eligibility it uses (linkedRoleEligibilityScheduleId: the schedule's name or full id).
+ */
+export function azureRoles(requestName: string, linkedEligibility?: string): ResourceKind {
   return {
     name: 'azureRole',
     tag: AZURE_TAG,
+    ...(linkedEligibility !== undefined ? { linkedEligibility: linkedEligibility.split('/').pop()!.toLowerCase() } : {}),
+    // An eligibility at a subscription lets its holder activate there or at a resource group or
+    // resource below it ("reduced scope" activation; the active assignment is at the narrower scope).
+    eligibilityCovers: (eligibilityScope, targetScope) => ['at', 'above'].includes(relation(eligibilityScope, targetScope)),
 
     resolve(t, _roles, input, kind): Target {
       if (!input.principalId || !input.roleDefinitionId || !input.directoryScopeId) throw pimErrors.invalidRequest();

@@ -46,6 +46,14 @@ export interface ResourceKind {
    * ActiveDurationTooShort, arm-pim-reference §3); none for directory roles and groups.
    */
   readonly removalGraceMs?: number;
+  /**
+   * Whether an eligibility at one scope entitles its holder to activate at another (default: only the
+   * same scope). Azure resource roles: that scope or any below it, the "reduced scope" activation
+   * (Microsoft's "Activate my Azure resource roles": "select the Scope tab … to reduce the scope").
+   */
+  eligibilityCovers?(eligibilityScope: string, targetScope: string): boolean;
+  /** The eligibility schedule an activation names (ARM's linkedRoleEligibilityScheduleId), when it names one. */
+  readonly linkedEligibility?: string;
   /** The policy (role settings) whose rules govern requests for the target. */
   policy(t: TenantData, target: Target): PolicyRecord | undefined;
   /** An assignment made outside PIM for the target (directory roles: a direct role assignment), if any. */

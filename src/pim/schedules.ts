@@ -64,9 +64,18 @@ export function principalIdsAt(t: TenantData, userId: string, nowMs: number): st
   return [...new Set([...principalIdsOf(t, userId), ...pimMemberGroupIds(t, userId, nowMs)])];
 }
 
-/** A user's eligibility for a role right now: its own, or a role-assignable group's it belongs to. */
-export function liveEligibility(t: TenantData, userOrPrincipalId: string, roleDefinitionId: string, directoryScopeId: string, nowMs: number, resource?: string): ScheduleRecord | undefined {
-  return schedulesOf(t, principalIdsAt(t, userOrPrincipalId, nowMs)).find((s) => s.kind === 'eligibility' && s.resource === (resource ?? undefined) && s.roleDefinitionId === roleDefinitionId && s.directoryScopeId === directoryScopeId && isLive(s, nowMs));
+/**
+ * A user's eligibilities for a role right now: its own, or a role-assignable group's it belongs to.
+ * `covers` says whether an eligibility at its scope entitles an activation at the target scope
+ * (default: the same scope); the nearest scope comes first.
+ */
+export function liveEligibilities(
+  t: TenantData, userOrPrincipalId: string, roleDefinitionId: string, directoryScopeId: string, nowMs: number, resource?: string,
+  covers: (eligibilityScope: string, targetScope: string) => boolean = (e, s) => e === s,
+): ScheduleRecord[] {
+  return schedulesOf(t, principalIdsAt(t, userOrPrincipalId, nowMs))
+    .filter((s) => s.kind === 'eligibility' && s.resource === (resource ?? undefined) && s.roleDefinitionId === roleDefinitionId && covers(s.directoryScopeId, directoryScopeId) && isLive(s, nowMs))
+    .sort((a, b) => b.directoryScopeId.length - a.directoryScopeId.length);
 }
 
 /**

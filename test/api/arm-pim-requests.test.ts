@@ -176,6 +176,52 @@ describe('PIM for Azure resources: requests, schedules, instances, policies', ()
     expect(await holders()).toEqual([]);
   });
 
+  it('activates at a narrower scope than the eligibility (reduced scope), never at a wider or unrelated one', async () => {
+    const elig = (await eligible(SUB_SCOPE, guid())).json();
+    const linked = elig.properties.targetRoleEligibilityScheduleId;
+    const activate = (scope: string, props: Record<string, unknown> = {}) => request('Assignment', scope, guid(), {
+      principalId: USERS.pimuser.id, roleDefinitionId: roleId(CONTRIBUTOR), requestType: 'SelfActivate', justification: 'fix the web app',
+      scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'PT1H' } }, ...props,
+    }, user);
+    const notEligible = { error: { code: 'RoleAssignmentRequestPolicyValidationFailed', message: 'The following policy rules failed: ["EligibilityRule"]' } };
+
+    // A linked id that is not the caller's eligibility entitles nothing.
+    const wrongLink = await activate(RG_SCOPE, { linkedRoleEligibilityScheduleId: '00000000-0000-4000-8000-000000000000' });
+    expect(wrongLink.statusCode).toBe(400);
+    expect(wrongLink.json()).toEqual(notEligible);
+
+    const ok = await activate(RG_SCOPE, { linkedRoleEligibilityScheduleId: `${SUB_SCOPE}${AUTH}/roleEligibilitySchedules/${linked}` });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().properties).toMatchObject({ scope: RG_SCOPE, status: 'Provisioned', linkedRoleEligibilityScheduleId: linked, roleDefinitionId: roleId(CONTRIBUTOR) });
+    // The active assignment is at the resource group: Direct there, not seen at the subscription with atScope().
+    const atRg = (await arm('GET', `${RG_SCOPE}${AUTH}/roleAssignmentScheduleInstances?${q('asTarget()')}`, user)).json().value;
+    expect(atRg).toEqual([expect.objectContaining({ properties: expect.objectContaining({
+      scope: RG_SCOPE, memberType: 'Direct', assignmentType: 'Activated',
+      linkedRoleEligibilityScheduleId: `${SUB_SCOPE}${AUTH}/RoleEligibilitySchedules/${linked}`,
+    }) })]);
+    expect((await arm('GET', `${SUB_SCOPE}${AUTH}/roleAssignmentScheduleInstances?${q('atScope() and asTarget()')}`, user)).json().value).toEqual([]);
+    const holders = (await arm('GET', `${RG_SCOPE}${AUTH}/roleAssignments?api-version=2022-04-01&$filter=${encodeURIComponent(`principalId eq '${USERS.pimuser.id}'`)}`)).json().value;
+    expect(holders).toEqual([expect.objectContaining({ properties: expect.objectContaining({ roleDefinitionId: roleId(CONTRIBUTOR), scope: RG_SCOPE }) })]);
+
+    // Without a link the nearest eligibility is used; an eligibility at the resource group does not reach up to the subscription.
+    await advance('PT2H');
+    const unlinked = await activate(RG_SCOPE);
+    expect(unlinked.statusCode, unlinked.body).toBe(201);
+    expect(unlinked.json().properties.linkedRoleEligibilityScheduleId).toBe(linked);
+    const rgOnly = (await request('Eligibility', RG_SCOPE, guid(), {
+      principalId: USERS.analyst.id, roleDefinitionId: roleId(READER), requestType: 'AdminAssign',
+      scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'P30D' } },
+    })).json();
+    expect(rgOnly.properties.status).toBe('Provisioned');
+    const analyst = await signIn(USERS.analyst.upn);
+    const wider = await request('Assignment', SUB_SCOPE, guid(), {
+      principalId: USERS.analyst.id, roleDefinitionId: roleId(READER), requestType: 'SelfActivate', justification: 'read everything',
+      scheduleInfo: { expiration: { type: 'AfterDuration', duration: 'PT1H' } },
+    }, analyst);
+    expect(wider.statusCode).toBe(400);
+    expect(wider.json()).toEqual(notEligible);
+  });
+
   it('reports every failed activation rule at once under a policy that asks for MFA, and activates with an MFA token', async () => {
     const elig = (await eligible(SUB_SCOPE, guid())).json();
     const policy = (await arm('GET', `${SUB_SCOPE}${AUTH}/roleManagementPolicies?${q(`roleDefinitionId eq '${roleId(CONTRIBUTOR)}'`)}`)).json().value[0];
