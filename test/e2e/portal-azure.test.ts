@@ -184,6 +184,22 @@ describe('the portal: just-in-time Azure role (PIM for Azure resources)', () => 
     await user.getByRole('button', { name: /^Activate Contributor on / }).waitFor();
   });
 
+  it('pimuser activates again at a narrower scope: the resource group chosen in the pane, and only there on ARM', async () => {
+    await user.getByRole('button', { name: /^Activate Contributor on / }).click();
+    await heading(user, 'Activate - Contributor');
+    const scopes = await user.getByLabel('Scope', { exact: true }).locator('option').allTextContents();
+    expect(scopes[0]).toBe('Contoso Pay-As-You-Go (Subscription)');
+    expect(scopes).toContain('rg-workshop (Resource group)');
+    await user.getByLabel('Scope', { exact: true }).selectOption({ label: 'rg-workshop (Resource group)' });
+    await user.getByLabel('Reason').fill(REASON);
+    await user.getByLabel('Duration (hours)').fill('1');
+    await user.getByRole('button', { name: 'Activate', exact: true }).click();
+    await heading(user, 'My roles | Azure resources');
+    expect(await flash(user, 'is activated')).toMatch(/^Contributor is activated until \d{4}-\d\d-\d\d \d\d:\d\d\./);
+    expect(await text(user.getByRole('row', { name: /Contributor/ }))).toMatch(/^Contributor rg-workshop \(Resource group\) Direct Activated /);
+    expect(await activeOnArm()).toEqual([`${SUB_SCOPE}/resourceGroups/rg-workshop Activated`]);
+  });
+
   it('ran without a script error', () => {
     expect(scriptErrors).toEqual([]);
   });

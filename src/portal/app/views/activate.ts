@@ -63,7 +63,12 @@ interface ActivationTarget {
   /** The request's ids besides principalId. */
   ids: Obj;
   /** The activated instance, once the lists show it. */
-  findActive: () => Promise<Obj | undefined>;
+  findActive: (request: Obj) => Promise<Obj | undefined>;
+  /**
+   * Where the activation may go, when it can be narrowed (Azure resources: the eligibility's scope
+   * and every resource group or resource below it); the choice goes into the request as directoryScopeId.
+   */
+  scopes?: () => Promise<Array<{ id: string; label: string }>>;
   /** Sends the (Graph-shaped) selfActivate request, or checks it only; Graph's POST unless given. */
   submit?: (request: Obj, validateOnly: boolean) => Promise<Obj>;
 }
@@ -144,12 +149,19 @@ export async function azureActivatePane(view: HTMLElement, eligibility: Obj, sta
     probe: async () => null,
     requests: `${scope}${AUTH}/roleAssignmentScheduleRequests`,
     ids: {},
-    findActive: async () => {
-      const rows = await armList(`${scope}${AUTH}/roleAssignmentScheduleInstances?${ARM_PIM_API}&$filter=${encodeURIComponent('asTarget()')}`).catch(() => []);
-      const row = rows.find((a) => same(a.properties?.roleDefinitionId, p.roleDefinitionId) && same(a.properties?.scope, scope) && same(a.properties?.assignmentType, 'Activated'));
+    findActive: async (request) => {
+      const at: string = request.directoryScopeId ?? scope;
+      const rows = await armList(`${at}${AUTH}/roleAssignmentScheduleInstances?${ARM_PIM_API}&$filter=${encodeURIComponent('asTarget()')}`).catch(() => []);
+      const row = rows.find((a) => same(a.properties?.roleDefinitionId, p.roleDefinitionId) && same(a.properties?.scope, at) && same(a.properties?.assignmentType, 'Activated'));
       return row ? { endDateTime: row.properties.endDateTime } : undefined;
     },
+    scopes: async () => {
+        const children = await armList(`${scope}${AUTH}/eligibleChildResources?${ARM_PIM_API}`).catch(() => []);
+        const kind = (t: unknown) => (same(t, 'subscription') ? 'Subscription' : same(t, 'resourcegroup') ? 'Resource group' : 'Resource');
+        return [{ id: scope, label: `${scopeName} (${kind(scopeType)})` }, ...children.map((c) => ({ id: String(c.id), label: `${c.name} (${kind(c.type)})` }))];
+      },
     submit: async (request, validateOnly) => {
+      const at: string = request.directoryScopeId ?? scope;
       const body = {
         properties: {
           principalId: request.principalId,
@@ -161,7 +173,7 @@ export async function azureActivatePane(view: HTMLElement, eligibility: Obj, sta
           scheduleInfo: { startDateTime: null, expiration: { type: 'AfterDuration', duration: request.scheduleInfo.expiration.duration, endDateTime: null } },
         },
       };
-      const url = `${scope}${AUTH}/roleAssignmentScheduleRequests/${newGuid()}`;
+      const url = `${at}${AUTH}/roleAssignmentScheduleRequests/${newGuid()}`;
       const answer = validateOnly
         ? await arm(`${url}/validate?${ARM_PIM_API}`, { method: 'POST', body })
         : await arm(`${url}?${ARM_PIM_API}`, { method: 'PUT', body });
@@ -175,6 +187,7 @@ async function activateTarget(view: HTMLElement, stale: Stale, target: Activatio
   const { name, draftId: roleId } = target;
   const close = () => go(target.back);
   const { settings, note: policyNote } = await settingsFor(target.load, target.probe);
+  const scopeChoices = target.scopes ? await target.scopes() : [];
   const send = target.submit ?? ((request: Obj, validateOnly: boolean) => graph(target.requests, { method: 'POST', body: validateOnly ? { ...request, isValidationOnly: true } : request }));
   if (stale()) return;
   const draft = store.get(KEY.draft);
@@ -197,13 +210,17 @@ async function activateTarget(view: HTMLElement, stale: Stale, target: Activatio
   const ticketBox = h('div', { id: 'ticket-fields', hidden: !state.ticketNeeded },
     h('label', { for: 'ticket-number', class: 'required', text: 'Ticket number' }), ticketNumber,
     h('label', { for: 'ticket-system', class: 'required', text: 'Ticket system' }), ticketSystem);
+  const scopeSelect = scopeChoices.length > 1
+    ? h('select', { id: 'scope', 'aria-describedby': 'scope-hint' }, ...scopeChoices.map((c) => h('option', { value: c.id, text: c.label })))
+    : null;
+  if (scopeSelect && restored?.scope && scopeChoices.some((c) => c.id === restored.scope)) scopeSelect.value = restored.scope;
   const stepUp = h('div', { id: 'step-up' });
   const progress = h('div', { id: 'progress', 'aria-live': 'polite' });
   const errors = h('div', { id: 'activate-errors' });
   const activateBtn = h('button', { type: 'button', class: 'primary', id: 'activate' }, 'Activate');
 
   const needsStepUp = () => (state.acrs ? !(me()!.acrs ?? []).includes(state.acrs.value) : (settings.mfa === true || state.mfaFailed) && !hasMfa());
-  const saveDraft = (extra = {}) => store.set(KEY.draft, { roleId, hours: Number(slider.value), reason: reason.value, ticketNumber: ticketNumber.value, ticketSystem: ticketSystem.value, mfaFailed: state.mfaFailed, ticketNeeded: state.ticketNeeded, acrs: state.acrs, ...extra });
+  const saveDraft = (extra = {}) => store.set(KEY.draft, { roleId, hours: Number(slider.value), reason: reason.value, ticketNumber: ticketNumber.value, ticketSystem: ticketSystem.value, mfaFailed: state.mfaFailed, ticketNeeded: state.ticketNeeded, acrs: state.acrs, scope: scopeSelect?.value, ...extra });
   const paintStepUp = () => {
     fill(stepUp, needsStepUp()
       ? h('div', { class: 'banner warn', role: 'alert' },
@@ -220,6 +237,10 @@ async function activateTarget(view: HTMLElement, stale: Stale, target: Activatio
   const body = [
     h('p', { class: 'hint', id: 'policy-note' }, policyNote),
     stepUp,
+    ...(scopeSelect
+      ? [h('label', { for: 'scope', text: 'Scope' }), scopeSelect,
+        h('p', { class: 'hint', id: 'scope-hint', text: 'Request only what you need: the role is active at the scope you choose and below it, not above.' })]
+      : []),
     h('label', { for: 'duration', text: 'Duration (hours)' }),
     h('div', { class: 'slider-row' }, slider, out),
     h('p', { class: 'hint', id: 'duration-hint', text: `Maximum: ${hoursText(settings.maxHours)}. The role ends by itself after this time; you can activate again.` }),
@@ -244,6 +265,7 @@ async function activateTarget(view: HTMLElement, stale: Stale, target: Activatio
       action: 'selfActivate',
       principalId: c.oid,
       ...target.ids,
+      ...(scopeSelect ? { directoryScopeId: scopeSelect.value } : {}),
       ...(reason.value.trim() ? { justification: reason.value.trim() } : {}),
       ...(ticketNumber.value.trim() || ticketSystem.value.trim() ? { ticketInfo: { ticketNumber: ticketNumber.value.trim() || null, ticketSystem: ticketSystem.value.trim() || null } } : {}),
       scheduleInfo: { expiration: { type: 'afterDuration', duration: hoursToIso(Number(slider.value)) } },
@@ -303,7 +325,7 @@ async function activateTarget(view: HTMLElement, stale: Stale, target: Activatio
     await refreshTokens();
     let instance: Obj | undefined;
     for (let i = 0; i < 20 && !instance; i++) {
-      instance = await target.findActive();
+      instance = await target.findActive(request);
       if (!instance) await new Promise((r) => setTimeout(r, 250));
     }
     set(2, 'done');
