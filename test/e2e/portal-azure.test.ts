@@ -184,6 +184,19 @@ describe('the portal: just-in-time Azure role (PIM for Azure resources)', () => 
     await user.getByRole('button', { name: /^Activate Contributor on / }).waitFor();
   });
 
+  it("the Workshop guide's optional Azure phase ticks, as pimuser reads it (asTarget()) and as the admin does (principalId eq)", async () => {
+    for (const page of [user, admin]) {
+      await nav(page, 'Workshop guide');
+      const phase = page.locator('#guide-phase-7[data-state="done"]');
+      await phase.waitFor();
+      expect(await text(phase)).toContain('Phase 7 — optional: just-in-time Azure role');
+      expect(await text(phase)).toContain(`Contributor on Contoso Pay-As-You-Go: “${REASON}”`);
+    }
+    await nav(user, 'My roles');
+    await user.getByRole('navigation', { name: 'My roles' }).getByRole('link', { name: 'Azure resources', exact: true }).click();
+    await heading(user, 'My roles | Azure resources');
+  });
+
   it('pimuser activates again at a narrower scope: the resource group chosen in the pane, and only there on ARM', async () => {
     await user.getByRole('button', { name: /^Activate Contributor on / }).click();
     await heading(user, 'Activate - Contributor');

@@ -233,3 +233,23 @@ export async function groupPolicyRules(groupId: string, accessId: string): Promi
  * group enums in camelCase).
  */
 export const groupRequestsAsRoles = (requests: Obj[]): Obj[] => requests.map((r) => ({ ...r, roleDefinitionId: `${r.groupId}_${String(r.accessId).toLowerCase()}`, directoryScopeId: r.groupId }));
+
+/**
+ * ARM's schedule requests (PIM for Azure resources) in the shape expiredFrom reads: Graph's names,
+ * camelCase enums, and one "role" per role definition and scope (an activation narrowed to a
+ * resource group is its own, apart from one at the subscription).
+ */
+export const armRequestsAsRoles = (requests: Obj[]): Obj[] => requests.map((r) => {
+  const p = r.properties ?? {};
+  const e = p.scheduleInfo?.expiration ?? {};
+  return {
+    ...r,
+    principalId: p.principalId,
+    roleDefinitionId: `${String(p.scope ?? '').toLowerCase()}|${String(p.roleDefinitionId ?? '').toLowerCase()}`,
+    action: p.requestType,
+    status: p.status,
+    justification: p.justification,
+    createdDateTime: p.createdOn,
+    scheduleInfo: { startDateTime: p.scheduleInfo?.startDateTime ?? p.createdOn, expiration: { type: e.type === 'AfterDuration' ? 'afterDuration' : e.type === 'AfterDateTime' ? 'afterDateTime' : 'noExpiration', duration: e.duration, endDateTime: e.endDateTime } },
+  };
+});

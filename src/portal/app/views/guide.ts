@@ -1,11 +1,11 @@
 import { withPersonas } from '../access.js';
-import { GraphFailure, SignedOut, list, emu } from '../api.js';
+import { GraphFailure, SignedOut, armList, list, emu } from '../api.js';
 import { emuNow } from '../clock.js';
-import { KEY, PAG, RM } from '../config.js';
+import { ARM_PIM_API, KEY, PAG, RM } from '../config.js';
 import { store, h, fill, put } from '../dom.js';
 import { errorBanner } from '../errors.js';
 import { fmt, durationMs, HOUR, describeDuration } from '../format.js';
-import { expiredFrom, groupRequestsAsRoles, policyRules } from '../pim.js';
+import { armRequestsAsRoles, expiredFrom, groupRequestsAsRoles, policyRules } from '../pim.js';
 import { every } from '../router.js';
 import { session, me } from '../session.js';
 import { header } from '../ui.js';
@@ -85,7 +85,17 @@ async function guideFacts(tenant: Obj) {
     pim ? read(() => list(groupRequests('eligibilityScheduleRequests'))) : Promise.resolve(signedOut),
     pim ? read(() => list(groupRequests('assignmentScheduleRequests'))) : Promise.resolve(signedOut),
   ]);
-  return { tenant, pim, admin, audits, policy, roles, eligibilityRequests, assignmentRequests, mail, group, groupEligibility, groupAssignment, nowMs: emuNow() };
+  // The optional Azure phase: pimuser's requests on Azure Resource Manager under the tenant's
+  // subscriptions (pimuser reads its own with asTarget(); the admin filters by principalId).
+  const azureRequests = (type: string) => read(async () => {
+    const filter = encodeURIComponent(asPimuser ? 'asTarget()' : `principalId eq '${pim!.id}'`);
+    const subs = await armList('/subscriptions?api-version=2022-12-01');
+    return (await Promise.all(subs.map((x) => armList(`${x.id}/providers/Microsoft.Authorization/${type}?${ARM_PIM_API}&$filter=${filter}`)))).flat();
+  });
+  const [azureEligibility, azureAssignment] = pim
+    ? await Promise.all([azureRequests('roleEligibilityScheduleRequests'), azureRequests('roleAssignmentScheduleRequests')])
+    : [signedOut, signedOut];
+  return { tenant, pim, admin, audits, policy, roles, eligibilityRequests, assignmentRequests, mail, group, groupEligibility, groupAssignment, azureEligibility, azureAssignment, nowMs: emuNow() };
 }
 
 /** The group of the optional phase (the seed's; clones keep its name). */
@@ -112,18 +122,47 @@ function optionalSteps(f: Awaited<ReturnType<typeof guideFacts>>): Step[] {
   const ended = fact('The membership ended: by time (Emulator › +8 h) or Deactivate', f.groupAssignment,
     () => expiredFrom(groupRequestsAsRoles(f.groupAssignment.ok ? f.groupAssignment.value : []), 'assignment', f.nowMs).find((x) => x.request.groupId === groupId && String(x.request.accessId).toLowerCase() === 'member')?.request,
     () => 'My roles › Groups › Expired assignments lists it; the eligibility stays.');
-  const items = [eligible, activated, ended];
+  return [
+    optionalStep(6, 'just-in-time group membership',
+      `For teams that finish early: PIM for Groups. As the admin: Manage › Groups › ${CLOUD_ENGINEERS} › + Add assignments, role Member, select PIM User, Assign (a group’s settings require an end date). As pimuser: My roles › Groups › Activate, with a reason: pimuser is a member (Members and owners) while it lasts. Then +8 h in the Emulator panel: the membership is gone.`,
+      [['#/pim/groups', 'Open Groups'], ['#/pim/my-roles/groups', 'Open My roles › Groups']],
+      [eligible, activated, ended]),
+    azureStep(f),
+  ];
+}
+
+/** The second optional phase — a just-in-time Azure role (PIM for Azure resources), read from ARM. */
+function azureStep(f: Awaited<ReturnType<typeof guideFacts>>): Step {
+  const pimName = f.pim?.displayName ?? 'PIM User';
+  const ok = (s: unknown): boolean => ['provisioned', 'granted', 'schedulecreated'].includes(String(s).toLowerCase());
+  const byCreated = (x: Obj, y: Obj): number => Date.parse(x.properties?.createdOn) - Date.parse(y.properties?.createdOn);
+  const mine = (r: Settled<Obj[]>, type: string): Obj[] => (r.ok ? r.value.filter((x) => String(x.properties?.requestType).toLowerCase() === type.toLowerCase() && ok(x.properties?.status)).sort(byCreated) : []);
+  const what = (x: Obj): string => `${x.properties?.expandedProperties?.roleDefinition?.displayName ?? 'An Azure role'} on ${x.properties?.expandedProperties?.scope?.displayName ?? x.properties?.scope}`;
+  const fact = (text: string, r: Settled<Obj[]>, found: () => Obj | undefined, done: (x: Obj) => string, todo?: string): Item => {
+    if (!r.ok) return unknownItem(text, r.error);
+    const x = found();
+    return x ? item(text, 'done', done(x)) : item(text, 'todo', todo);
+  };
+  return optionalStep(7, 'just-in-time Azure role',
+    'PIM for Azure resources, through Azure Resource Manager. As the admin (ARM: az rest, Terraform azurerm or curl; docs/workshop.md has the block): make PIM User eligible for Contributor on the subscription. As pimuser: My roles › Azure resources › Activate, with a reason (the Scope list narrows it to a resource group). Then +8 h in the Emulator panel: the activation is gone.',
+    [['#/pim/azure', 'Open Azure resources'], ['#/pim/my-roles/azure', 'Open My roles › Azure resources']],
+    [
+      fact(`${pimName} is eligible for an Azure role`, f.azureEligibility, () => mine(f.azureEligibility, 'AdminAssign').at(-1),
+        (x) => `${what(x)}: eligibility request ${x.properties.status}, ${fmt(x.properties.createdOn)} (roleEligibilityScheduleRequests).`),
+      fact(`${pimName} activated it, with a reason`, f.azureAssignment, () => mine(f.azureAssignment, 'SelfActivate').filter((x) => x.properties?.justification).at(-1),
+        (x) => `${what(x)}: “${x.properties.justification}”, ${fmt(x.properties.createdOn)}.`),
+      fact('The activation ended: by time (Emulator › +8 h) or Deactivate', f.azureAssignment,
+        () => expiredFrom(armRequestsAsRoles(f.azureAssignment.ok ? f.azureAssignment.value : []), 'assignment', f.nowMs).find((x) => String(x.request.action).toLowerCase() === 'selfactivate')?.request,
+        () => 'My roles › Azure resources › Expired assignments lists it; the eligibility stays.'),
+    ]);
+}
+
+/** An optional phase from its items: done when all are, todo when one is, else why it could not be checked. */
+function optionalStep(n: number, title: string, text: string, links: [string, string][], items: Item[]): Step {
   const states = items.map((i) => i.state);
   const state: ItemState = states.every((x) => x === 'done') ? 'done' : states.includes('todo') ? 'todo' : 'unknown';
   const askAdmin = items.some((i) => i.state === 'unknown' && (i.note === NOT_READABLE || i.note === NOBODY));
-  return [{
-    n: 6, who: 'optional', title: 'just-in-time group membership',
-    text: `For teams that finish early: PIM for Groups. As the admin: Manage › Groups › ${CLOUD_ENGINEERS} › + Add assignments, role Member, select PIM User, Assign (a group’s settings require an end date). As pimuser: My roles › Groups › Activate, with a reason: pimuser is a member (Members and owners) while it lasts. Then +8 h in the Emulator panel: the membership is gone.`,
-    links: [['#/pim/groups', 'Open Groups'], ['#/pim/my-roles/groups', 'Open My roles › Groups']],
-    items,
-    state,
-    status: state === 'done' ? 'Done' : state === 'todo' ? 'Not yet' : askAdmin ? ASK_ADMIN : 'This step could not be checked.',
-  }];
+  return { n, who: 'optional', title, text, links, items, state, status: state === 'done' ? 'Done' : state === 'todo' ? 'Not yet' : askAdmin ? ASK_ADMIN : 'This step could not be checked.' };
 }
 
 /** An item of a step: done, todo or unknown (unknown says why: the user's permissions, or an error). */
@@ -331,7 +370,7 @@ export async function guideView(view: HTMLElement, route: Route, stale: Stale): 
   const progress = h('p', { class: 'guide-progress', id: 'guide-progress', role: 'status' });
   const checked = h('p', { class: 'hint', id: 'guide-checked' });
   const steps = h('ol', { class: 'guide', id: 'guide-steps', 'aria-label': 'The five phases' });
-  const optional = h('ol', { class: 'guide', id: 'guide-optional', 'aria-label': 'Optional phase', start: '6' });
+  const optional = h('ol', { class: 'guide', id: 'guide-optional', 'aria-label': 'Optional phases', start: '6' });
   const warn = h('div', { id: 'guide-warning' });
   put(view,
     h('div', { class: 'commandbar' }, h('button', { type: 'button', class: 'command', id: 'refresh', onclick: () => void check() }, '\u21bb Refresh')),

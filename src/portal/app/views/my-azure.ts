@@ -5,7 +5,7 @@ import { h, put } from '../dom.js';
 import { showInline } from '../errors.js';
 import { flash } from '../flash.js';
 import { fmt } from '../format.js';
-import { expiredFrom } from '../pim.js';
+import { armRequestsAsRoles, expiredFrom } from '../pim.js';
 import { go, redirect, render } from '../router.js';
 import { me } from '../session.js';
 import { actions, confirmDialog, header, PIM_CRUMB, table, tabsNav } from '../ui.js';
@@ -37,21 +37,6 @@ async function mine(type: string): Promise<Obj[]> {
   const pages = await Promise.all(subs.map((s) => armList(`${s.id}${AUTH}/${type}?${ARM_PIM_API}&${ASTARGET}`)));
   return pages.flat();
 }
-
-/** ARM's requests in the shape expiredFrom reads (Graph's names). */
-const asGraphRequest = (r: Obj): Obj => {
-  const p = r.properties ?? {};
-  const e = p.scheduleInfo?.expiration ?? {};
-  return {
-    ...r,
-    principalId: p.principalId,
-    roleDefinitionId: lower(p.roleDefinitionId),
-    action: p.requestType,
-    status: p.status,
-    createdDateTime: p.createdOn,
-    scheduleInfo: { startDateTime: p.scheduleInfo?.startDateTime ?? p.createdOn, expiration: { type: e.type === 'AfterDuration' ? 'afterDuration' : e.type === 'AfterDateTime' ? 'afterDateTime' : 'noExpiration', duration: e.duration, endDateTime: e.endDateTime } },
-  };
-};
 
 export async function myAzureView(view: HTMLElement, route: Route, stale: Stale): Promise<void> {
   const tab = ['eligible', 'active', 'expired'].includes(route.parts[3]) ? route.parts[3] : null;
@@ -95,7 +80,7 @@ export async function myAzureView(view: HTMLElement, route: Route, stale: Stale)
   } else {
     const requests = await mine('roleAssignmentScheduleRequests').catch(() => []);
     if (stale()) return;
-    const expired = expiredFrom(requests.map(asGraphRequest), 'assignment', emuNow());
+    const expired = expiredFrom(armRequestsAsRoles(requests), 'assignment', emuNow());
     put(body, table(['Role', 'Resource', 'State', 'Start time', 'End time'],
       expired.map((x) => [roleOf(x.request), scopeOf(x.request), x.state, fmt(x.start), fmt(x.end)]),
       ['No expired assignments found', 'Activations that ended show here.']));
