@@ -169,6 +169,13 @@ describe('the portal: just-in-time Azure role (PIM for Azure resources)', () => 
     // The PATCH above (MFA and a reason) and ARM's defaults (8 hours; eligibility within 365 days); Reader keeps the defaults.
     expect(await text(admin.getByRole('row', { name: /^Contributor / }))).toBe('Contributor 8 hour(s) Azure MFA, Justification 365 day(s)');
     expect(await text(admin.getByRole('row', { name: /^Reader / }))).toBe('Reader 8 hour(s) Justification 365 day(s)');
+    // The Resource filter narrows to rg-workshop: its own role settings (the PATCH was at the subscription), and the activation inherited from above.
+    await admin.getByLabel('Resource', { exact: true }).selectOption({ label: 'rg-workshop (Resource group)' });
+    await admin.getByRole('row', { name: 'Contributor 8 hour(s) Justification 365 day(s)', exact: true }).waitFor();
+    await admin.getByRole('navigation', { name: 'Contoso Pay-As-You-Go' }).getByRole('link', { name: 'Active assignments', exact: true }).click();
+    expect(await admin.getByLabel('Resource', { exact: true }).inputValue()).toBe(`${SUB_SCOPE}/resourceGroups/rg-workshop`);
+    await admin.getByRole('row', { name: /^PIM User .* Inherited Activated / }).waitFor();
+    expect(await text(admin.getByRole('row', { name: /PIM User/ }))).toMatch(new RegExp(`^PIM User ${PIMUSER} Contributor Contoso Pay-As-You-Go \\(Subscription\\) Inherited Activated \\d{4}`));
   });
 
   it('past the end (the emulator clock, no waiting) the activation is gone on ARM and in the portal, and listed as expired', async () => {

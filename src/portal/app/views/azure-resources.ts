@@ -3,14 +3,15 @@ import { ARM_PIM_API } from '../config.js';
 import { h, put } from '../dom.js';
 import { fmt, hoursText, durationMs, HOUR, describeDuration } from '../format.js';
 import { activationSettings, ruleOf } from '../pim.js';
-import { redirect } from '../router.js';
+import { go, redirect } from '../router.js';
 import { header, PIM_CRUMB, table, tabsNav, type Crumb } from '../ui.js';
 import type { Obj, Route, Stale } from '../types.js';
 
 // ------------------------------------------------------------------ Manage › Azure resources (read-only)
-// The admin's view of a subscription through ARM: its eligible and active Azure role assignments (at
-// the subscription and below), and each role's settings there (the role management policy
-// assignments' effective rules). Changes go through ARM (Terraform azurerm, az rest, the SDKs): the
+// The admin's view of a subscription through ARM, or of a resource group or resource below it (the
+// Resource filter): its eligible and active Azure role assignments (at the scope, inherited from
+// above, and below), and each role's settings there (the role management policy assignments'
+// effective rules). Changes go through ARM (Terraform azurerm, az rest, the SDKs): the
 // pages say so rather than offer edits the emulator's portal does not have yet.
 
 const AUTH = '/providers/Microsoft.Authorization';
@@ -38,16 +39,28 @@ export async function azureResourcesView(view: HTMLElement, route: Route, stale:
   const tab = ['eligible', 'active', 'settings'].includes(route.parts[3]) ? route.parts[3] : null;
   if (!tab) return redirect(`#/pim/azure/${sub.subscriptionId}/eligible`);
   const base = `#/pim/azure/${sub.subscriptionId}`;
-  header(view, { crumbs: [PIM_CRUMB, AZURE_CRUMB, [sub.displayName]], title: `${sub.displayName} | ${tab === 'settings' ? 'Settings' : 'Assignments'}`, subtitle: 'Subscription' });
+  // The resource filter: the subscription or a resource group or resource below it (eligibleChildResources).
+  const children = await armList(`${sub.id}${AUTH}/eligibleChildResources?${ARM_PIM_API}`).catch(() => []);
+  if (stale()) return;
+  const scopes = [{ id: String(sub.id), label: `${sub.displayName} (Subscription)` },
+    ...children.map((c) => ({ id: String(c.id), label: `${c.name} (${lower(c.type) === 'resourcegroup' ? 'Resource group' : 'Resource'})` }))];
+  const scope = scopes.find((x) => lower(x.id) === lower(route.query.get('scope'))) ?? scopes[0]!;
+  const at = (t: string) => `${base}/${t}${scope === scopes[0] ? '' : `?scope=${encodeURIComponent(scope.id)}`}`;
+  const filter = h('select', { id: 'resource-filter', value: scope.id, onchange: (e: Event) => {
+    const id = (e.target as HTMLSelectElement).value;
+    go(`${base}/${tab}${id === scopes[0]!.id ? '' : `?scope=${encodeURIComponent(id)}`}`);
+  } }, ...scopes.map((x) => h('option', { value: x.id, text: x.label })));
+  header(view, { crumbs: [PIM_CRUMB, AZURE_CRUMB, [sub.displayName]], title: `${sub.displayName} | ${tab === 'settings' ? 'Settings' : 'Assignments'}`, subtitle: scope === scopes[0] ? 'Subscription' : scope.label });
   put(view,
     tabsNav(sub.displayName, [
-      ['eligible', 'Eligible assignments', `${base}/eligible`],
-      ['active', 'Active assignments', `${base}/active`],
-      ['settings', 'Settings', `${base}/settings`],
+      ['eligible', 'Eligible assignments', at('eligible')],
+      ['active', 'Active assignments', at('active')],
+      ['settings', 'Settings', at('settings')],
     ], tab),
+    h('p', { class: 'filter-row' }, h('label', { for: 'resource-filter', text: 'Resource ' }), filter),
     h('p', { class: 'hint', text: 'Read-only here: assignments and settings change through Azure Resource Manager (Terraform azurerm, az rest, the Azure SDKs).' }));
   if (tab === 'settings') {
-    const rows = await armList(`${sub.id}${AUTH}/roleManagementPolicyAssignments?${ARM_PIM_API}`);
+    const rows = await armList(`${scope.id}${AUTH}/roleManagementPolicyAssignments?${ARM_PIM_API}`);
     if (stale()) return;
     rows.sort((a, b) => String(a.properties?.policyAssignmentProperties?.roleDefinition?.displayName).localeCompare(String(b.properties?.policyAssignmentProperties?.roleDefinition?.displayName)));
     put(view, table(['Role', 'Activation maximum', 'On activation, require', 'Eligible assignments expire after'],
@@ -61,11 +74,11 @@ export async function azureResourcesView(view: HTMLElement, route: Route, stale:
           need,
           elig?.isExpirationRequired === false ? 'Permanent allowed' : describeDuration(elig?.maximumDuration)];
       }),
-      ['No role settings found', 'No role management policy at this subscription.']));
+      ['No role settings found', 'No role management policy at this scope.']));
     return;
   }
   const type = tab === 'eligible' ? 'roleEligibilityScheduleInstances' : 'roleAssignmentScheduleInstances';
-  const rows = await armList(`${sub.id}${AUTH}/${type}?${ARM_PIM_API}`);
+  const rows = await armList(`${scope.id}${AUTH}/${type}?${ARM_PIM_API}`);
   if (stale()) return;
   put(view, table(['Name', 'Principal name', 'Role', 'Resource', 'Membership', 'State', 'End time'],
     rows.map((x) => {
@@ -76,5 +89,5 @@ export async function azureResourcesView(view: HTMLElement, route: Route, stale:
         tab === 'eligible' ? 'Eligible' : lower(p.assignmentType) === 'activated' ? 'Activated' : 'Assigned',
         p.endDateTime ? fmt(p.endDateTime) : 'Permanent'];
     }),
-    [tab === 'eligible' ? 'No eligible assignments found' : 'No active assignments found', 'Assignments at this subscription and its resource groups and resources show here.']));
+    [tab === 'eligible' ? 'No eligible assignments found' : 'No active assignments found', 'Assignments at this scope, inherited from above it, and below it show here.']));
 }
