@@ -32,6 +32,14 @@ const requestProps = (which) => obj({
 }, { required: ['roleDefinitionId', 'principalId', 'requestType'] });
 
 const definitions = {
+  // EligibleChildResources.json (2020-10-01)
+  EligibleChildResource: obj({ id: S, name: S, type: S }),
+  EligibleChildResourcesListResult: list('EligibleChildResource'),
+  // authorization-RoleDefinitionsCalls.json (2022-04-01)
+  RoleDefinition: resource('RoleDefinitionProperties'),
+  RoleDefinitionProperties: obj({ roleName: S, description: S, type: S, permissions: arr(ref('Permission')), assignableScopes: arr(S) }),
+  RoleDefinitionListResult: list('RoleDefinition'),
+  Permission: obj({ actions: arr(S), notActions: arr(S), dataActions: arr(S), notDataActions: arr(S) }),
   CloudError: obj({ error: ref('CloudErrorBody') }),
   CloudErrorBody: obj({ code: S, message: S }),
   ExpandedProperties: obj({ scope: IDN, roleDefinition: IDN, principal: obj({ id: S, displayName: S, email: S, type: S }) }),
@@ -100,16 +108,20 @@ const out = {
       [`${BASE}RoleManagementPolicyAssignment.json`]: '0e5deef868c82d9ee1941ae5d6c10f3a3bb1864f',
       [`${BASE}common-types.json`]: '615e2b73b9e56d7f6b77f320f1751e73e36c0df1',
       'specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-RoleAssignmentsCalls.json': '007a51db374076edb902fd44eb8299eea6336335',
+      'specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-RoleDefinitionsCalls.json': '007a51db374076edb902fd44eb8299eea6336335',
+      [`${BASE}EligibleChildResources.json`]: '6357078ba1e30c90b6f7b86437312a4d5e519d73',
     },
   },
   'x-operations': OPERATIONS(),
-  // Role assignments, checked only on requests with api-version=2022-04-01 (their SPEC's version); the
-  // by-id operations (/{roleAssignmentId}) name the same paths as these.
+  // Role assignments and role definitions, checked only on requests with api-version=2022-04-01 (their
+  // SPEC's version); the by-id operations (/{roleAssignmentId}, /{roleId}) name the same paths as these.
   'x-operations-role-assignments': [
     { operationId: 'RoleAssignments_Get', method: 'GET', path: '/{scope}/providers/Microsoft.Authorization/roleAssignments/{name}', apiVersion: '2022-04-01', responses: { 200: 'RoleAssignment' } },
     { operationId: 'RoleAssignments_Create', method: 'PUT', path: '/{scope}/providers/Microsoft.Authorization/roleAssignments/{name}', apiVersion: '2022-04-01', responses: { 200: 'RoleAssignment', 201: 'RoleAssignment' } },
     { operationId: 'RoleAssignments_Delete', method: 'DELETE', path: '/{scope}/providers/Microsoft.Authorization/roleAssignments/{name}', apiVersion: '2022-04-01', responses: { 200: 'RoleAssignment', 204: null } },
     { operationId: 'RoleAssignments_ListForScope', method: 'GET', path: '/{scope}/providers/Microsoft.Authorization/roleAssignments', apiVersion: '2022-04-01', responses: { 200: 'RoleAssignmentListResult' } },
+    { operationId: 'RoleDefinitions_Get', method: 'GET', path: '/{scope}/providers/Microsoft.Authorization/roleDefinitions/{name}', apiVersion: '2022-04-01', responses: { 200: 'RoleDefinition' } },
+    { operationId: 'RoleDefinitions_List', method: 'GET', path: '/{scope}/providers/Microsoft.Authorization/roleDefinitions', apiVersion: '2022-04-01', responses: { 200: 'RoleDefinitionListResult' } },
   ],
   definitions,
 };
@@ -142,6 +154,7 @@ function OPERATIONS() {
   ops.push({ operationId: 'RoleManagementPolicyAssignments_Create', method: 'PUT', path: `${P}/roleManagementPolicyAssignments/{name}`, responses: { 201: 'RoleManagementPolicyAssignment' } });
   ops.push({ operationId: 'RoleManagementPolicyAssignments_Delete', method: 'DELETE', path: `${P}/roleManagementPolicyAssignments/{name}`, responses: { 200: null, 204: null } });
   ops.push({ operationId: 'RoleManagementPolicyAssignments_ListForScope', method: 'GET', path: `${P}/roleManagementPolicyAssignments`, responses: { 200: 'RoleManagementPolicyAssignmentListResult' } });
+  ops.push({ operationId: 'EligibleChildResources_Get', method: 'GET', path: `${P}/eligibleChildResources`, responses: { 200: 'EligibleChildResourcesListResult' } });
   return ops;
 }
 writeFileSync(new URL('./authorization-2020-10-01.json', import.meta.url), `${JSON.stringify(out, null, 1)}\n`);
