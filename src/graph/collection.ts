@@ -157,8 +157,10 @@ function shape<T>(item: T, wire: Record<string, unknown>, spec: EntitySpec<T>, s
   let out: Record<string, unknown> = wire;
   if (select) {
     out = {};
-    if ('@odata.type' in wire) out['@odata.type'] = wire['@odata.type'];
-    for (const p of select) out[p] = wire[p] ?? null;
+    const typed = '@odata.type' in wire;
+    if (typed) out['@odata.type'] = wire['@odata.type'];
+    // On a list of several types (directoryObjects), a property of another type is left out of the item, as Graph does.
+    for (const p of select) if (!typed || p in wire) out[p] = wire[p] ?? null;
   }
   for (const e of expand) {
     const handler = spec.expand![e.name]!;

@@ -60,6 +60,21 @@ describe('PIM for Groups', () => {
       expect((await get(emu, `/v1.0/groups/${FALCON}`, admin)).json()).toMatchObject({ '@odata.context': `${BASE}groups/$entity`, id: FALCON, mailNickname: 'falcon' });
     });
 
+    it('takes $select on members and owners, naming properties of any member type', async () => {
+      const res = await get(emu, `/v1.0/groups/${CLOUD}/owners?$select=id,userPrincipalName`, admin);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual({
+        '@odata.context': `${BASE}directoryObjects(id,userPrincipalName)`,
+        value: [{ '@odata.type': '#microsoft.graph.user', id: USERS.admin.id, userPrincipalName: USERS.admin.upn }],
+      });
+      const members = await get(emu, `/v1.0/groups/${CLOUD}/members?$select=displayName,securityEnabled`, admin);
+      expect(members.statusCode, members.body).toBe(200);
+      expect(members.json()['@odata.context']).toBe(`${BASE}directoryObjects(displayName,securityEnabled)`);
+      // A user member has no securityEnabled: the item leaves it out.
+      expect(members.json().value).toEqual(expect.arrayContaining([{ '@odata.type': '#microsoft.graph.user', displayName: expect.any(String) }]));
+      expect(graphError(await get(emu, `/v1.0/groups/${CLOUD}/members?$select=shoeSize`, admin))).toMatchObject({ status: 400 });
+    });
+
     it('lists owners as directory objects', async () => {
       const res = await get(emu, `/v1.0/groups/${CLOUD}/owners`, admin);
       expect(res.json()).toEqual({

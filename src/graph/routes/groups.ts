@@ -9,6 +9,7 @@ import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec
 import { graphErrors } from '../errors.js';
 import { groupToWire, principalToWire } from '../wire.js';
 import type { RouteModule } from '../types.js';
+import { USER_PROPERTIES } from './users.js';
 
 const READ = {
   delegated: ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
@@ -22,11 +23,15 @@ const WRITE = {
 /** Who may change a group's members as a signed-in user; a role-assignable group only Privileged Role Administrator or Global Administrator. */
 const GROUP_WRITERS = [ROLE.globalAdministrator, ROLE.privilegedRoleAdministrator, ROLE.userAdministrator, 'fdd7a751-b60b-444a-984c-02652fe8fa1c' /* Groups Administrator */];
 
+const GROUP_PROPERTIES = ['id', 'description', 'displayName', 'groupTypes', 'isAssignableToRole', 'mail', 'mailEnabled', 'mailNickname', 'securityEnabled'];
+/** What a member or owner may be: a user, a group or a service principal. */
+const MEMBER_PROPERTIES = [...new Set([...USER_PROPERTIES, ...GROUP_PROPERTIES, 'appId', 'servicePrincipalType', 'accountEnabled'])];
+
 export const groupSpec: CollectionSpec<GroupRecord> = {
   type: 'microsoft.graph.group',
   contextPath: 'groups',
   toWire: groupToWire,
-  properties: ['id', 'description', 'displayName', 'groupTypes', 'isAssignableToRole', 'mail', 'mailEnabled', 'mailNickname', 'securityEnabled'],
+  properties: GROUP_PROPERTIES,
   filter: {
     entitySet: 'groups',
     properties: {
@@ -86,7 +91,7 @@ export const groupsRoutes: RouteModule = (app, ctx, version) => {
 
   for (const [segment, accessId] of Object.entries(RELATIONS) as Array<[keyof typeof RELATIONS, AccessId]>) {
     // Direct members/owners and, while they last, PIM's active assignments (pim-groups-reference §2.5); eligible ones do not count.
-    app.get<{ Params: { id: string } }>(`/groups/:id/${segment}`, { config: { query: ['$top', '$skiptoken', '$count'] } }, async (request) => {
+    app.get<{ Params: { id: string } }>(`/groups/:id/${segment}`, { config: { query: ['$select', '$top', '$skiptoken', '$count'] } }, async (request) => {
       const caller = request.caller!;
       requireDirectoryPermission(caller, READ);
       const t = caller.tenant;
@@ -95,7 +100,8 @@ export const groupsRoutes: RouteModule = (app, ctx, version) => {
       return listBody(request, version, objects, {
         type: 'microsoft.graph.directoryObject',
         contextPath: 'directoryObjects',
-        properties: [],
+        // $select names properties of any member type (user, group, service principal), as on Graph's directoryObject lists.
+        properties: MEMBER_PROPERTIES,
         toWire: principalToWire,
       });
     });
