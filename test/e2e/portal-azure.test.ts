@@ -178,6 +178,50 @@ describe('the portal: just-in-time Azure role (PIM for Azure resources)', () => 
     expect(await text(admin.getByRole('row', { name: /PIM User/ }))).toMatch(new RegExp(`^PIM User ${PIMUSER} Contributor Contoso Pay-As-You-Go \\(Subscription\\) Inherited Activated \\d{4}`));
   });
 
+  it('the admin adds an eligible Reader at rg-workshop with Add assignments, is refused removing it within 5 minutes, and removes it after', async () => {
+    const analyst = `Alex Analyst (${USERS.analyst.upn})`;
+    /** Alex's Reader eligibilities as ARM lists them at the resource group. */
+    const onArm = async () => {
+      const res = await arm('GET', `${SUB_SCOPE}/resourceGroups/rg-workshop${AUTH}/roleEligibilitySchedules?${V}&$filter=${encodeURIComponent(`principalId eq '${USERS.analyst.id}'`)}`, await armToken(USERS.admin.upn, true));
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json().value as { properties: { scope: string; roleDefinitionId: string; memberType: string } }[]).map((x) => `${x.properties.scope} ${x.properties.roleDefinitionId.split('/').pop()} ${x.properties.memberType}`);
+    };
+    // Still filtered on rg-workshop (the tabs keep the Resource filter).
+    await admin.getByRole('navigation', { name: 'Contoso Pay-As-You-Go' }).getByRole('link', { name: 'Eligible assignments', exact: true }).click();
+    expect(await admin.getByLabel('Resource', { exact: true }).inputValue()).toBe(`${SUB_SCOPE}/resourceGroups/rg-workshop`);
+    await admin.getByRole('button', { name: '+ Add assignments' }).click();
+    await heading(admin, 'Add assignments');
+    expect(await admin.getByLabel('Select role').inputValue()).toBe(CONTRIBUTOR_ID);
+    await admin.getByLabel('Select role').selectOption({ label: 'Reader' });
+    await admin.getByRole('button', { name: 'Select member(s)' }).click();
+    await admin.getByLabel('Search users').fill('analyst');
+    await admin.getByLabel(analyst).check();
+    await admin.getByRole('button', { name: 'Select', exact: true }).click();
+    await admin.getByRole('button', { name: 'Next >' }).click();
+    // ARM's defaults require an end date for eligibility (365 days).
+    expect(await admin.getByLabel('Permanently eligible').isDisabled()).toBe(true);
+    expect(await text(admin.locator('#permanent-hint'))).toContain('eligible assignments expire after at most 365 day(s)');
+    await admin.getByLabel('Enter justification').fill('Reads the workshop resource group');
+    await admin.getByRole('button', { name: 'Assign', exact: true }).click();
+    expect(await flash(admin, 'Added:')).toMatch(/^Added: Alex Analyst eligible as Reader on rg-workshop \(Resource group\) until \d{4}-\d\d-\d\d \d\d:\d\d\.$/);
+    expect(await text(admin.getByRole('row', { name: /Alex Analyst/ }))).toMatch(new RegExp(`^Alex Analyst ${USERS.analyst.upn} Reader rg-workshop \\(Resource group\\) Direct Eligible \\d{4}`));
+    expect(await onArm()).toEqual([`${SUB_SCOPE}/resourceGroups/rg-workshop acdd72a7-3385-48ef-bd42-f606fba81ae7 Direct`]);
+
+    // ARM refuses a removal within 5 minutes of the start (ActiveDurationTooShort); the page says so and keeps the row.
+    const remove = async () => {
+      await admin.getByRole('button', { name: 'Remove Alex Analyst as Reader on rg-workshop (Resource group)' }).click();
+      await admin.getByRole('button', { name: 'Remove', exact: true }).click();
+    };
+    await remove();
+    expect(await text(admin.locator('.inline-error'))).toContain('The assignment was not removed');
+    expect(await onArm()).toHaveLength(1);
+    const moved = await fetch(`${base}/_emulator/tenants/contoso/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: 'PT6M' }) });
+    expect(moved.status).toBe(200);
+    await remove();
+    expect(await flash(admin, 'Removed:')).toBe('Removed: Alex Analyst as Reader on rg-workshop (Resource group).');
+    expect(await onArm()).toEqual([]);
+  });
+
   it('past the end (the emulator clock, no waiting) the activation is gone on ARM and in the portal, and listed as expired', async () => {
     const res = await fetch(`${base}/_emulator/tenants/contoso/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: 'PT2H1M' }) });
     expect(res.status).toBe(200);

@@ -1,18 +1,23 @@
-import { armList } from '../api.js';
+import { arm, armList } from '../api.js';
+import { emuNow } from '../clock.js';
 import { ARM_PIM_API } from '../config.js';
-import { h, put } from '../dom.js';
+import { fill, h, put } from '../dom.js';
+import { errorBanner, showInline } from '../errors.js';
+import { flash } from '../flash.js';
 import { fmt, hoursText, durationMs, HOUR, describeDuration } from '../format.js';
 import { activationSettings, ruleOf } from '../pim.js';
-import { go, redirect } from '../router.js';
-import { header, PIM_CRUMB, table, tabsNav, type Crumb } from '../ui.js';
+import { go, redirect, render } from '../router.js';
+import { actions, confirmDialog, header, pane, PIM_CRUMB, table, tabsNav, type Crumb } from '../ui.js';
 import type { Obj, Route, Stale } from '../types.js';
+import { newGuid } from './activate.js';
+import { assignmentSettingsForm, assignmentSettingsOf, memberPicker, type AssignmentChoice } from './assignment-panes.js';
 
-// ------------------------------------------------------------------ Manage › Azure resources (read-only)
+// ------------------------------------------------------------------ Manage › Azure resources
 // The admin's view of a subscription through ARM, or of a resource group or resource below it (the
 // Resource filter): its eligible and active Azure role assignments (at the scope, inherited from
-// above, and below), and each role's settings there (the role management policy assignments'
-// effective rules). Changes go through ARM (Terraform azurerm, az rest, the SDKs): the
-// pages say so rather than offer edits the emulator's portal does not have yet.
+// above, and below), Add assignments and Remove (AdminAssign / AdminRemove schedule requests PUT at
+// the scope, as the Azure portal sends them), and each role's settings there (the role management
+// policy assignments' effective rules; read-only here: settings change through ARM's PATCH).
 
 const AUTH = '/providers/Microsoft.Authorization';
 const AZURE_CRUMB: Crumb = ['Azure resources', '#/pim/azure'];
@@ -58,7 +63,9 @@ export async function azureResourcesView(view: HTMLElement, route: Route, stale:
       ['settings', 'Settings', at('settings')],
     ], tab),
     h('p', { class: 'filter-row' }, h('label', { for: 'resource-filter', text: 'Resource ' }), filter),
-    h('p', { class: 'hint', text: 'Read-only here: assignments and settings change through Azure Resource Manager (Terraform azurerm, az rest, the Azure SDKs).' }));
+    h('p', { class: 'hint', text: tab === 'settings'
+      ? 'Read-only here: role settings change through Azure Resource Manager (PATCH roleManagementPolicies: Terraform azurerm, az rest, the Azure SDKs).'
+      : 'Assignments made here are ARM schedule requests at the scope chosen above, as the Azure portal makes them.' }));
   if (tab === 'settings') {
     const rows = await armList(`${scope.id}${AUTH}/roleManagementPolicyAssignments?${ARM_PIM_API}`);
     if (stale()) return;
@@ -80,14 +87,116 @@ export async function azureResourcesView(view: HTMLElement, route: Route, stale:
   const type = tab === 'eligible' ? 'roleEligibilityScheduleInstances' : 'roleAssignmentScheduleInstances';
   const rows = await armList(`${scope.id}${AUTH}/${type}?${ARM_PIM_API}`);
   if (stale()) return;
-  put(view, table(['Name', 'Principal name', 'Role', 'Resource', 'Membership', 'State', 'End time'],
-    rows.map((x) => {
-      const p = x.properties ?? {};
-      const who = p.expandedProperties?.principal ?? {};
-      return [who.displayName ?? p.principalId, who.email ?? '', p.expandedProperties?.roleDefinition?.displayName ?? p.roleDefinitionId, scopeText(x),
-        lower(p.memberType) === 'direct' ? 'Direct' : String(p.memberType ?? ''),
-        tab === 'eligible' ? 'Eligible' : lower(p.assignmentType) === 'activated' ? 'Activated' : 'Assigned',
-        p.endDateTime ? fmt(p.endDateTime) : 'Permanent'];
-    }),
-    [tab === 'eligible' ? 'No eligible assignments found' : 'No active assignments found', 'Assignments at this scope, inherited from above it, and below it show here.']));
+  put(view,
+    h('div', { class: 'commandbar' },
+      h('button', { type: 'button', class: 'command', id: 'add-assignments', onclick: () => go(`${base}/${tab}/add${scope === scopes[0] ? '' : `?scope=${encodeURIComponent(scope.id)}`}`) }, '+ Add assignments'),
+      h('button', { type: 'button', class: 'command', id: 'refresh', onclick: () => render() }, '\u21bb Refresh')),
+    table(['Name', 'Principal name', 'Role', 'Resource', 'Membership', 'State', 'End time', 'Action'],
+      rows.map((x) => {
+        const p = x.properties ?? {};
+        const who = p.expandedProperties?.principal ?? {};
+        const role = p.expandedProperties?.roleDefinition?.displayName ?? p.roleDefinitionId;
+        const direct = lower(p.memberType) === 'direct';
+        const state = tab === 'eligible' ? 'Eligible' : lower(p.assignmentType) === 'activated' ? 'Activated' : 'Assigned';
+        // What an admin removes here: an eligibility or an active assignment made at this row's own scope (an activation is the user's to end).
+        const removable = direct && state !== 'Activated';
+        return [who.displayName ?? p.principalId, who.email ?? '', role, scopeText(x), direct ? 'Direct' : String(p.memberType ?? ''), state,
+          p.endDateTime ? fmt(p.endDateTime) : 'Permanent',
+          actions(removable
+            ? h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${who.displayName ?? p.principalId} as ${role} on ${scopeText(x)}`, onclick: () => void removeAssignment(x, tab === 'eligible' ? 'eligibility' : 'assignment') }, 'Remove')
+            : '')];
+      }),
+      [tab === 'eligible' ? 'No eligible assignments found' : 'No active assignments found', 'Assignments at this scope, inherited from above it, and below it show here.']));
+  if (route.parts[4] === 'add') await addAzureAssignment(view, { scope, back: at(tab), stale });
+}
+
+const requestsOf = (kind: 'eligibility' | 'assignment') => (kind === 'eligibility' ? 'roleEligibilityScheduleRequests' : 'roleAssignmentScheduleRequests');
+
+async function removeAssignment(row: Obj, kind: 'eligibility' | 'assignment'): Promise<void> {
+  const p = row.properties ?? {};
+  const what = `${p.expandedProperties?.principal?.displayName ?? p.principalId} as ${p.expandedProperties?.roleDefinition?.displayName ?? 'the role'} on ${scopeText(row)}`;
+  if (!(await confirmDialog('Remove assignment', `Remove ${what}? ${kind === 'eligibility' ? 'They can no longer activate it.' : 'The role ends now.'}`, 'Remove'))) return;
+  try {
+    await arm(`${p.scope}${AUTH}/${requestsOf(kind)}/${newGuid()}?${ARM_PIM_API}`, { method: 'PUT', body: { properties: { principalId: p.principalId, roleDefinitionId: p.roleDefinitionId, requestType: 'AdminRemove' } } });
+    flash('ok', `Removed: ${what}.`);
+    void render();
+  } catch (e) {
+    showInline(e, 'The assignment was not removed');
+  }
+}
+
+/** ARM's scheduleInfo for what the form chose (PascalCase expiration types). */
+const armScheduleInfo = (v: AssignmentChoice): Obj => ({
+  startDateTime: v.startIso ?? null,
+  expiration: v.permanent ? { type: 'NoExpiration', endDateTime: null, duration: null } : { type: 'AfterDateTime', endDateTime: v.endIso, duration: null },
+});
+
+/** Add assignments at a scope: a role and the users, then type, dates and justification within the role's settings there. */
+async function addAzureAssignment(view: HTMLElement, { scope, back, stale }: { scope: { id: string; label: string }; back: string; stale: Stale }): Promise<void> {
+  const [roles, policies] = await Promise.all([
+    armList(`${scope.id}${AUTH}/roleDefinitions?api-version=2022-04-01`),
+    armList(`${scope.id}${AUTH}/roleManagementPolicyAssignments?${ARM_PIM_API}`).catch(() => []),
+  ]);
+  if (stale()) return;
+  roles.sort((a, b) => String(a.properties?.roleName).localeCompare(String(b.properties?.roleName)));
+  const settingsOf = (roleId: string) => {
+    const a = policies.find((x) => lower(x.properties?.roleDefinitionId) === lower(roleId));
+    return a ? assignmentSettingsOf({ rules: a.properties?.effectiveRules ?? [] }) : null;
+  };
+  let roleId = String((roles.find((r) => r.properties?.roleName === 'Contributor') ?? roles[0])?.id ?? '');
+  const selected = new Map<string, Obj>();
+  const bodyEl = h('div');
+  const footEl = h('div', { class: 'buttons', style: 'margin:0' });
+  const errors = h('div', { id: 'add-errors' });
+  const roleName = () => String(roles.find((r) => r.id === roleId)?.properties?.roleName ?? roleId);
+  const paneEl = pane(view, { title: 'Add assignments', subtitle: `Privileged Identity Management | Azure resources \u00b7 ${scope.label}`, onClose: () => go(back), body: [bodyEl, errors], foot: [footEl] });
+
+  const membership = () => {
+    const roleSelect = h('select', { id: 'role-select', value: roleId }, roles.map((r) => h('option', { value: String(r.id), text: String(r.properties?.roleName) })));
+    roleSelect.addEventListener('change', () => (roleId = roleSelect.value));
+    const { picker, selectedList, paintSelected, open } = memberPicker(selected, () => next);
+    const next = h('button', { type: 'button', class: 'primary', id: 'next', disabled: true, onclick: () => setting() }, 'Next >');
+    fill(bodyEl,
+      h('p', { class: 'hint', text: 'Membership' }),
+      h('p', {}, h('strong', { text: 'Resource: ' }), scope.label),
+      h('label', { for: 'role-select', text: 'Select role' }), roleSelect,
+      h('p', {}, h('button', { type: 'button', class: 'link', id: 'select-members', onclick: open }, 'Select member(s)')),
+      picker, selectedList);
+    fill(footEl, next, h('button', { type: 'button', onclick: () => go(back) }, 'Cancel'));
+    paintSelected();
+    paneEl.querySelector('h2')?.focus();
+  };
+
+  const setting = () => {
+    fill(errors);
+    const settings = settingsOf(roleId);
+    // ARM's defaults require an end date (eligible within 365 days): the form starts within them.
+    const maxEnd = settings && !settings.eligibility.permanentAllowed && settings.eligibility.maxMs < 365 * 86_400_000 ? emuNow() + settings.eligibility.maxMs : null;
+    const form = assignmentSettingsForm({ settings, kind: 'eligibility', permanent: Boolean(settings?.eligibility.permanentAllowed ?? false), start: null, end: maxEnd, justification: '' });
+    fill(bodyEl, h('p', { class: 'hint', text: `Setting \u00b7 ${roleName()} on ${scope.label} \u00b7 ${[...selected.values()].map((u) => u.displayName).join(', ')}` }), form.fields);
+    const assign = h('button', { type: 'button', class: 'primary', id: 'assign' }, 'Assign');
+    assign.addEventListener('click', async () => {
+      fill(errors);
+      const v = form.read();
+      assign.disabled = true;
+      const done: string[] = [];
+      try {
+        for (const u of selected.values()) {
+          await arm(`${scope.id}${AUTH}/${requestsOf(v.kind)}/${newGuid()}?${ARM_PIM_API}`, {
+            method: 'PUT',
+            body: { properties: { principalId: u.id, roleDefinitionId: roleId, requestType: 'AdminAssign', justification: v.justification || null, scheduleInfo: armScheduleInfo(v) } },
+          });
+          done.push(u.displayName);
+        }
+        flash('ok', `Added: ${done.join(', ')} ${v.kind === 'eligibility' ? 'eligible' : 'assigned (active)'} as ${roleName()} on ${scope.label}${v.permanent ? ', permanently' : ` until ${fmt(v.endIso)}`}.`);
+        go(back.replace(/\/(eligible|active)(?=\?|$)/, `/${v.kind === 'eligibility' ? 'eligible' : 'active'}`));
+      } catch (e) {
+        fill(errors, errorBanner(e, done.length ? `Assigned ${done.join(', ')}, then the next assignment failed` : 'The assignment failed'));
+        assign.disabled = false;
+      }
+    });
+    fill(footEl, h('button', { type: 'button', onclick: membership }, '< Prev'), assign, h('button', { type: 'button', onclick: () => go(back) }, 'Cancel'));
+    paneEl.querySelector('h2')?.focus();
+  };
+  membership();
 }
