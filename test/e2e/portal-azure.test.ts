@@ -222,6 +222,33 @@ describe('the portal: just-in-time Azure role (PIM for Azure resources)', () => 
     expect(await onArm()).toEqual([]);
   });
 
+  it("the admin edits Reader's settings at the subscription: every changed rule in one ARM PATCH, shown back and on ARM", async () => {
+    await admin.getByLabel('Resource', { exact: true }).selectOption({ label: 'Contoso Pay-As-You-Go (Subscription)' });
+    await admin.getByRole('navigation', { name: 'Contoso Pay-As-You-Go' }).getByRole('link', { name: 'Settings', exact: true }).click();
+    await admin.getByRole('link', { name: 'Reader', exact: true }).click();
+    await heading(admin, 'Role setting details - Reader - Contoso Pay-As-You-Go');
+    expect(await text(admin.getByRole('row', { name: /Require justification on activation/ }))).toContain('Yes');
+    expect(await text(admin.getByRole('row', { name: /Require ticket information on activation/ }))).toContain('No');
+    expect(await text(admin.getByRole('row', { name: /Expire eligible assignments after/ }))).toContain('365 day(s)');
+    await admin.getByRole('link', { name: '✎ Edit' }).click();
+    await heading(admin, 'Edit role setting - Reader - Contoso Pay-As-You-Go');
+    await admin.getByLabel('Require ticket information on activation').check();
+    await admin.getByRole('tab', { name: 'Assignment' }).click();
+    await admin.getByLabel('Expire eligible assignments after').selectOption('P90D');
+    await admin.getByRole('button', { name: 'Update', exact: true }).click();
+    await heading(admin, 'Role setting details - Reader - Contoso Pay-As-You-Go');
+    expect(await flash(admin, 'Role settings updated')).toContain('Role settings updated for Reader - Contoso Pay-As-You-Go: what activation requires (MFA, justification, ticket); permanent eligible assignment and its expiry.');
+    expect(await text(admin.getByRole('row', { name: /Require ticket information on activation/ }))).toContain('Yes');
+    expect(await text(admin.getByRole('row', { name: /Expire eligible assignments after/ }))).toContain('90 day(s)');
+    const readerId = `${SUB_SCOPE}${AUTH}/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`;
+    const res = await arm('GET', `${SUB_SCOPE}${AUTH}/roleManagementPolicies?${V}&$filter=${encodeURIComponent(`roleDefinitionId eq '${readerId}'`)}`, await armToken(USERS.admin.upn, true));
+    expect(res.statusCode, res.body).toBe(200);
+    const rules = res.json().value[0].properties.rules as { id: string; enabledRules?: string[]; maximumDuration?: string }[];
+    expect(rules.find((r) => r.id === 'Enablement_EndUser_Assignment')!.enabledRules!.sort()).toEqual(['Justification', 'Ticketing']);
+    expect(rules.find((r) => r.id === 'Expiration_Admin_Eligibility')!.maximumDuration).toBe('P90D');
+    expect(res.json().value[0].properties.lastModifiedBy).toMatchObject({ id: USERS.admin.id });
+  });
+
   it('past the end (the emulator clock, no waiting) the activation is gone on ARM and in the portal, and listed as expired', async () => {
     const res = await fetch(`${base}/_emulator/tenants/contoso/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: 'PT2H1M' }) });
     expect(res.status).toBe(200);

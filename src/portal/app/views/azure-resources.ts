@@ -5,12 +5,13 @@ import { fill, h, put } from '../dom.js';
 import { errorBanner, showInline } from '../errors.js';
 import { flash } from '../flash.js';
 import { fmt, hoursText, durationMs, HOUR, describeDuration } from '../format.js';
-import { activationSettings, ruleOf } from '../pim.js';
+import { activationSettings, ruleOf, usersById } from '../pim.js';
 import { go, redirect, render } from '../router.js';
 import { actions, confirmDialog, header, pane, PIM_CRUMB, table, tabsNav, type Crumb } from '../ui.js';
 import type { Obj, Route, Stale } from '../types.js';
 import { newGuid } from './activate.js';
 import { assignmentSettingsForm, assignmentSettingsOf, memberPicker, type AssignmentChoice } from './assignment-panes.js';
+import { modifiedText, settingsDetailBody, settingsEditBody } from './settings.js';
 
 // ------------------------------------------------------------------ Manage › Azure resources
 // The admin's view of a subscription through ARM, or of a resource group or resource below it (the
@@ -64,8 +65,9 @@ export async function azureResourcesView(view: HTMLElement, route: Route, stale:
     ], tab),
     h('p', { class: 'filter-row' }, h('label', { for: 'resource-filter', text: 'Resource ' }), filter),
     h('p', { class: 'hint', text: tab === 'settings'
-      ? 'Read-only here: role settings change through Azure Resource Manager (PATCH roleManagementPolicies: Terraform azurerm, az rest, the Azure SDKs).'
+      ? 'Each role has its own settings at each scope. Edit saves them with one PATCH of the role\u2019s roleManagementPolicies on Azure Resource Manager, as Terraform azurerm does.'
       : 'Assignments made here are ARM schedule requests at the scope chosen above, as the Azure portal makes them.' }));
+  if (tab === 'settings' && route.parts[4] && route.parts[5]) return azureRoleSettings(view, route, { base, stale });
   if (tab === 'settings') {
     const rows = await armList(`${scope.id}${AUTH}/roleManagementPolicyAssignments?${ARM_PIM_API}`);
     if (stale()) return;
@@ -76,7 +78,8 @@ export async function azureResourcesView(view: HTMLElement, route: Route, stale:
         const s = activationSettings(policy);
         const need = [s.mfa ? 'Azure MFA' : '', s.justification ? 'Justification' : '', s.ticketing ? 'Ticket information' : '', s.approval ? 'Approval' : ''].filter(Boolean).join(', ') || 'None';
         const elig = ruleOf(policy, 'Expiration_Admin_Eligibility');
-        return [a.properties?.policyAssignmentProperties?.roleDefinition?.displayName ?? a.properties?.roleDefinitionId,
+        const roleText = a.properties?.policyAssignmentProperties?.roleDefinition?.displayName ?? a.properties?.roleDefinitionId;
+        return [h('a', { href: `${base}/settings/${encodeURIComponent(scope.id)}/${String(a.properties?.roleDefinitionId).split('/').pop()}`, text: roleText }),
           hoursText(Math.round((durationMs(ruleOf(policy, 'Expiration_EndUser_Assignment')?.maximumDuration ?? 'PT8H') / HOUR) * 2) / 2),
           need,
           elig?.isExpirationRequired === false ? 'Permanent allowed' : describeDuration(elig?.maximumDuration)];
@@ -199,4 +202,61 @@ async function addAzureAssignment(view: HTMLElement, { scope, back, stale }: { s
     paneEl.querySelector('h2')?.focus();
   };
   membership();
+}
+
+// ---- A role's settings at a scope: the settings pages of Entra roles and groups, over ARM's policy
+
+const GRAPH_RULE = '#microsoft.graph.unifiedRoleManagementPolicy';
+
+/** ARM's rule in the words the settings pages read (Graph's): @odata.type for ruleType, approvers as subject sets. */
+function armRuleAsGraph(rule: Obj): Obj {
+  const { ruleType, ...rest } = rule;
+  const out: Obj = { '@odata.type': `${GRAPH_RULE}${String(ruleType).replace(/^RoleManagementPolicy/, '')}`, ...rest };
+  if (rule.setting?.approvalStages) {
+    out.setting = { ...rule.setting, approvalStages: rule.setting.approvalStages.map((st: Obj) => ({ ...st,
+      primaryApprovers: (st.primaryApprovers ?? []).map((a: Obj) => (lower(a.userType) === 'group' ? { '@odata.type': '#microsoft.graph.groupMembers', groupId: a.id } : { '@odata.type': '#microsoft.graph.singleUser', userId: a.id })) })) };
+  }
+  return out;
+}
+
+/** And back: a changed rule as ARM's PATCH takes it. */
+function graphRuleAsArm(body: Obj): Obj {
+  const { '@odata.type': type, ...rest } = body;
+  const out: Obj = { ruleType: `RoleManagementPolicy${String(type).slice(GRAPH_RULE.length)}`, ...rest };
+  if (body.setting?.approvalStages) {
+    out.setting = { ...body.setting, approvalStages: body.setting.approvalStages.map((st: Obj) => ({ ...st,
+      primaryApprovers: (st.primaryApprovers ?? []).map((a: Obj) => (a.groupId ? { id: a.groupId, userType: 'Group', isBackup: false, description: null } : { id: a.userId, userType: 'User', isBackup: false, description: null })) })) };
+  }
+  return out;
+}
+
+async function azureRoleSettings(view: HTMLElement, route: Route, { base, stale }: { base: string; stale: Stale }): Promise<void> {
+  const scopeId = route.parts[4]!;
+  const roleGuid = route.parts[5]!;
+  const roleId = `/subscriptions/${scopeId.split('/')[2]}${AUTH}/roleDefinitions/${roleGuid}`;
+  const load = async () => (await armList(`${scopeId}${AUTH}/roleManagementPolicies?${ARM_PIM_API}&$filter=${encodeURIComponent(`roleDefinitionId eq '${roleId}'`)}`))[0];
+  const [arming, role, users] = await Promise.all([load(), arm(`${roleId}?api-version=2022-04-01`).catch(() => null), usersById().catch(() => new Map<string, Obj>())]);
+  if (stale()) return;
+  if (!arming) return redirect(`${base}/settings`);
+  const name = `${role?.properties?.roleName ?? roleGuid} - ${arming.properties?.policyProperties?.scope?.displayName ?? scopeId}`;
+  const policy = { id: arming.id, lastModifiedDateTime: arming.properties?.lastModifiedDateTime, lastModifiedBy: arming.properties?.lastModifiedBy, rules: (arming.properties?.rules ?? []).map(armRuleAsGraph) };
+  const detailHref = `${base}/settings/${encodeURIComponent(scopeId)}/${roleGuid}`;
+  const subject = {
+    name,
+    detailHref,
+    assignmentsHref: `${base}/eligible${scopeId.split('/').length > 3 ? `?scope=${encodeURIComponent(scopeId)}` : ''}`,
+    ruleIdsBy: 'Azure Resource Manager',
+    // One PATCH with every changed rule: ARM checks them together and renames the policy (arm-pim-reference §2.5).
+    save: async (patches: { rule: Obj; body: Obj }[]) => {
+      const current = (await load()) ?? arming;
+      await arm(`${current.id}?${ARM_PIM_API}`, { method: 'PATCH', body: { properties: { rules: patches.map((p) => graphRuleAsArm(p.body)) } } });
+    },
+  };
+  if (route.parts[6] === 'edit') {
+    put(view, h('h2', { text: `Edit role setting - ${name}`, id: 'settings-title' }), h('p', { class: 'subtitle', text: 'Privileged Identity Management | Azure resources' }));
+    settingsEditBody(view, route, policy, users, subject);
+  } else {
+    put(view, h('h2', { text: `Role setting details - ${name}`, id: 'settings-title' }), h('p', { class: 'subtitle', text: modifiedText(policy) }));
+    await settingsDetailBody(view, policy, subject);
+  }
 }
