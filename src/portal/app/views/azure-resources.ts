@@ -18,7 +18,8 @@ import { modifiedText, settingsDetailBody, settingsEditBody } from './settings.j
 // Resource filter): its eligible and active Azure role assignments (at the scope, inherited from
 // above, and below), Add assignments and Remove (AdminAssign / AdminRemove schedule requests PUT at
 // the scope, as the Azure portal sends them), and each role's settings there (the role management
-// policy assignments' effective rules; read-only here: settings change through ARM's PATCH).
+// policy assignments' effective rules), edited on the settings pages shared with Entra roles and
+// groups and saved with one ARM PATCH of the role's policy.
 
 const AUTH = '/providers/Microsoft.Authorization';
 const AZURE_CRUMB: Crumb = ['Azure resources', '#/pim/azure'];
