@@ -133,6 +133,20 @@ describe('the control plane per tenant, with keys (3 teams)', () => {
       expect(none.headers['www-authenticate']).toContain('Bearer');
     });
 
+    it("nor any other route under /_emulator/tenants/{tenant}: every one the emulator registers refuses A's key for B, and no key", async () => {
+      const routes = emu.routes.filter((r) => r.url === '/_emulator/tenants/:tenant' || r.url.startsWith('/_emulator/tenants/:tenant/'));
+      // The list above, and every route added since (a user's authenticator, a message by id, its raw source…).
+      expect(routes.length).toBeGreaterThanOrEqual(operations.length);
+      for (const r of routes) {
+        const path = r.url.replace(':tenant', 'teamb').replace(/:(upn|user)\b/, upn('admin', 'teamb')).replace(/:id\b/, bFaultId);
+        const payload = ['POST', 'PUT', 'PATCH'].includes(r.method) ? {} : undefined;
+        const withA = await as(made.teama.key, r.method as 'GET', path, payload);
+        expect([withA.statusCode, withA.json().error?.code], `${r.method} ${r.url}`).toEqual([403, 'TenantKeyOutOfScope']);
+        const none = await as(undefined, r.method as 'GET', path, payload);
+        expect([none.statusCode, none.json().error?.code], `${r.method} ${r.url}`).toEqual([401, 'TenantKeyRequired']);
+      }
+    });
+
     it('nor by naming B by domain or id instead of its name', async () => {
       for (const name of ['teamb.onmicrosoft.com', made.teamb.id]) {
         const res = await as(made.teama.key, 'GET', `/_emulator/tenants/${name}/clock`);
@@ -241,13 +255,30 @@ describe('the control plane per tenant, with keys (3 teams)', () => {
       await untouched();
     });
 
-    it("A's reset: A goes back to its creation state and its own clock; its key still works; B and C stay", async () => {
+    it("A's reset: A goes back to its creation state and its own clock, without its mail, faults and request log; its key still works; B and C stay", async () => {
+      // Give A something of each to lose: a fault, a mail (pimuser activates again) and logged requests.
+      await ok(as(made.teama.key, 'POST', '/_emulator/tenants/teama/faults', { path: '/v1.0/users/nobody', status: 500 }), 201);
+      const aUser = await token('teama', 'pimuser');
+      const again = await graph(aUser, 'POST', `${GRAPH}/roleAssignmentScheduleRequests`, {
+        action: 'selfActivate', principalId: userId('teama', 'pimuser'), roleDefinitionId: ROLES.securityReader, directoryScopeId: '/', justification: 'Once more',
+        scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT1H' } },
+      });
+      expect(again.statusCode, again.body).toBe(201);
+      await emu.ctx.mail.settle();
+      expect((await mailIds('teama')).length).toBeGreaterThan(0);
+      expect((await faultsOf('teama')).length).toBe(1);
+      expect((await ok(as(made.teama.key, 'GET', '/_emulator/tenants/teama/requests'))).value.length).toBeGreaterThan(0);
+
       const reset = await ok(as(made.teama.key, 'POST', '/_emulator/tenants/teama/reset'));
       expect(reset).toMatchObject({ status: 'reset', tenant: 'teama' });
       const a = emu.store.tenant(made.teama.id)!;
       expect(a.pim).toEqual({ requests: [], schedules: [], audits: [] });
       expect(a.users.map((u) => u.id).sort()).toEqual(made.teama.users.map((u) => u.id).sort());
       expect((await clockOf('teama')).offsetMs).toBe(0);
+      expect(await mailIds('teama')).toEqual([]);
+      expect(await faultsOf('teama')).toEqual([]);
+      // The log holds only the reads made since the reset (the log does not log reading itself).
+      expect(((await ok(as(made.teama.key, 'GET', '/_emulator/tenants/teama/requests'))).value as { path: string }[]).filter((e) => !e.path.startsWith('/_emulator/'))).toEqual([]);
       expect(emu.store.tenants().map((t) => t.tenant.name)).toEqual(['contoso', 'fabrikam', 'teama', 'teamb', 'teamc']);
       await untouched();
     });
@@ -290,6 +321,23 @@ describe('the control plane per tenant, with keys (3 teams)', () => {
       expect(tenantKey.statusCode).toBe(403);
       expect(tenantKey.json().error.code).toBe('AdminKeyRequired');
       expect(tenantKey.json().error.message).toContain('tenant teamb’s, which reaches only /_emulator/tenants/teamb/');
+    });
+
+    it('and so does every other control route the emulator registers, but for the few that are open by design', async () => {
+      // Open: what health checks, TLS setup and the portal's sign-in page read, and making a tenant (which hands out its key).
+      const OPEN = ['GET /_emulator/health', 'GET /_emulator/ca.pem', 'GET /_emulator/openapi.yaml', 'GET /_emulator/clock', 'GET /_emulator/tenants', 'POST /_emulator/tenants', 'GET /_emulator/access'];
+      const control = emu.routes.filter((r) => (r.url.startsWith('/_emulator/') || r.url.startsWith('/api/v1/')) && !r.url.startsWith('/_emulator/tenants/:tenant'));
+      expect(control.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(OPEN));
+      const guarded = control.filter((r) => !OPEN.includes(`${r.method} ${r.url}`));
+      expect(guarded.length).toBeGreaterThanOrEqual(instanceWide.length);
+      for (const r of guarded) {
+        const path = r.url.replace(/:[a-zA-Z]+/g, 'x');
+        const payload = ['POST', 'PUT', 'PATCH'].includes(r.method) ? {} : undefined;
+        const none = await as(undefined, r.method as 'GET', path, payload);
+        expect([none.statusCode, none.json().error?.code], `${r.method} ${r.url}`).toEqual([401, 'AdminKeyRequired']);
+        const tenantKey = await as(made.teamb.key, r.method as 'GET', path, payload);
+        expect([tenantKey.statusCode, tenantKey.json().error?.code], `${r.method} ${r.url}`).toEqual([403, 'AdminKeyRequired']);
+      }
     });
 
     it('answer the admin key, which reaches every tenant too', async () => {

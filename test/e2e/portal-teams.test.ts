@@ -24,6 +24,8 @@ suite('two teams in two browsers: the Emulator panel and the Inbox are the team\
   const windows = new BrowserWindows();
   let a: Page;
   let b: Page;
+  let b2: Page | undefined;
+  let instructor: Page | undefined;
   const keys: Record<string, string> = {};
   const scriptErrors: string[] = [];
 
@@ -35,7 +37,7 @@ suite('two teams in two browsers: the Emulator panel and the Inbox are the team\
     for (const [name, page] of [['team A', a], ['team B', b]] as const) page.on('pageerror', (e) => scriptErrors.push(`${name}: ${e.message}`));
   }, 60_000);
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') await reportWindows({ teamA: a, teamB: b }, 'portal-teams-failure');
+    if (ctx.task.result?.state === 'fail') await reportWindows({ teamA: a, teamB: b, teamB2: b2, instructor }, 'portal-teams-failure');
   });
   afterAll(async () => {
     await windows.close();
@@ -167,6 +169,62 @@ suite('two teams in two browsers: the Emulator panel and the Inbox are the team\
     await heading(b, 'Clock of teamb');
     await b.locator(`[data-upn="${upn('pimuser', 'teamb')}"]`).filter({ hasText: /^\d{6}$/ }).waitFor();
     expect(await b.locator('main').innerText()).not.toMatch(/teama/i);
+  });
+
+  /** Types a key under "I have a key" on the sign-in page. */
+  async function useKey(page: Page, key: string) {
+    await page.getByLabel(/^Your team.s key$/).fill(key);
+    await page.getByRole('button', { name: 'Use key' }).click();
+  }
+
+  it("team B's second browser enters B's key under \"I have a key\" and gets B's personas, and still nothing of A's", async () => {
+    b2 = await windows.open();
+    b2.on('pageerror', (e) => scriptErrors.push(`team B (2nd browser): ${e.message}`));
+    await b2.goto(`${base}/`);
+    await heading(b2, 'PIM workshop portal');
+    await b2.getByLabel('Tenant', { exact: true }).selectOption('teamb');
+    await b2.locator('#personas-hidden').waitFor();
+    await useKey(b2, 'pimt_not-a-key-of-anyone-0123456789');
+    expect(await text(b2.locator('#team-key-result'))).toContain('That key is neither a tenant\u2019s key nor the admin key');
+    await useKey(b2, keys.teamb!);
+    expect(await text(b2.locator('#team-key-result'))).toContain('This browser now holds teamb\u2019s key.');
+    await b2.getByRole('button', { name: `Sign in as ${upn('pimuser', 'teamb')}` }).waitFor();
+    await b2.getByLabel('Tenant', { exact: true }).selectOption('teama');
+    await b2.locator('#personas-hidden').waitFor();
+    expect(await b2.getByRole('button', { name: /Sign in as .*@teama/ }).count()).toBe(0);
+  });
+
+  it("the instructor's browser sees every team only once it holds the admin key: all tenants in the Emulator panel and the Inbox, and Reset the emulator", async () => {
+    instructor = await windows.open();
+    instructor.on('pageerror', (e) => scriptErrors.push(`instructor: ${e.message}`));
+    await instructor.goto(`${base}/`);
+    await heading(instructor, 'PIM workshop portal');
+    // Without a key the instructor's browser is any participant's: no team's personas, no reset of the emulator.
+    await nav(instructor, 'Emulator (not part of Entra)');
+    await heading(instructor, 'Emulator — not part of Microsoft Entra');
+    await instructor.locator('#emu-no-key').waitFor();
+    expect(await instructor.getByRole('button', { name: 'Reset the emulator' }).count()).toBe(0);
+    expect(await instructor.locator('.mfa-code').count()).toBe(0);
+
+    await instructor.goto(`${base}/portal/#/`);
+    await heading(instructor, 'PIM workshop portal');
+    await useKey(instructor, ADMIN_KEY);
+    expect(await flash(instructor, 'Instructor view')).toContain('this browser holds the admin key and sees every tenant');
+    await heading(instructor, 'Emulator — not part of Microsoft Entra');
+    const tenants = await instructor.locator('#emu-tenant option').allInnerTexts();
+    expect(tenants).toEqual(expect.arrayContaining(['teama (teama.onmicrosoft.com)', 'teamb (teamb.onmicrosoft.com)']));
+    await instructor.getByRole('button', { name: 'Reset the emulator' }).waitFor();
+    // The request log needs the admin key, which a plain link would not send: the panel reads it with the key.
+    await instructor.getByRole('button', { name: 'Show the last requests served' }).click();
+    const log = await text(instructor.locator('#emu-requests pre'));
+    expect(log).toMatch(/\bteamb (GET|POST) \//);
+    expect(log).not.toContain('AdminKeyRequired');
+
+    await nav(instructor, 'Inbox');
+    await heading(instructor, 'Inbox');
+    const mailboxes = await instructor.locator('#mailbox option').allInnerTexts();
+    expect(mailboxes.some((m) => m.includes('@teama.onmicrosoft.com'))).toBe(true);
+    expect(mailboxes.some((m) => m.includes('@teamb.onmicrosoft.com'))).toBe(true);
   });
 
   it('ran without a script error in either browser', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { nodeSupport } from '../../src/node-support.js';
+import { spawnEmulator } from '../support/process.js';
 
 /**
  * What `pim-emulator` prints when it starts: the banner, the portal's URL first, then the log —
@@ -14,9 +15,9 @@ const cli = [process.execPath, '--import', 'tsx', path.join(PACKAGE_ROOT, 'src',
 const env = { PATH: process.env.PATH ?? '', HOME: '/tmp', PIM_STORAGE: 'memory', PIM_HTTP_PORT: '0', PIM_HTTPS_PORT: '0', PIM_SMTP_PORT: '0', PIM_LOG_LEVEL: 'info' };
 
 /** Runs argv until its output holds `until`, then stops it with SIGTERM; resolves with everything it printed. */
-function runUntil(argv: string[], until: RegExp, timeoutMs = 25_000): Promise<string> {
+function runUntil(argv: string[], until: RegExp, timeoutMs = 25_000, extraEnv: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: PACKAGE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: PACKAGE_ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -67,6 +68,33 @@ describe('startup output', () => {
     expect(nodeSupport('v22.0.0').supported).toBe(true);
     expect(nodeSupport('v24.11.1').supported).toBe(true);
   });
+
+  it('--workshop prints a generated admin key in the banner, and that key opens what no key and no other key does', async () => {
+    const emu = await spawnEmulator({ PIM_STORAGE: 'memory', HOME: '/tmp' }, 25_000, ['--workshop']);
+    try {
+      const line = emu.output().split('\n').find((l) => l.startsWith('  Admin key '));
+      expect(line).toMatch(/^ {2}Admin key {4}pima_[A-Za-z0-9_-]{24} {3}\(workshop mode: generated for this run; keep it to yourself\)$/);
+      const key = /pima_[A-Za-z0-9_-]{24}/.exec(line!)![0];
+      const reset = (authorization?: string) => fetch(`${emu.http}/_emulator/reset`, { method: 'POST', headers: authorization ? { authorization } : {} });
+      const none = await reset();
+      expect(none.status).toBe(401);
+      expect(((await none.json()) as { error: { code: string } }).error.code).toBe('AdminKeyRequired');
+      expect((await reset('Bearer pima_not-the-key-0123456789')).status).toBe(401);
+      expect((await reset(`Bearer ${key}`)).status).toBe(200);
+    } finally {
+      emu.child.kill('SIGTERM');
+      await emu.exited;
+    }
+  }, 40_000);
+
+  it('names an admin key from PIM_ADMIN_KEY without printing it, and says the control plane is open when none is set', async () => {
+    const chosen = await runUntil(cli, /Server listening at/, 25_000, { PIM_ADMIN_KEY: 'instructor-key-0123456789' });
+    expect(chosen).toContain('  Admin key    from PIM_ADMIN_KEY (not printed)');
+    expect(chosen).not.toContain('instructor-key-0123456789');
+    const open = await runUntil(cli, /Server listening at/);
+    expect(open).toContain('  Access       control plane open to local callers (no PIM_ADMIN_KEY; cross-site requests refused); --workshop for a room');
+    expect(open).not.toContain('Admin key');
+  }, 60_000);
 
   it('prints pretty log lines after the banner on a terminal', async () => {
     // util-linux `script` runs the CLI on a pseudo-terminal, as a shell would.

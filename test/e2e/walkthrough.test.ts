@@ -222,6 +222,22 @@ describe('the walkthrough during a live workshop (keys required)', () => {
     expect(after.instance - before.instance).toBeLessThan(5 * 60_000);
   });
 
+  it('as the instructor types it (`pim-emulator walkthrough --url … --yes`, no --tenant, no key): walks a new tenant and moves no other clock', async () => {
+    const before = await clocks();
+    const names = emu.store.tenants().map((t) => t.tenant.name);
+    const run = await runCli(['walkthrough', '--url', url, '--yes']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const made = emu.store.tenants().map((t) => t.tenant.name).filter((n) => !names.includes(n));
+    expect(made).toEqual([expect.stringMatching(/^walkthrough-[0-9a-f]{6}$/)]);
+    expect(run.stdout).toContain(`→ POST /_emulator/tenants/${made[0]}/clock`);
+    const after = await clocks();
+    for (const [name, offset] of Object.entries(before.offsets)) expect(after.offsets[name], name).toBe(offset);
+    expect(after.offsets.team02).toBe(2 * 3600_000);
+    expect(after.offsets[made[0]!]).toBeGreaterThanOrEqual(8 * 3600_000);
+    expect(after.instance - before.instance).toBeLessThan(5 * 60_000);
+  }, 60_000);
+
   it("asks for a key to walk a team's existing tenant, and with that team's key moves that team's clock only", async () => {
     const refused = await walk(url, 'team01');
     expect(refused.ok).toBe(false);

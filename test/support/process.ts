@@ -13,10 +13,10 @@ export interface EmulatorProcess {
 
 /**
  * Runs the real CLI (src/cli.ts through tsx) as a child process on free ports and waits for its
- * banner. Used where a test needs a real process: restarts, kill -9, signals.
+ * banner. Used where a test needs a real process: restarts, kill -9, signals, command-line flags.
  */
-export async function spawnEmulator(env: Record<string, string>, timeoutMs = 20_000): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'cli.ts')], {
+export async function spawnEmulator(env: Record<string, string>, timeoutMs = 20_000, args: string[] = []): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'cli.ts'), ...args], {
     cwd: PACKAGE_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PIM_HTTP_PORT: '0', PIM_HTTPS_PORT: '0', PIM_SMTP_PORT: '0', PIM_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

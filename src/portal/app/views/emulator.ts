@@ -170,5 +170,24 @@ export async function emulatorView(view: HTMLElement, route: Route): Promise<voi
       await syncAccess();
       go('#/emulator');
     } }, 'Forget the admin key in this browser')) : null,
-    h('p', { class: 'hint' }, 'More: ', h('a', { href: '/_emulator/openapi.yaml', text: 'openapi.yaml' }), instructor() ? [' \u00b7 ', h('a', { href: '/_emulator/requests?limit=50', text: 'the last requests served' })] : null)));
+    h('p', { class: 'hint' }, 'More: ', h('a', { href: '/_emulator/openapi.yaml', text: 'openapi.yaml' }), instructor() && !access.keysRequired ? [' \u00b7 ', h('a', { href: '/_emulator/requests?limit=50', text: 'the last requests served' })] : null),
+    instructor() && access.keysRequired ? requestLog() : null));
+}
+
+/**
+ * The instructor's look at the request log when keys are in force: a plain link would open
+ * /_emulator/requests without the admin key (a 401), so the panel reads it with the key and shows it.
+ */
+function requestLog(): HTMLElement {
+  const out = h('div', { id: 'emu-requests', 'aria-live': 'polite' });
+  const show = async () => {
+    try {
+      const r = await emu('/requests?limit=50');
+      const lines = (r.value as Obj[]).map((e) => `${fmt(e.time)}  ${e.tenant ?? '-'} ${e.method} ${e.path} \u2192 ${e.status}${e.caller ? `  (${e.caller})` : ''}`);
+      fill(out, h('pre', { text: lines.length ? lines.join('\n') : 'No requests yet.' }));
+    } catch (e) {
+      fill(out, errorBanner(e, 'The request log could not be read'));
+    }
+  };
+  return h('div', {}, h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'emu-show-requests', onclick: show }, 'Show the last requests served')), out);
 }
