@@ -113,6 +113,17 @@ describe('unmodified clients through proxy mode, in a namespace with no route ou
     expect(report.served).toEqual(expect.arrayContaining([expect.stringMatching(/^POST \/contoso\.onmicrosoft\.com\/oauth2\/v2\.0\/token\?client-request-id=[0-9a-f-]+ 200$/)]));
   }, 170_000);
 
+  it('curl with HTTPS_PROXY and CURL_CA_BUNDLE reaches Graph under its own name and gets Graph\'s 401', async () => {
+    const report = await runScenario('curl');
+    expectNoRouteOut(report);
+    const r = report.results.find((x) => x.name === 'curl graph over CONNECT')!;
+    expect(r.code, r.stderr).toBe(0);
+    const [body, status] = r.stdout.split('\n');
+    expect(status).toBe('401');
+    expect(JSON.parse(body!).error).toMatchObject({ code: 'InvalidAuthenticationToken', message: 'Access token is empty.' });
+    expect(report.served).toEqual(['GET /v1.0/me 401']);
+  }, 170_000);
+
   it('refuses every other host at once, naming it: curl and Python see the refusal, nothing is forwarded', async () => {
     const report = await runScenario('refusal');
     expectNoRouteOut(report);

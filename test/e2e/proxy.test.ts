@@ -11,11 +11,13 @@ import { CONTOSO, PASSWORD, testEmulator, USERS } from '../support/emulator.js';
 describe('proxy mode (PIM_PROXY_PORT)', () => {
   let emu: Emulator;
   let port: number;
+  let httpUrl: string;
 
   beforeAll(async () => {
     emu = await testEmulator({ proxyPort: 0 });
     const urls = await emu.listen();
     port = Number(new URL(urls.proxy!).port);
+    httpUrl = urls.http!;
   });
   afterAll(async () => emu.close());
 
@@ -139,6 +141,23 @@ describe('proxy mode (PIM_PROXY_PORT)', () => {
     expect(err?.code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     const { response } = await tunnel('login.microsoftonline.com', get('login.microsoftonline.com', `/common/userrealm/${USERS.pimuser.upn}?api-version=1.0`));
     expect(body(response)).toEqual({ ver: '1.0', account_type: 'Managed', domain_name: CONTOSO.domain, cloud_instance_name: 'microsoftonline.com', cloud_audience_urn: 'urn:federation:MicrosoftOnline' });
+  });
+
+  it('after an unknown host, a malformed CONNECT and an untrusting TLS client in a row, the proxy and the emulator keep serving', async () => {
+    const unknown = await raw('CONNECT login.example.net:443 HTTP/1.1\r\nHost: login.example.net:443\r\n\r\n');
+    expect(unknown).toMatch(/^HTTP\/1\.1 403 Host login\.example\.net is not emulated\r\n/);
+    const malformed = await raw('CONNECT :443 HTTP/1.1\r\n\r\n');
+    expect(malformed).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(malformed).toContain("Malformed CONNECT target ':443': expected host:port");
+    const untrusting = await tunnel('graph.microsoft.com', get('graph.microsoft.com', '/v1.0/me'), { ca: undefined }).then(() => undefined, (e: NodeJS.ErrnoException) => e);
+    expect(untrusting?.code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    // A whole sign-in through the tunnel still works, and so does the emulator's own listener.
+    const form = `grant_type=password&client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&username=${USERS.pimuser.upn}&password=${PASSWORD}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default`;
+    const signIn = await tunnel('login.microsoftonline.com', `POST /contoso/oauth2/v2.0/token HTTP/1.1\r\nHost: login.microsoftonline.com\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\nConnection: close\r\n\r\n${form}`);
+    expect(signIn.response).toMatch(/^HTTP\/1\.1 200 /);
+    expect(body(signIn.response).token_type).toBe('Bearer');
+    const health = await fetch(`${httpUrl}/_emulator/health`);
+    expect(health.status).toBe(200);
   });
 
   it('lists what it refused in /_emulator/requests', async () => {

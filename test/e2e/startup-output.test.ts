@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.js';
@@ -14,19 +15,24 @@ import { spawnEmulator } from '../support/process.js';
 const cli = [process.execPath, '--import', 'tsx', path.join(PACKAGE_ROOT, 'src', 'cli.ts')];
 const env = { PATH: process.env.PATH ?? '', HOME: '/tmp', PIM_STORAGE: 'memory', PIM_HTTP_PORT: '0', PIM_HTTPS_PORT: '0', PIM_SMTP_PORT: '0', PIM_LOG_LEVEL: 'info' };
 
-/** Runs argv until its output holds `until`, then stops it with SIGTERM; resolves with everything it printed. */
-function runUntil(argv: string[], until: RegExp, timeoutMs = 25_000, extraEnv: Record<string, string> = {}): Promise<string> {
+/**
+ * Runs argv until its output holds `until`, then (after `whileRunning`, given the output so far)
+ * stops it with SIGTERM; resolves with everything it printed.
+ */
+function runUntil(argv: string[], until: RegExp, timeoutMs = 25_000, opts: { env?: Record<string, string>; whileRunning?: (out: string) => Promise<unknown> } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: PACKAGE_ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: PACKAGE_ROOT, env: { ...env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let seen = false;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`no ${until} within ${timeoutMs} ms:\n${out}`));
     }, timeoutMs);
     const check = () => {
-      if (until.test(out)) {
+      if (!seen && until.test(out)) {
+        seen = true;
         clearTimeout(timer);
-        child.kill('SIGTERM');
+        void (opts.whileRunning?.(out) ?? Promise.resolve()).catch((e: unknown) => reject(e)).finally(() => child.kill('SIGTERM'));
       }
     };
     child.stdout.on('data', (d) => { out += d; check(); });
@@ -88,12 +94,38 @@ describe('startup output', () => {
   }, 40_000);
 
   it('names an admin key from PIM_ADMIN_KEY without printing it, and says the control plane is open when none is set', async () => {
-    const chosen = await runUntil(cli, /Server listening at/, 25_000, { PIM_ADMIN_KEY: 'instructor-key-0123456789' });
+    const chosen = await runUntil(cli, /Server listening at/, 25_000, { env: { PIM_ADMIN_KEY: 'instructor-key-0123456789' } });
     expect(chosen).toContain('  Admin key    from PIM_ADMIN_KEY (not printed)');
     expect(chosen).not.toContain('instructor-key-0123456789');
     const open = await runUntil(cli, /Server listening at/);
     expect(open).toContain('  Access       control plane open to local callers (no PIM_ADMIN_KEY; cross-site requests refused); --workshop for a room');
     expect(open).not.toContain('Admin key');
+  }, 60_000);
+
+  it('with PIM_PROXY_PORT, prints a Proxy line whose URL is the proxy, with the variables a client sets', async () => {
+    let refusal = '';
+    const out = await runUntil(cli, /Server listening at/, 25_000, {
+      env: { PIM_PROXY_PORT: '0' },
+      // The printed URL is really the proxy: it refuses a host that is not Microsoft's, naming it.
+      whileRunning: async (printed) => {
+        const url = new URL(/^ {2}Proxy {8}(http:\/\/\S+)/m.exec(printed)![1]!);
+        refusal = await new Promise<string>((resolve, reject) => {
+          const s = net.connect(Number(url.port), url.hostname, () => s.write('CONNECT www.example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n'));
+          let got = '';
+          s.on('data', (d) => (got += d));
+          s.on('close', () => resolve(got));
+          s.on('error', reject);
+        });
+      },
+    });
+    const lines = out.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  Proxy '));
+    expect(lines[at]).toMatch(/^ {2}Proxy {8}http:\/\/127\.0\.0\.1:[1-9]\d*  answers login\.microsoftonline\.com, graph\.microsoft\.com, management\.azure\.com \(and aliases\); refuses every other host$/);
+    const proxyUrl = /http:\/\/\S+/.exec(lines[at]!)![0];
+    expect(lines[at + 1]!.trim()).toBe(`export HTTPS_PROXY=${proxyUrl} REQUESTS_CA_BUNDLE=$PWD/pim-ca.pem NODE_EXTRA_CA_CERTS=$PWD/pim-ca.pem   (az, m365, Python)`);
+    expect(refusal).toMatch(/^HTTP\/1\.1 403 Host www\.example\.com is not emulated\r\n/);
+    // Without the variable there is no proxy, and the banner says nothing of one.
+    expect(await runUntil(cli, /Server listening at/)).not.toMatch(/^ {2}Proxy /m);
   }, 60_000);
 
   it('prints pretty log lines after the banner on a terminal', async () => {

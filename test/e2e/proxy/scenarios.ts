@@ -145,6 +145,11 @@ export const SCENARIOS: Record<string, (ctx: ScenarioContext) => Iterable<Step>>
     yield { name: 'm365 pim role assignment list', cmd: m365('entra', 'pim', 'role', 'assignment', 'list', '--userName', PIMUSER.upn, '--output', 'json') };
   },
 
+  /** curl as docs/clients.md sets it up: HTTPS_PROXY and CURL_CA_BUNDLE (Debian's curl ignores SSL_CERT_FILE). */
+  *curl({ caFile }) {
+    yield { name: 'curl graph over CONNECT', cmd: ['curl', '-sS', '--max-time', '20', '-w', '\\n%{http_code}', 'https://graph.microsoft.com/v1.0/me'], env: { CURL_CA_BUNDLE: caFile } };
+  },
+
   /** Anything that is not Microsoft's sign-in, Graph or ARM is refused by the proxy, naming the host. */
   *refusal() {
     yield { name: 'curl other host over CONNECT', cmd: ['curl', '-sS', '--max-time', '10', 'https://www.example.com/'] };
