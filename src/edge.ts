@@ -6,7 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
 import { newGuid } from './ids.js';
 import { AadError } from './auth/errors.js';
-import { innerErrorDate } from './graph/errors.js';
+import { frameworkGraphError, innerErrorDate } from './graph/errors.js';
 
 /**
  * What happens at the edge, before (or instead of) a route: the socket limits, the URL the router
@@ -132,10 +132,17 @@ export function frameworkErrors(ctx: AppContext) {
  */
 export function rootErrorHandler(ctx: AppContext) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const graph = familyOf(request.url) === 'graph';
+    // A Graph path no route takes (another method, an unknown segment) still had its body read:
+    // that refusal is in Graph's words, as on the Graph routes themselves.
+    const refused = graph ? frameworkGraphError(error, String(request.headers['content-type'] ?? ''), request.routeOptions.bodyLimit ?? 1048576) : undefined;
+    if (refused) return sendEdgeError(ctx, request, reply, refused.status, refused.code, refused.message);
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : error instanceof SyntaxError ? 400 : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const message = status >= 500 ? `The emulator failed: ${error.message}` : describeClientError(error);
-    return sendEdgeError(ctx, request, reply, status, status >= 500 ? 'InternalError' : 'InvalidRequest', message);
+    // Codes as the family words them: Graph's (graph/plugin.ts) under /v1.0 and /beta, the control plane's elsewhere.
+    const code = status >= 500 ? (graph ? 'InternalServerError' : 'InternalError') : graph ? 'BadRequest' : 'InvalidRequest';
+    return sendEdgeError(ctx, request, reply, status, code, message);
   };
 }
 

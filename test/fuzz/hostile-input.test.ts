@@ -193,6 +193,8 @@ describe('fuzz: hostile input on every route family', () => {
         expect(Object.keys(res.json()), where).toEqual(['error']);
         // A string; empty only where Graph sends it empty (beta approvals without PrivilegedAccess.*, reference §4.2).
         expect(typeof e.code === 'string' && (e.code.length > 0 || res.statusCode === 403), where).toBe(true);
+        // The control plane's code: a refusal that reached a handler outside Graph's wording.
+        expect(e.code, where).not.toBe('InvalidRequest');
         expect(typeof e.message, where).toBe('string');
         expect(e.innerError.date, where).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
         expect(e.innerError['request-id'], where).toMatch(GUID_RE);
