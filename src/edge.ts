@@ -2,7 +2,7 @@ import { AUTHORIZATION_TYPES } from './arm/errors.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
 import { newGuid } from './ids.js';
 import { AadError } from './auth/errors.js';
@@ -173,12 +173,32 @@ export function describeClientError(error: FastifyError): string {
   }
 }
 
+/**
+ * The path of the request each connection is receiving, from the moment its headers are in until it
+ * is answered. Node's clientError for a request that took too long carries no rawPacket, so a body
+ * trickled to /v1.0 would otherwise be answered in the wrong family's shape. (A request whose
+ * headers never completed has no known path: it is answered in the control plane's shape.)
+ */
+const receiving = new WeakMap<object, string>();
+
+/** Hooks that keep `receiving` current, on the one app both listeners route into. */
+export function trackReceivingPaths(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    receiving.set(request.raw.socket, request.raw.url ?? '');
+    done();
+  });
+  app.addHook('onResponse', (request, _reply, done) => {
+    if (receiving.get(request.raw.socket) === (request.raw.url ?? '')) receiving.delete(request.raw.socket);
+    done();
+  });
+}
+
 const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' };
 
 /**
  * Node's clientError: what its HTTP parser refuses (headers too large, a malformed request line, a
- * request that took too long). The path is read from the bytes received so far, to answer in the
- * family's shape; the connection is closed either way.
+ * request that took too long). The path is read from the bytes received so far (or, for a request
+ * cut while its body arrives, from `receiving`), to answer in the family's shape; the connection is closed either way.
  */
 export function clientErrorHandler(ctx: AppContext) {
   return (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void => {
@@ -189,7 +209,7 @@ export function clientErrorHandler(ctx: AppContext) {
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_URI_TOO_LONG' ? 414 : 400;
     const requestLine = err.rawPacket ? err.rawPacket.subarray(0, 8192).toString('latin1').split('\r\n')[0]! : '';
-    const path = requestLine.split(' ')[1] ?? '';
+    const path = requestLine.split(' ')[1] ?? receiving.get(socket) ?? '';
     const family = familyOf(path);
     const [code, message] =
       status === 431
