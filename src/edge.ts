@@ -2,11 +2,11 @@ import { AUTHORIZATION_TYPES } from './arm/errors.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from './context.js';
 import { newGuid } from './ids.js';
 import { AadError } from './auth/errors.js';
-import { innerErrorDate } from './graph/errors.js';
+import { frameworkGraphError, innerErrorDate } from './graph/errors.js';
 
 /**
  * What happens at the edge, before (or instead of) a route: the socket limits, the URL the router
@@ -132,10 +132,17 @@ export function frameworkErrors(ctx: AppContext) {
  */
 export function rootErrorHandler(ctx: AppContext) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const graph = familyOf(request.url) === 'graph';
+    // A Graph path no route takes (another method, an unknown segment) still had its body read:
+    // that refusal is in Graph's words, as on the Graph routes themselves.
+    const refused = graph ? frameworkGraphError(error, String(request.headers['content-type'] ?? ''), request.routeOptions.bodyLimit ?? 1048576) : undefined;
+    if (refused) return sendEdgeError(ctx, request, reply, refused.status, refused.code, refused.message);
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : error instanceof SyntaxError ? 400 : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const message = status >= 500 ? `The emulator failed: ${error.message}` : describeClientError(error);
-    return sendEdgeError(ctx, request, reply, status, status >= 500 ? 'InternalError' : 'InvalidRequest', message);
+    // Codes as the family words them: Graph's (graph/plugin.ts) under /v1.0 and /beta, the control plane's elsewhere.
+    const code = status >= 500 ? (graph ? 'InternalServerError' : 'InternalError') : graph ? 'BadRequest' : 'InvalidRequest';
+    return sendEdgeError(ctx, request, reply, status, code, message);
   };
 }
 
@@ -166,12 +173,32 @@ export function describeClientError(error: FastifyError): string {
   }
 }
 
+/**
+ * The path of the request each connection is receiving, from the moment its headers are in until it
+ * is answered. Node's clientError for a request that took too long carries no rawPacket, so a body
+ * trickled to /v1.0 would otherwise be answered in the wrong family's shape. (A request whose
+ * headers never completed has no known path: it is answered in the control plane's shape.)
+ */
+const receiving = new WeakMap<object, string>();
+
+/** Hooks that keep `receiving` current, on the one app both listeners route into. */
+export function trackReceivingPaths(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    receiving.set(request.raw.socket, request.raw.url ?? '');
+    done();
+  });
+  app.addHook('onResponse', (request, _reply, done) => {
+    if (receiving.get(request.raw.socket) === (request.raw.url ?? '')) receiving.delete(request.raw.socket);
+    done();
+  });
+}
+
 const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' };
 
 /**
  * Node's clientError: what its HTTP parser refuses (headers too large, a malformed request line, a
- * request that took too long). The path is read from the bytes received so far, to answer in the
- * family's shape; the connection is closed either way.
+ * request that took too long). The path is read from the bytes received so far (or, for a request
+ * cut while its body arrives, from `receiving`), to answer in the family's shape; the connection is closed either way.
  */
 export function clientErrorHandler(ctx: AppContext) {
   return (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void => {
@@ -182,7 +209,7 @@ export function clientErrorHandler(ctx: AppContext) {
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_URI_TOO_LONG' ? 414 : 400;
     const requestLine = err.rawPacket ? err.rawPacket.subarray(0, 8192).toString('latin1').split('\r\n')[0]! : '';
-    const path = requestLine.split(' ')[1] ?? '';
+    const path = requestLine.split(' ')[1] ?? receiving.get(socket) ?? '';
     const family = familyOf(path);
     const [code, message] =
       status === 431

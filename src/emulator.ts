@@ -34,7 +34,7 @@ import { startProxy, type ProxyServer } from './proxy/server.js';
 import { armPlugin } from './arm/routes.js';
 import { serviceOfHost } from './proxy/hosts.js';
 import { assertWritableDataDir } from './startup.js';
-import { clientErrorHandler, createHttpsServer, frameworkErrors, rejectRepeatedParameters, rewriteUrl, rootErrorHandler, serverOptions } from './edge.js';
+import { clientErrorHandler, createHttpsServer, frameworkErrors, rejectRepeatedParameters, rewriteUrl, rootErrorHandler, serverOptions, trackReceivingPaths } from './edge.js';
 import { createJwtCodec } from './auth/jwt-codec.js';
 import { EventBus } from './events.js';
 import { mailSubscriber } from './mail/subscriber.js';
@@ -220,6 +220,8 @@ export async function createEmulator(config: Config, options: EmulatorOptions = 
   registerRequestLog(app, ctx, tenantOfRequest);
 
   app.setErrorHandler(rootErrorHandler(ctx));
+  // For a request cut while its body trickles: Node's clientError then has no request line to read.
+  trackReceivingPaths(app);
   app.addHook('preValidation', rejectRepeatedParameters(ctx));
 
   // Token requests are form posts.

@@ -13,6 +13,20 @@ export class GraphError extends Error {
   }
 }
 
+/**
+ * What Fastify refuses before a handler runs — a body that is not JSON, too large, or of a type no
+ * parser takes — in Graph's words; undefined for any other error. Both the Graph plugin's error
+ * handler and the root one use it: Fastify reads the body of a request under /v1.0 or /beta that no
+ * route takes (another method, an unknown segment) before its not-found handler runs, so that
+ * refusal reaches the root handler, and it must read as Graph's too.
+ */
+export function frameworkGraphError(error: Error & { code?: string }, contentType: string, bodyLimit: number): GraphError | undefined {
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return graphErrors.invalidJson();
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return graphErrors.unsupportedMediaType(contentType);
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return graphErrors.payloadTooLarge(bodyLimit);
+  return undefined;
+}
+
 export const graphErrors = {
   // 401 — messages as Graph words them for each failure.
   tokenMissing: () => new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.'),

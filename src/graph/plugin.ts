@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { findUser } from '../directory/directory.js';
 import { hasPimLicense } from '../directory/model.js';
 import { TokenInvalid } from '../auth/tokens.js';
-import { GraphError, graphErrors, innerErrorDate } from './errors.js';
+import { GraphError, frameworkGraphError, graphErrors, innerErrorDate } from './errors.js';
 import type { Caller } from './caller.js';
 import { ODataQueryError } from './odata/index.js';
 import { PimError } from '../pim/errors.js';
@@ -113,9 +113,8 @@ function toGraphError(error: FastifyError, request: FastifyRequest): GraphError 
     if (v.keyword === 'required') return graphErrors.missingProperty(params.missingProperty!, type);
     return graphErrors.invalidProperty(prop || 'body', type, v.message ?? 'invalid');
   }
-  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return graphErrors.invalidJson();
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return graphErrors.unsupportedMediaType(String(request.headers['content-type'] ?? ''));
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return graphErrors.payloadTooLarge(request.routeOptions.bodyLimit ?? 1048576);
+  const refused = frameworkGraphError(error, String(request.headers['content-type'] ?? ''), request.routeOptions.bodyLimit ?? 1048576);
+  if (refused) return refused;
   if (error.statusCode && error.statusCode < 500) return new GraphError(error.statusCode, 'BadRequest', error.message);
   // The data directory refused the write (disk full, I/O error): nothing was kept, as Graph's 503 says.
   if (error.name === 'StorageUnavailable') {

@@ -119,8 +119,9 @@ export const journalLine = (e: JournalEntry): string => {
 const entryOf = (text: string): JournalEntry => JSON.parse(text.startsWith('~') ? inflateRawSync(Buffer.from(text.slice(1), 'base64')).toString('utf8') : text) as JournalEntry;
 
 /**
- * Reads a journal: the entries after `afterSeq`, in order. A torn last line is cut off the file
- * (it was never acknowledged); a bad line before the end, or a gap in the sequence, is corruption.
+ * Reads a journal, changing nothing: the entries after `afterSeq`, in order, and `bytes`, the length
+ * of its whole lines. A torn last line is left out (it was never acknowledged); a bad line before
+ * the end, or a gap in the sequence, is corruption.
  */
 export async function readJournal(file: string, afterSeq: number): Promise<{ entries: JournalEntry[]; lastSeq: number; bytes: number }> {
   let buf: Buffer;
@@ -142,8 +143,9 @@ export async function readJournal(file: string, afterSeq: number): Promise<{ ent
     const ok = nl !== -1 && text.length > 9 && text[8] === ' ' && hex(text.slice(9)) === text.slice(0, 8);
     if (!ok) {
       if (nl === -1 || end + 1 >= buf.length) {
-        // The last line, cut short by a crash before its fsync completed: never acknowledged.
-        await fs.truncate(file, pos);
+        // The last line, cut short by a crash before its fsync completed: never acknowledged. It is
+        // cut off at the tenant's next write (JournalWriter), not here: a start that is refused
+        // afterwards (another file damaged) must leave every byte as it was.
         return { entries, lastSeq, bytes: pos };
       }
       throw corrupt(file, `line ${line} fails its checksum`);
@@ -172,7 +174,16 @@ export class JournalWriter {
 
   async append(text: string): Promise<void> {
     if (!this.fh) {
-      this.fh = await fs.open(this.file, 'a');
+      const fh = await fs.open(this.file, 'a');
+      try {
+        // A torn last line left by a crash (readJournal left it out of `bytes`) goes before the first
+        // new line; the datasync below makes the cut durable with that line.
+        if ((await fh.stat()).size > this.bytes) await fh.truncate(this.bytes);
+      } catch (e) {
+        await fh.close().catch(() => undefined);
+        throw e;
+      }
+      this.fh = fh;
       await fsyncDir(path.dirname(this.file));
     }
     const buf = Buffer.from(text, 'utf8');

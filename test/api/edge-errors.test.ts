@@ -112,6 +112,22 @@ describe('errors at the edge', () => {
       envelope(del, 405, 'Request_BadRequest', "The HTTP method 'DELETE' is not allowed for this resource. It allows GET, POST.");
     });
 
+    it("a body refused on a path no route takes (another method, an unknown segment) is in Graph's wording too", async () => {
+      const json = { 'content-type': 'application/json' };
+      const INVALID_JSON = 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.';
+      envelope(await graph('PUT', '/v1.0/me', { headers: json, payload: '{' }), 400, 'BadRequest', INVALID_JSON);
+      envelope(await graph('POST', '/v1.0/nothingHere', { headers: json, payload: '{"a":}' }), 400, 'BadRequest', INVALID_JSON);
+      envelope(await graph('PATCH', '/beta/roleManagement/directory/roleDefinitions', { headers: json, payload: '' }), 400, 'BadRequest', INVALID_JSON);
+      envelope(await graph('PUT', '/v1.0/me', { headers: json, payload: JSON.stringify({ a: 'x'.repeat(1_100_000) }) }), 413, 'RequestEntityTooLarge', 'The request body is larger than the emulator accepts (1048576 bytes).');
+      // A content type that is no media type at all: no parser can take it.
+      envelope(
+        await graph('PUT', '/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests/x/targetSchedule', { headers: { 'content-type': 'json' }, payload: '{}' }),
+        415, 'RequestBodyRead', /the request's is 'json'\.$/,
+      );
+      // A well-formed body of another type is the path's own answer (405 here, with Allow).
+      envelope(await graph('PUT', '/v1.0/me', { headers: { 'content-type': 'application/xml' }, payload: '<a/>' }), 405, 'Request_BadRequest', "The HTTP method 'PUT' is not allowed for this resource. It allows GET.");
+    });
+
     it('prototype names as ids are simply not found', async () => {
       for (const id of ['__proto__', 'constructor', 'toString']) {
         envelope(await graph('GET', `${DEFS}/${id}`), 404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);

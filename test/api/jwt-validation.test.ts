@@ -1,4 +1,4 @@
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { constants, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator.js';
 import { signingKey } from '../../src/auth/keys.js';
@@ -71,6 +71,15 @@ describe('access-token validation (Graph 401 for every failure)', () => {
   it('HS256 keyed with the tenant public key', async () => {
     const input = `${b64({ ...header, alg: 'HS256' })}.${b64(payload)}`;
     await expect401(`${input}.${createHmac('sha256', contosoPublicPem).update(input).digest('base64url')}`, INVALID);
+  });
+
+  it("RS384, RS512 and PS256, even signed with the tenant's own key (RS256 is the only algorithm allowed)", async () => {
+    const key = createPrivateKey(contosoKey);
+    for (const [alg, hash, padding] of [['RS384', 'sha384', undefined], ['RS512', 'sha512', undefined], ['PS256', 'sha256', constants.RSA_PKCS1_PSS_PADDING]] as const) {
+      const input = `${b64({ ...header, alg })}.${b64(payload)}`;
+      const signature = sign(hash, Buffer.from(input), padding === undefined ? key : { key, padding, saltLength: 32 }).toString('base64url');
+      await expect401(`${input}.${signature}`, INVALID);
+    }
   });
 
   it("an attacker's own RSA key under the tenant's kid", async () => {

@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator.js';
 import { SOCKET_LIMITS } from '../../src/edge.js';
-import { testEmulator } from '../support/emulator.js';
+import { USERS, testEmulator, tokenFor } from '../support/emulator.js';
 
 /**
  * Slow and oversized clients over real sockets: a client that trickles its headers or its body one
@@ -97,6 +97,22 @@ describe('socket limits', () => {
     expect(JSON.parse(body!).error.code).toBe('RequestTimeout');
     for (const [i, t] of times.entries()) console.log(`slow client ${i} cut after ${Math.round(t)} ms`);
   }, 40_000);
+
+  it("answers a body trickled to a Graph path with 408 in Graph's envelope, within 10 s", async () => {
+    // A valid token: without one Graph answers 401 before it reads the body.
+    const token = await tokenFor(emu, USERS.admin.upn, { mfa: true });
+    const opening = `POST /v1.0/roleManagement/directory/roleAssignmentScheduleRequests HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`;
+    const slow = trickle(plain, opening, '{"a":1}');
+    expect(await slow.closedAfter).toBeLessThan(LIMIT_MS);
+    const [head, body] = slow.received().split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 408 /);
+    expect(head).toMatch(/content-type: application\/json;odata\.metadata=minimal/i);
+    const json = JSON.parse(body!);
+    expect(Object.keys(json)).toEqual(['error']);
+    expect(json.error.code).toBe('RequestTimeout');
+    expect(json.error.message).toMatch(/^The request did not arrive in time/);
+    expect(Object.keys(json.error.innerError)).toEqual(['date', 'request-id', 'client-request-id']);
+  }, 20_000);
 
   it('closes an idle keep-alive connection within 10 s', async () => {
     const idle = trickle(plain, 'GET /_emulator/health HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n', undefined);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmulator } from '../../src/emulator.js';
 import { defaultConfig, PACKAGE_ROOT, type Config } from '../../src/config.js';
-import { CONTOSO, USERS, tempDir, tokenFor } from '../support/emulator.js';
+import { CONTOSO, FABRIKAM, ROLES, USERS, tempDir, tokenFor } from '../support/emulator.js';
 
 /**
  * Damaged state files stop the start — with a message naming the file, what is wrong and how to
@@ -124,7 +124,22 @@ const cases: Array<{ name: string; damage: (dir: string) => string; says: RegExp
     },
     says: /\.journal: line 1 fails its checksum/,
   },
+  {
+    // A crash can leave a torn last line in one journal while another file is damaged: the refusal
+    // must not have cut the torn line off meanwhile (it is cut at that tenant's next write).
+    name: "a torn last journal line in one tenant and an altered snapshot in another",
+    damage: (dir) => {
+      appendFileSync(state(dir, gen(dir), `${CONTOSO.id}.journal`), TORN);
+      const f = state(dir, gen(dir), `${FABRIKAM.id}.json`);
+      alter(f, 'Fabrikam', 'Fabrikan');
+      return f;
+    },
+    says: /\.json: its checksum does not match its content/,
+  },
 ];
+
+/** The start of a journal line whose write a crash cut short (no newline, no valid checksum). */
+const TORN = '0badc0de {"seq":99,"ops":[{"op":"set","coll';
 
 describe('damaged state stops the start, naming the file, and changes no byte', () => {
   for (const c of cases) {
@@ -136,9 +151,49 @@ describe('damaged state stops the start, naming the file, and changes no byte', 
       expect(err).toBeInstanceOf(Error);
       expect(err!.message).toContain(file);
       expect(err!.message).toMatch(c.says);
+      // And how to recover: from a backup, or from the seed in a new data directory.
+      expect(err!.message).toMatch(/To recover, restore .* from a backup, or delete (the data directory|it) \(or (use|run with) a fresh PIM_DATA\) to start again from the seed\.$/);
       expect(snapshot(dir)).toEqual(before);
     });
   }
+
+  it('a torn last journal line (an update never acknowledged) is dropped: the start changes no byte, the next write goes after the last whole line', { timeout: 60_000 }, async () => {
+    const dir = await populated();
+    const journal = state(dir, gen(dir), `${CONTOSO.id}.journal`);
+    const whole = readFileSync(journal, 'utf8');
+    expect(whole.endsWith('\n')).toBe(true);
+    appendFileSync(journal, TORN);
+
+    const emu = await createEmulator(fileConfig(dir));
+    try {
+      expect(readFileSync(journal, 'utf8')).toBe(`${whole}${TORN}`);
+      const token = await tokenFor(emu, USERS.admin.upn, { mfa: true });
+      const res = await emu.app.inject({
+        method: 'POST', url: '/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', headers: { authorization: `Bearer ${token}` },
+        payload: { action: 'adminAssign', justification: 'after the crash', principalId: USERS.pimuser.id, roleDefinitionId: ROLES.directoryReaders, directoryScopeId: '/', scheduleInfo: { expiration: { type: 'noExpiration' } } },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      const after = readFileSync(journal, 'utf8');
+      expect(after.startsWith(whole)).toBe(true);
+      expect(after).not.toContain(TORN);
+      expect(after.endsWith('\n')).toBe(true);
+    } finally {
+      await emu.close();
+    }
+
+    // Both eligibilities, the one before the crash and the one after, are there on the next start.
+    const again = await createEmulator(fileConfig(dir));
+    try {
+      const token = await tokenFor(again, USERS.admin.upn, { mfa: true });
+      const list = await again.app.inject({
+        method: 'GET', url: `/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=principalId eq '${USERS.pimuser.id}'`, headers: { authorization: `Bearer ${token}` },
+      });
+      expect(list.statusCode, list.body).toBe(200);
+      expect(list.json().value.map((s: { roleDefinitionId: string }) => s.roleDefinitionId).sort()).toEqual([ROLES.directoryReaders, '5d6b6bb7-de71-4623-b4af-96380a352509'].sort());
+    } finally {
+      await again.close();
+    }
+  });
 
   it('the CLI exits 1 with the message and no stack trace', { timeout: 60_000 }, async () => {
     const dir = await populated();

@@ -9,15 +9,16 @@ import { GUID_RE } from '../support/api.js';
 import { MISSING_PROVIDER } from '../../src/graph/routes/privilegedAccessGroup.js';
 
 /**
- * Property-based fuzzing of every route family — Graph (/v1.0, /beta), sign-in, the control plane
- * and the mail API — with hostile bodies, query options, headers and paths, through `app.inject`.
- * Each generated request must: never answer 5xx; never hang; under /v1.0 and /beta answer every
- * error in Graph's envelope; on the token endpoints answer errors in Entra's OAuth shape; on the
- * control plane in its `{"error":{"code","message"}}` shape; and, when rejected, leave the stored
+ * Property-based fuzzing of every route family — Graph (/v1.0, /beta), sign-in, the control plane,
+ * the mail API and Azure Resource Manager — with hostile bodies, query options, headers and paths,
+ * through `app.inject`. Each generated request must: never answer 5xx; never hang; under /v1.0 and
+ * /beta answer every error in Graph's envelope; on the token endpoints answer errors in Entra's
+ * OAuth shape; on the control plane, and on ARM paths, in their `{"error":{"code","message"}}`
+ * shape; and, when rejected, leave the stored
  * state exactly as it was. Afterwards the emulator still serves. fast-check prints the seed and the
  * shrunk request of any failure: rerun with FUZZ_SEED=<seed> to replay it.
  */
-const RUNS_PER_FAMILY = Number(process.env.FUZZ_RUNS ?? 2600);
+const RUNS_PER_FAMILY = Number(process.env.FUZZ_RUNS ?? 2100);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 /** A request that takes longer than this has hung (app.inject has no sockets: real answers take milliseconds). */
 const HANG_MS = 10_000;
@@ -34,6 +35,8 @@ interface FuzzRequest {
 // GET /_emulator/health answers 503 by design here: the fuzzed emulator has no listeners (inject only).
 const EXCLUDED = new Set(['GET /_emulator/health', 'POST /_emulator/faults', 'POST /_emulator/clock', 'POST /_emulator/seed', 'POST /_emulator/reset']);
 
+/** The seed's Azure subscription of contoso (seed/default.json). */
+const CONTOSO_SUBSCRIPTION = '9a4f5c2e-1b7d-4e83-a6f0-3c5d2e8b7a41';
 const PROTO_NAMES = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__'];
 const ascii = (maxLength = 24) => fc.string({ unit: 'grapheme-ascii', maxLength });
 const anyText = (maxLength = 24) => fc.string({ unit: 'binary', maxLength });
@@ -60,6 +63,10 @@ describe('fuzz: hostile input on every route family', () => {
       { seed: defaultSeed(), tls: await sharedTls() },
     );
     tokens = [await tokenFor(emu, USERS.admin.upn, { mfa: true }), await tokenFor(emu, USERS.pimuser.upn), await appToken(emu)];
+    // An Azure Resource Manager token, for the ARM family (Graph answers it 401: another audience).
+    const arm = await emu.app.inject({ method: 'POST', url: '/_emulator/tokens', payload: { tenant: 'contoso', user: USERS.admin.upn, mfa: true, resource: 'https://management.azure.com' } });
+    expect(arm.statusCode, arm.body).toBe(200);
+    tokens.push(arm.json().access_token as string);
     // Some PIM state, so requests, schedules, instances and audits have items for $select/$expand to work on.
     const assigned = await emu.app.inject({
       method: 'POST', url: '/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', headers: { authorization: `Bearer ${tokens[0]}` },
@@ -121,8 +128,8 @@ describe('fuzz: hostile input on every route family', () => {
       }),
     );
 
-  const BODY_KEYS = ['action', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'justification', 'scheduleInfo', 'ticketInfo', '@odata.type', 'isExpirationRequired', 'maximumDuration', 'enabledRules', 'setting', 'reviewResult', 'grant_type', 'client_id', 'username', 'password', 'scope', 'code', 'refresh_token', 'mfa_code', 'advance', 'user', 'mfa', 'roles', 'ids', 'from', 'id', ...PROTO_NAMES];
-  const jsonLeaf = fc.oneof(fc.constantFrom('adminAssign', 'selfActivate', 'selfDeactivate', 'adminRemove', USERS.pimuser.id, ROLES.securityReader, '/', 'PT8H', 'P-1D', '2030-13-45T25:61:61Z', 'Approve', 'password', ...PROTO_NAMES), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), anyText(20));
+  const BODY_KEYS = ['action', 'principalId', 'roleDefinitionId', 'directoryScopeId', 'justification', 'scheduleInfo', 'ticketInfo', '@odata.type', 'isExpirationRequired', 'maximumDuration', 'enabledRules', 'setting', 'reviewResult', 'grant_type', 'client_id', 'username', 'password', 'scope', 'code', 'refresh_token', 'mfa_code', 'advance', 'user', 'mfa', 'roles', 'ids', 'from', 'id', 'properties', 'requestType', 'scope', ...PROTO_NAMES];
+  const jsonLeaf = fc.oneof(fc.constantFrom('adminAssign', 'selfActivate', 'selfDeactivate', 'adminRemove', USERS.pimuser.id, ROLES.securityReader, '/', 'PT8H', 'P-1D', '2030-13-45T25:61:61Z', 'Approve', 'password', 'AdminAssign', 'SelfActivate', `/subscriptions/${CONTOSO_SUBSCRIPTION}`, ...PROTO_NAMES), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), anyText(20));
   const jsonBody = fc.letrec((tie) => ({
     value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, jsonLeaf, tie('object'), fc.array(tie('value'), { maxLength: 3 })),
     object: fc.dictionary(fc.oneof(fc.constantFrom(...BODY_KEYS), ascii(10)), tie('value'), { maxKeys: 5, noNullPrototype: true }),
@@ -140,7 +147,7 @@ describe('fuzz: hostile input on every route family', () => {
     {
       // Mostly a valid token: most of the code worth fuzzing lies behind authentication.
       authorization: fc.oneof(
-        { weight: 6, arbitrary: fc.nat({ max: 2 }).map((i) => `Bearer ${tokens[i]}`) },
+        { weight: 6, arbitrary: fc.nat({ max: 3 }).map((i) => `Bearer ${tokens[i]}`) },
         { weight: 1, arbitrary: fc.constantFrom('', 'Bearer', 'Bearer ', 'Bearer a.b.c', 'Bearer ...', 'bearer x', 'Basic Zm9vOmJhcg==', 'Bearer eyJhbGciOiJub25lIn0.e30.') },
         { weight: 1, arbitrary: ascii(40).map((s) => `Bearer ${s}`) },
       ),
@@ -193,6 +200,8 @@ describe('fuzz: hostile input on every route family', () => {
         expect(Object.keys(res.json()), where).toEqual(['error']);
         // A string; empty only where Graph sends it empty (beta approvals without PrivilegedAccess.*, reference §4.2).
         expect(typeof e.code === 'string' && (e.code.length > 0 || res.statusCode === 403), where).toBe(true);
+        // The control plane's code: a refusal that reached a handler outside Graph's wording.
+        expect(e.code, where).not.toBe('InvalidRequest');
         expect(typeof e.message, where).toBe('string');
         expect(e.innerError.date, where).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
         expect(e.innerError['request-id'], where).toMatch(GUID_RE);
@@ -204,6 +213,12 @@ describe('fuzz: hostile input on every route family', () => {
           expect(e.error_description, where).toMatch(/^AADSTS\d+: /);
           expect(e.error_codes, where).toEqual([expect.any(Number)]);
         }
+      } else if (/^\/(providers\/microsoft\.subscription\/)?subscriptions\//i.test(path)) {
+        // Azure Resource Manager's shape: {"error":{"code","message"}}.
+        const e = res.json();
+        expect(Object.keys(e), where).toEqual(['error']);
+        expect(typeof e.error.code === 'string' && e.error.code.length > 0, where).toBe(true);
+        expect(typeof e.error.message, where).toBe('string');
       } else if (path.startsWith('/_emulator/')) {
         const e = res.json();
         expect(Object.keys(e), where).toEqual(['error']);
@@ -261,8 +276,22 @@ describe('fuzz: hostile input on every route family', () => {
     await fc.assert(property(pathFor(mail, ['/_emulator/mail/:id/:x', '/api/v1/:x', '/api/v1/message/:id/:x'])), params);
   }, 120_000);
 
+  it('Azure Resource Manager (PIM for Azure resources)', async () => {
+    const arm = (u: string) => u.startsWith('/subscriptions/') || u.startsWith('/providers/') || u === '/tenants' || u.startsWith('/metadata/');
+    const beside = ['/subscriptions/:s/:x', '/subscriptions/:s/providers/Microsoft.Authorization/:x', '/SUBSCRIPTIONS/:s/resourceGroups/:g/providers/microsoft.authorization/:x/:y', '/providers/Microsoft.Subscription/subscriptions/:s/:x'];
+    // Mostly the seed's subscription, so requests get past the subscription lookup.
+    const paths = fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...familyRoutes(arm)), fc.nat({ max: 4 })).chain(([r, n]) => fill(n > 0 ? r.url.replace(':subscriptionId', CONTOSO_SUBSCRIPTION) : r.url).map((path) => ({ method: r.method as Method | undefined, path }))) },
+      { weight: 1, arbitrary: fc.constantFrom(...beside).chain(fill).map((path) => ({ method: undefined, path })) },
+    );
+    // ARM refuses a request without api-version before anything else: most requests carry one, so they reach the handlers.
+    const apiVersion = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('2020-10-01', '2022-04-01', '2020-10-01-preview') }, { weight: 1, arbitrary: fc.constantFrom('', '1999-01-01', '__proto__', '2020-10-01&api-version=2022-04-01') });
+    const withVersion = fc.tuple(request(paths), fc.option(apiVersion, { freq: 5, nil: undefined })).map(([r, v]): FuzzRequest => (v === undefined ? r : { ...r, url: `${r.url}${r.url.includes('?') ? '&' : '?'}api-version=${v}` }));
+    await fc.assert(fc.asyncProperty(withVersion, async (r) => check(r, await run(r))), params);
+  }, 120_000);
+
   it('ran at least 10,000 requests, and the emulator still serves', async () => {
-    expect(requests).toBeGreaterThanOrEqual(4 * RUNS_PER_FAMILY);
+    expect(requests).toBeGreaterThanOrEqual(5 * RUNS_PER_FAMILY);
     if (!process.env.FUZZ_RUNS) expect(requests).toBeGreaterThanOrEqual(10_000);
     // A fuzzed DELETE /_emulator/tenants/{id} may have removed a seed tenant (a success, not a fault): use one that is left.
     const tenants = await emu.app.inject({ method: 'GET', url: '/_emulator/tenants' });
