@@ -266,6 +266,42 @@ describe('navigation paths, $count segments, Location and unknown segments', () 
     expect((await get(emu, '/v1.0/auditLogs/directoryAudits/$count', admin)).body).toBe(String(audits.length));
   });
 
+  it('counts both policy sets with the same required scope filter as their lists', async () => {
+    for (const set of ['roleManagementPolicies', 'roleManagementPolicyAssignments']) {
+      const listed = (await get(emu, `/v1.0/policies/${set}?$filter=${SCOPE}&$top=999`, admin)).json().value;
+      const counted = await get(emu, `/v1.0/policies/${set}/$count?$filter=${SCOPE}`, admin);
+      expect(counted.statusCode, set).toBe(200);
+      expect(counted.headers['content-type'], set).toMatch(/^text\/plain/);
+      expect(counted.body, set).toBe(String(listed.length));
+      expect(listed.length, set).toBeGreaterThan(20);
+      const bare = await get(emu, `/v1.0/policies/${set}/$count`, admin);
+      expect(graphError(bare)).toMatchObject({ status: 400, code: 'BadRequest' });
+      expect(graphError(bare).message).toMatch(/^The required parameters ScopeId is missing\./);
+    }
+    const one = await get(emu, `/v1.0/policies/roleManagementPolicyAssignments/$count?$filter=${SCOPE} and roleDefinitionId eq '${ROLES.securityReader}'`, admin);
+    expect(one.body).toBe('1');
+  });
+
+  it('serves one item of inheritsPermissionsFrom by id, as the list gives it, and 404 for a role not inherited', async () => {
+    const res = await get(emu, `${RD}/roleDefinitions/${ROLES.securityReader}/inheritsPermissionsFrom/${ROLES.directoryReaders}`, admin);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      '@odata.context': `http://localhost:80/v1.0/$metadata#roleManagement/directory/roleDefinitions('${ROLES.securityReader}')/inheritsPermissionsFrom/$entity`,
+      id: ROLES.directoryReaders,
+    });
+    const other = await get(emu, `${RD}/roleDefinitions/${ROLES.securityReader}/inheritsPermissionsFrom/${ROLES.securityReader}`, admin);
+    expect(graphError(other)).toMatchObject({ status: 404, code: 'Request_ResourceNotFound', message: `Resource '${ROLES.securityReader}' does not exist or one of its queried reference-property objects are not present.` });
+  });
+
+  it('refuses resourceNamespaces, a template of Microsoft\'s schema, saying it is not emulated (not a bare 404)', async () => {
+    const res = await get(emu, `${RD}/resourceNamespaces/microsoft.directory/resourceActions`, admin);
+    expect(graphError(res)).toMatchObject({
+      status: 400,
+      code: 'BadRequest',
+      message: "Listing a resource namespace's actions (GET /roleManagement/directory/resourceNamespaces/{id}/resourceActions) is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.",
+    });
+  });
+
   it('sends Location with a 201, pointing at the created entity', async () => {
     expect(adminAssign.statusCode).toBe(201);
     expect(adminAssign.headers.location).toBe(`http://localhost:80/v1.0/roleManagement/directory/roleEligibilityScheduleRequests/${eligibilityRequest.id}`);
