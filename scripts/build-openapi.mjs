@@ -77,6 +77,16 @@ for (const [p, ops] of Object.entries(subset['x-beta'].paths)) {
     (graph[`/beta${p}`] ??= {})[method] = { tags: ['PIM'], security: [{ bearer: [] }], summary: operation.summary, 'x-permissions': operation['x-permissions'], responses: { ...responses, ...graphErrors } };
   }
 }
+// The beta approvals "list" (issue #15): filterByCurrentUser(on='approver'); the bare collection and its $count are not emulated.
+{
+  const A = '/beta/roleManagement/directory/roleAssignmentApprovals';
+  op(A, 'get', { tag: 'PIM', summary: "Not emulated yet: 400 BadRequest (no list method is documented; use filterByCurrentUser(on='approver'), or read one by the request's approvalId)", responses: {} });
+  op(`${A}/$count`, 'get', { tag: 'PIM', summary: 'Not emulated yet: 400 BadRequest', responses: {} });
+  op(`${A}/filterByCurrentUser(on='approver')`, 'get', {
+    tag: 'PIM', summary: "The approvals of directory-role activations the caller is an approver of (supports $expand=steps); on='target' and on='createdBy' are not emulated",
+    parameters: q('expand'), responses: { 200: json({ type: 'object', properties: { '@odata.context': { type: 'string' }, value: { type: 'array', items: betaRef('approval') } } }) },
+  });
+}
 // Navigation properties of Microsoft's schema on the emulated entity sets, as the SDKs' fluent calls
 // read them (…/{id}/principal). directoryScope and appScope answer 404: the emulator serves only the
 // tenant-wide scope '/' and no app scope, so nothing is behind them.
