@@ -132,6 +132,10 @@ op(`${RD}/roleDefinitions/{unifiedRoleDefinition-id}/inheritsPermissionsFrom/{un
   tag: 'PIM', summary: 'One role of the inheritsPermissionsFrom navigation, by id (as the list gives it)',
   parameters: [param('unifiedRoleDefinition-id', 'id'), param('unifiedRoleDefinition-id1', 'id of the inherited role'), ...q('select')], responses: { 200: json(ref('unifiedRoleDefinition')) },
 });
+// Custom role definitions: Graph's methods, refused as not emulated (src/graph/routes/roleDefinitions.ts).
+for (const [p, method, params] of [[`${RD}/roleDefinitions`, 'post', []], [`${RD}/roleDefinitions/{unifiedRoleDefinition-id}`, 'patch', [param('unifiedRoleDefinition-id', 'id')]], [`${RD}/roleDefinitions/{unifiedRoleDefinition-id}`, 'delete', [param('unifiedRoleDefinition-id', 'id')]]]) {
+  op(p, method, { tag: 'PIM', summary: 'Not emulated yet: 400 BadRequest (custom role definitions)', ...(params.length ? { parameters: params } : {}), responses: {} });
+}
 // Resource namespaces (the permissions catalogue of custom roles): Microsoft's templates, refused
 // as not emulated (src/graph/routes/resourceNamespaces.ts) so the coverage report lists them so.
 {

@@ -302,6 +302,25 @@ describe('navigation paths, $count segments, Location and unknown segments', () 
     });
   });
 
+  it('refuses custom role definitions and administrative-unit scopes loudly, saying they are not emulated', async () => {
+    const custom = { displayName: 'Custom reader', rolePermissions: [{ allowedResourceActions: ['microsoft.directory/users/standard/read'] }], isEnabled: true };
+    const notEmulated = (what: string) => ({ status: 400, code: 'BadRequest', message: `${what} is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.` });
+    expect(graphError(await send(emu, 'POST', `${RD}/roleDefinitions`, admin, custom))).toMatchObject(notEmulated('Creating custom role definitions (POST /roleManagement/directory/roleDefinitions)'));
+    expect(graphError(await send(emu, 'PATCH', `${RD}/roleDefinitions/${ROLES.securityReader}`, admin, { displayName: 'x' }))).toMatchObject(notEmulated('Updating role definitions (PATCH /roleManagement/directory/roleDefinitions/{id})'));
+    expect(graphError(await send(emu, 'DELETE', `${RD}/roleDefinitions/${ROLES.securityReader}`, admin))).toMatchObject(notEmulated('Deleting role definitions (DELETE /roleManagement/directory/roleDefinitions/{id})'));
+    // Nothing changed.
+    expect((await get(emu, `${RD}/roleDefinitions/${ROLES.securityReader}`, admin)).json().displayName).toBe('Security Reader');
+
+    const AU = '/administrativeUnits/5d6b6bb7-de71-4623-b4af-96380a352500';
+    const direct = await send(emu, 'POST', `${RD}/roleAssignments`, admin, { principalId: USERS.pimuser.id, roleDefinitionId: ROLES.securityReader, directoryScopeId: AU });
+    expect(graphError(direct)).toMatchObject({ status: 400, code: 'Request_BadRequest', message: `directoryScopeId '${AU}' is not emulated; the emulator supports the tenant scope '/'.` });
+    const pim = await send(emu, 'POST', `${RD}/roleEligibilityScheduleRequests`, admin, {
+      action: 'adminAssign', principalId: USERS.pimuser.id, roleDefinitionId: ROLES.securityReader, directoryScopeId: AU, justification: 'AU', scheduleInfo: { startDateTime: NOW, expiration: { type: 'noExpiration' } },
+    });
+    expect(graphError(pim)).toMatchObject({ status: 400, code: 'InvalidRoleAssignmentRequest', message: `The role assignment request is invalid. directoryScopeId '${AU}' is not emulated; the emulator supports the tenant scope '/'.` });
+    expect((await get(emu, `${RD}/roleEligibilityScheduleRequests?$filter=directoryScopeId eq '${AU}'`, admin)).json().value).toEqual([]);
+  });
+
   it('sends Location with a 201, pointing at the created entity', async () => {
     expect(adminAssign.statusCode).toBe(201);
     expect(adminAssign.headers.location).toBe(`http://localhost:80/v1.0/roleManagement/directory/roleEligibilityScheduleRequests/${eligibilityRequest.id}`);

@@ -72,6 +72,17 @@ export const roleDefinitionsRoutes: RouteModule = (app, ctx, version) => {
   });
   navigationRoutes(app, version, '/roleManagement/directory/roleDefinitions', ['inheritsPermissionsFrom'], {}, load);
 
+  // Custom roles are not emulated (issue #15): the built-in roles are the seed's, and the permissions
+  // catalogue behind custom roles (resourceNamespaces) is not served. Graph takes these methods, so
+  // the answer says they are not emulated rather than a 405 saying the method does not exist.
+  for (const [method, url, what] of [
+    ['POST', '/roleManagement/directory/roleDefinitions', 'Creating custom role definitions (POST /roleManagement/directory/roleDefinitions)'],
+    ['PATCH', '/roleManagement/directory/roleDefinitions/:id', 'Updating role definitions (PATCH /roleManagement/directory/roleDefinitions/{id})'],
+    ['DELETE', '/roleManagement/directory/roleDefinitions/:id', 'Deleting role definitions (DELETE /roleManagement/directory/roleDefinitions/{id})'],
+  ] as const) {
+    app.route({ method, url, handler: async () => { throw graphErrors.notEmulated(what); } });
+  }
+
   // One item of the navigation, as the list gives it (by id only): the SDKs' fluent
   // roleDefinitions[id].inheritsPermissionsFrom[id] reads it.
   app.get<{ Params: { id: string; inheritedId: string } }>('/roleManagement/directory/roleDefinitions/:id/inheritsPermissionsFrom/:inheritedId', { config: { query: ['$select'] } }, async (request) => {
