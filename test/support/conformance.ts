@@ -396,7 +396,10 @@ export function checkGraphResponse(r: ObservedResponse): Verdict {
     if (!schema) return { validated: true, against, mismatches: [`${label}: openapi.yaml declares no JSON body for ${op.method} ${op.path} ${r.status}`] };
   } else if (r.status >= 400) {
     // Graph's envelope on every Graph path, documented or not (an unknown path is answered by Graph too).
-    schema = (op && responseSchema(m, op, r.status)) || component('microsoft.graph.ODataErrors.ODataError');
+    // A status documented as a quirk body (MissingProvider) is checked as the envelope when the envelope came
+    // (a bad query option is refused before the quirk is reached).
+    const documented = op && !(op.responses[String(r.status)] as Schema | undefined)?.['x-graph-quirk'] ? responseSchema(m, op, r.status) : undefined;
+    schema = documented || component('microsoft.graph.ODataErrors.ODataError');
     against = op ? `${op.method} ${op.path} ${r.status}` : 'ODataError';
     mismatches.push(...checkErrorEnvelope(body));
   } else if (r.status >= 200 && r.status < 300) {
