@@ -78,6 +78,37 @@ describe("Microsoft's schema as the oracle (test/schema/msgraph-v1.0.json)", () 
     }
   });
 
+  describe('beta (test/schema/msgraph-beta.json)', () => {
+    it('records where it comes from: the same msgraph-metadata commit, the production beta type mappings', () => {
+      const beta = microsoftSchema('beta')._source;
+      expect(beta).toMatchObject({ repository: 'https://github.com/microsoftgraph/msgraph-metadata', path: 'schemas/type-mappings/beta-{entity,complex,enum}-types.json', structure: 'schemas/beta-USNat.csdl' });
+      expect(beta.commit).toBe(microsoftSchema('v1.0')._source.commit);
+    });
+
+    it("checks /beta bodies against beta's types: what only beta declares passes there and fails on v1.0", () => {
+      const role = { id: '5d6b6bb7-de71-4623-b4af-96380a352509', displayName: 'Security Reader', isBuiltIn: true, isEnabled: true, isPrivileged: true, allowedPrincipalTypes: 'user,group', resourceScopes: ['/'], templateId: '5d6b6bb7-de71-4623-b4af-96380a352509', version: '1', rolePermissions: [] };
+      expect(checkAgainstMicrosoft('unifiedRoleDefinition', role, 'beta')).toEqual([]);
+      expect(checkAgainstMicrosoft('unifiedRoleDefinition', role, 'v1.0')).toEqual([
+        expect.stringMatching(/^\/isPrivileged: property 'isPrivileged' is not declared on microsoft\.graph\.unifiedRoleDefinition in Microsoft's schema \(clean_v10_metadata/),
+        expect.stringMatching(/^\/allowedPrincipalTypes: property 'allowedPrincipalTypes' is not declared/),
+      ]);
+      // beta's approval has steps, v1.0's stages.
+      expect(checkAgainstMicrosoft('approval', { id: 'a', steps: [{ id: 'a', reviewResult: 'NotReviewed', status: 'InProgress' }] }, 'beta')).toEqual([]);
+      expect(checkAgainstMicrosoft('approval', { id: 'a', stages: [] }, 'beta')).toEqual([expect.stringMatching(/^\/stages: property 'stages' is not declared on microsoft\.graph\.approval in Microsoft's schema \(schemas\/type-mappings\/beta-/)]);
+    });
+
+    it('fails a deliberately misnamed property on beta, nested ones too', () => {
+      expect(checkAgainstMicrosoft('unifiedRoleAssignmentScheduleRequest', { ...request, principalID: request.principalId }, 'beta')).toEqual([
+        expect.stringMatching(/^\/principalID: property 'principalID' is not declared on microsoft\.graph\.unifiedRoleAssignmentScheduleRequest/),
+      ]);
+      const nested = { ...request, scheduleInfo: { ...request.scheduleInfo, expiration: { type: 'afterDuration', durration: 'PT4H' } } };
+      expect(checkAgainstMicrosoft('unifiedRoleAssignmentScheduleRequest', nested, 'beta')).toEqual([expect.stringMatching(/^\/scheduleInfo\/expiration\/durration: property 'durration' is not declared on microsoft\.graph\.expirationPattern/)]);
+      const res = { method: 'GET', url: '/beta/roleManagement/directory/roleAssignmentScheduleRequests/x', routeUrl: '/beta/roleManagement/directory/roleAssignmentScheduleRequests/:id', status: 200, contentType: GRAPH_JSON };
+      expect(validateGraphResponse({ ...res, body: JSON.stringify(request) })).toEqual([]);
+      expect(validateGraphResponse({ ...res, body: JSON.stringify({ ...request, scheduleInfo: { ...request.scheduleInfo, expiration: { type: 'afterDuration', durration: 'PT4H' } } }) }).join('\n')).toMatch(/durration/);
+    });
+  });
+
   it('runs on every Graph response the suite sees (through test/support/conformance.ts)', () => {
     const res = { method: 'GET', url: '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests/x', routeUrl: '/v1.0/roleManagement/directory/roleAssignmentScheduleRequests/:id', status: 200, contentType: GRAPH_JSON };
     expect(validateGraphResponse({ ...res, body: JSON.stringify(request) })).toEqual([]);
