@@ -328,6 +328,25 @@ describe('navigation paths, $count segments, Location and unknown segments', () 
     expect(followed.json().id).toBe(eligibilityRequest.id);
   });
 
+  it('sends Location on the 201 of a direct role assignment too, and none for a validation-only request (nothing is kept)', async () => {
+    const direct = await send(emu, 'POST', `${RD}/roleAssignments`, admin, { principalId: USERS.analyst.id, roleDefinitionId: ROLES.directoryReaders, directoryScopeId: '/' });
+    expect(direct.statusCode).toBe(201);
+    expect(direct.headers.location).toBe(`http://localhost:80/v1.0/roleManagement/directory/roleAssignments/${direct.json().id}`);
+    const validation = await send(emu, 'POST', `${RD}/roleEligibilityScheduleRequests`, admin, {
+      action: 'adminAssign', principalId: USERS.analyst.id, roleDefinitionId: ROLES.securityReader, directoryScopeId: '/', justification: 'check', isValidationOnly: true, scheduleInfo: { startDateTime: NOW, expiration: { type: 'noExpiration' } },
+    });
+    expect(validation.statusCode).toBe(201);
+    expect(validation.headers.location).toBeUndefined();
+  });
+
+  it('counts groups only with ConsistencyLevel: eventual, as users', async () => {
+    expect(graphError(await get(emu, '/v1.0/groups/$count', admin))).toMatchObject({ status: 400, code: 'Request_BadRequest', message: '$count is not currently supported.' });
+    const groups = (await get(emu, '/v1.0/groups', admin)).json().value;
+    const counted = await get(emu, '/v1.0/groups/$count', admin, { ConsistencyLevel: 'eventual' });
+    expect(counted.statusCode).toBe(200);
+    expect(counted.body).toBe(String(groups.length));
+  });
+
   it("answers an unknown segment with Graph's 400, naming the first segment it cannot bind", async () => {
     const res = await get(emu, `${RD}/roleAssignmentScheduleRequests/${activation.id}/nothing/more`, admin);
     expect(graphError(res)).toMatchObject({ status: 400, code: 'BadRequest' });
