@@ -77,6 +77,16 @@ for (const [p, ops] of Object.entries(subset['x-beta'].paths)) {
     (graph[`/beta${p}`] ??= {})[method] = { tags: ['PIM'], security: [{ bearer: [] }], summary: operation.summary, 'x-permissions': operation['x-permissions'], responses: { ...responses, ...graphErrors } };
   }
 }
+// The beta approvals "list" (issue #15): filterByCurrentUser(on='approver'); the bare collection and its $count are not emulated.
+{
+  const A = '/beta/roleManagement/directory/roleAssignmentApprovals';
+  op(A, 'get', { tag: 'PIM', summary: "Not emulated yet: 400 BadRequest (no list method is documented; use filterByCurrentUser(on='approver'), or read one by the request's approvalId)", responses: {} });
+  op(`${A}/$count`, 'get', { tag: 'PIM', summary: 'Not emulated yet: 400 BadRequest', responses: {} });
+  op(`${A}/filterByCurrentUser(on='approver')`, 'get', {
+    tag: 'PIM', summary: "The approvals of directory-role activations the caller is an approver of (supports $expand=steps); on='target' and on='createdBy' are not emulated",
+    parameters: q('expand'), responses: { 200: json({ type: 'object', properties: { '@odata.context': { type: 'string' }, value: { type: 'array', items: betaRef('approval') } } }) },
+  });
+}
 // Navigation properties of Microsoft's schema on the emulated entity sets, as the SDKs' fluent calls
 // read them (…/{id}/principal). directoryScope and appScope answer 404: the emulator serves only the
 // tenant-wide scope '/' and no app scope, so nothing is behind them.
@@ -116,6 +126,25 @@ countOp(`${RD}/roleDefinitions/$count`, 'Count role definitions');
 countOp(`${RD}/roleAssignments/$count`, 'Count role assignments');
 for (const set of Object.keys(NAVS).filter((s) => s !== 'roleAssignments')) countOp(`${RD}/${set}/$count`, `Count ${set}`);
 countOp('/v1.0/auditLogs/directoryAudits/$count', 'Count directory audits');
+countOp('/v1.0/policies/roleManagementPolicies/$count', "Count roleManagementPolicies (the list's required $filter on scopeId and scopeType)");
+countOp('/v1.0/policies/roleManagementPolicyAssignments/$count', "Count roleManagementPolicyAssignments (the list's required $filter on scopeId and scopeType)");
+op(`${RD}/roleDefinitions/{unifiedRoleDefinition-id}/inheritsPermissionsFrom/{unifiedRoleDefinition-id1}`, 'get', {
+  tag: 'PIM', summary: 'One role of the inheritsPermissionsFrom navigation, by id (as the list gives it)',
+  parameters: [param('unifiedRoleDefinition-id', 'id'), param('unifiedRoleDefinition-id1', 'id of the inherited role'), ...q('select')], responses: { 200: json(ref('unifiedRoleDefinition')) },
+});
+// Custom role definitions: Graph's methods, refused as not emulated (src/graph/routes/roleDefinitions.ts).
+for (const [p, method, params] of [[`${RD}/roleDefinitions`, 'post', []], [`${RD}/roleDefinitions/{unifiedRoleDefinition-id}`, 'patch', [param('unifiedRoleDefinition-id', 'id')]], [`${RD}/roleDefinitions/{unifiedRoleDefinition-id}`, 'delete', [param('unifiedRoleDefinition-id', 'id')]]]) {
+  op(p, method, { tag: 'PIM', summary: 'Not emulated yet: 400 BadRequest (custom role definitions)', ...(params.length ? { parameters: params } : {}), responses: {} });
+}
+// Resource namespaces (the permissions catalogue of custom roles): Microsoft's templates, refused
+// as not emulated (src/graph/routes/resourceNamespaces.ts) so the coverage report lists them so.
+{
+  const RN = `${RD}/resourceNamespaces`;
+  const ns = param('unifiedRbacResourceNamespace-id', 'id');
+  for (const [p, params] of [[RN, []], [`${RN}/$count`, []], [`${RN}/{unifiedRbacResourceNamespace-id}`, [ns]], [`${RN}/{unifiedRbacResourceNamespace-id}/resourceActions`, [ns]], [`${RN}/{unifiedRbacResourceNamespace-id}/resourceActions/{unifiedRbacResourceAction-id}`, [ns, param('unifiedRbacResourceAction-id', 'id')]]]) {
+    op(p, 'get', { tag: 'PIM', summary: 'Not emulated yet: 400 BadRequest (no custom roles, so no permissions catalogue)', ...(params.length ? { parameters: params } : {}), responses: {} });
+  }
+}
 
 // $metadata: the CSDL of the emulated subset (scripts/build-metadata.mjs), served without a token.
 op('/v1.0/$metadata', 'get', { summary: 'The CSDL (OData $metadata) of the Graph subset the emulator serves; /beta/$metadata has the beta types', security: [], parameters: [], responses: { 200: { description: 'CSDL', content: { 'application/xml': { schema: { type: 'string' } } } } } });

@@ -56,7 +56,8 @@ for (const [p, ops] of Object.entries(openapi.paths)) {
     refusedLoudly.add(shape(p.slice('/v1.0'.length)));
     continue;
   }
-  served.set(shape(p.slice('/v1.0'.length)), Object.keys(ops).map((m) => m.toUpperCase()));
+  // Methods documented as not emulated (POST of custom role definitions) are not "served".
+  served.set(shape(p.slice('/v1.0'.length)), Object.entries(ops).filter(([, o]) => !String(o.summary ?? '').startsWith('Not emulated yet')).map(([m]) => m.toUpperCase()));
 }
 
 const lines = [

@@ -1,5 +1,5 @@
 import { defaultConfig, type Config } from './config.js';
-import { createEmulator, type Emulator } from './emulator.js';
+import { createEmulator, type Emulator, type EmulatorOptions } from './emulator.js';
 import { findTenant, findUser } from './directory/directory.js';
 import { DEFAULT_DELEGATED, findClient, GRAPH_RESOURCE, WELL_KNOWN_PUBLIC_CLIENTS } from './auth/clients.js';
 import { currentCode } from './auth/mfa.js';
@@ -21,6 +21,8 @@ import type { InboxMessage } from './mail/types.js';
 export interface StartOptions {
   /** Any configuration key (ports default to 0 = free, storage to memory, logs off). */
   config?: Partial<Config>;
+  /** Sees every response before it is sent: method, URL, route, status, content type and body (to check bodies against a schema). */
+  observe?: EmulatorOptions['observe'];
 }
 
 export interface TestEmulator {
@@ -45,7 +47,7 @@ export interface TestEmulator {
 
 export async function startEmulator(options: StartOptions = {}): Promise<TestEmulator> {
   const config: Config = { ...defaultConfig(), storage: 'memory', httpPort: 0, httpsPort: 0, smtpPort: 0, logLevel: 'silent', ...options.config };
-  const emulator = await createEmulator(config);
+  const emulator = await createEmulator(config, options.observe ? { observe: options.observe } : {});
   const urls = await emulator.listen();
   const { ctx, store, clock } = emulator;
   const tenantOf = (upnOrName: string) => {

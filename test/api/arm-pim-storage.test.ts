@@ -3,6 +3,7 @@ import { createEmulator, type Emulator } from '../../src/emulator.js';
 import { defaultConfig } from '../../src/config.js';
 import { APPS, PASSWORD, USERS, defaultSeed, sharedTls, tempDir } from '../support/emulator.js';
 import { bearer, tokenRequest } from '../support/api.js';
+import { observeResponse } from '../support/conformance.js';
 
 /** PIM for Azure resources' state (requests, schedules, role assignments, changed policies) survives a restart on file storage. */
 const SUB_SCOPE = '/subscriptions/9a4f5c2e-1b7d-4e83-a6f0-3c5d2e8b7a41';
@@ -18,7 +19,7 @@ afterEach(async () => {
 });
 
 async function fileEmulator(dir: string): Promise<Emulator> {
-  const emu = await createEmulator({ ...defaultConfig(), storage: 'file', dataDir: dir, httpPort: 0, httpsPort: 0, smtpPort: 0, logLevel: 'silent' }, { seed: defaultSeed(), tls: await sharedTls() });
+  const emu = await createEmulator({ ...defaultConfig(), storage: 'file', dataDir: dir, httpPort: 0, httpsPort: 0, smtpPort: 0, logLevel: 'silent' }, { seed: defaultSeed(), tls: await sharedTls(), observe: observeResponse });
   emulators.push(emu);
   return emu;
 }

@@ -266,11 +266,85 @@ describe('navigation paths, $count segments, Location and unknown segments', () 
     expect((await get(emu, '/v1.0/auditLogs/directoryAudits/$count', admin)).body).toBe(String(audits.length));
   });
 
+  it('counts both policy sets with the same required scope filter as their lists', async () => {
+    for (const set of ['roleManagementPolicies', 'roleManagementPolicyAssignments']) {
+      const listed = (await get(emu, `/v1.0/policies/${set}?$filter=${SCOPE}&$top=999`, admin)).json().value;
+      const counted = await get(emu, `/v1.0/policies/${set}/$count?$filter=${SCOPE}`, admin);
+      expect(counted.statusCode, set).toBe(200);
+      expect(counted.headers['content-type'], set).toMatch(/^text\/plain/);
+      expect(counted.body, set).toBe(String(listed.length));
+      expect(listed.length, set).toBeGreaterThan(20);
+      const bare = await get(emu, `/v1.0/policies/${set}/$count`, admin);
+      expect(graphError(bare)).toMatchObject({ status: 400, code: 'BadRequest' });
+      expect(graphError(bare).message).toMatch(/^The required parameters ScopeId is missing\./);
+    }
+    const one = await get(emu, `/v1.0/policies/roleManagementPolicyAssignments/$count?$filter=${SCOPE} and roleDefinitionId eq '${ROLES.securityReader}'`, admin);
+    expect(one.body).toBe('1');
+  });
+
+  it('serves one item of inheritsPermissionsFrom by id, as the list gives it, and 404 for a role not inherited', async () => {
+    const res = await get(emu, `${RD}/roleDefinitions/${ROLES.securityReader}/inheritsPermissionsFrom/${ROLES.directoryReaders}`, admin);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      '@odata.context': `http://localhost:80/v1.0/$metadata#roleManagement/directory/roleDefinitions('${ROLES.securityReader}')/inheritsPermissionsFrom/$entity`,
+      id: ROLES.directoryReaders,
+    });
+    const other = await get(emu, `${RD}/roleDefinitions/${ROLES.securityReader}/inheritsPermissionsFrom/${ROLES.securityReader}`, admin);
+    expect(graphError(other)).toMatchObject({ status: 404, code: 'Request_ResourceNotFound', message: `Resource '${ROLES.securityReader}' does not exist or one of its queried reference-property objects are not present.` });
+  });
+
+  it('refuses resourceNamespaces, a template of Microsoft\'s schema, saying it is not emulated (not a bare 404)', async () => {
+    const res = await get(emu, `${RD}/resourceNamespaces/microsoft.directory/resourceActions`, admin);
+    expect(graphError(res)).toMatchObject({
+      status: 400,
+      code: 'BadRequest',
+      message: "Listing a resource namespace's actions (GET /roleManagement/directory/resourceNamespaces/{id}/resourceActions) is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.",
+    });
+  });
+
+  it('refuses custom role definitions and administrative-unit scopes loudly, saying they are not emulated', async () => {
+    const custom = { displayName: 'Custom reader', rolePermissions: [{ allowedResourceActions: ['microsoft.directory/users/standard/read'] }], isEnabled: true };
+    const notEmulated = (what: string) => ({ status: 400, code: 'BadRequest', message: `${what} is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.` });
+    expect(graphError(await send(emu, 'POST', `${RD}/roleDefinitions`, admin, custom))).toMatchObject(notEmulated('Creating custom role definitions (POST /roleManagement/directory/roleDefinitions)'));
+    expect(graphError(await send(emu, 'PATCH', `${RD}/roleDefinitions/${ROLES.securityReader}`, admin, { displayName: 'x' }))).toMatchObject(notEmulated('Updating role definitions (PATCH /roleManagement/directory/roleDefinitions/{id})'));
+    expect(graphError(await send(emu, 'DELETE', `${RD}/roleDefinitions/${ROLES.securityReader}`, admin))).toMatchObject(notEmulated('Deleting role definitions (DELETE /roleManagement/directory/roleDefinitions/{id})'));
+    // Nothing changed.
+    expect((await get(emu, `${RD}/roleDefinitions/${ROLES.securityReader}`, admin)).json().displayName).toBe('Security Reader');
+
+    const AU = '/administrativeUnits/5d6b6bb7-de71-4623-b4af-96380a352500';
+    const direct = await send(emu, 'POST', `${RD}/roleAssignments`, admin, { principalId: USERS.pimuser.id, roleDefinitionId: ROLES.securityReader, directoryScopeId: AU });
+    expect(graphError(direct)).toMatchObject({ status: 400, code: 'Request_BadRequest', message: `directoryScopeId '${AU}' is not emulated; the emulator supports the tenant scope '/'.` });
+    const pim = await send(emu, 'POST', `${RD}/roleEligibilityScheduleRequests`, admin, {
+      action: 'adminAssign', principalId: USERS.pimuser.id, roleDefinitionId: ROLES.securityReader, directoryScopeId: AU, justification: 'AU', scheduleInfo: { startDateTime: NOW, expiration: { type: 'noExpiration' } },
+    });
+    expect(graphError(pim)).toMatchObject({ status: 400, code: 'InvalidRoleAssignmentRequest', message: `The role assignment request is invalid. directoryScopeId '${AU}' is not emulated; the emulator supports the tenant scope '/'.` });
+    expect((await get(emu, `${RD}/roleEligibilityScheduleRequests?$filter=directoryScopeId eq '${AU}'`, admin)).json().value).toEqual([]);
+  });
+
   it('sends Location with a 201, pointing at the created entity', async () => {
     expect(adminAssign.statusCode).toBe(201);
     expect(adminAssign.headers.location).toBe(`http://localhost:80/v1.0/roleManagement/directory/roleEligibilityScheduleRequests/${eligibilityRequest.id}`);
     const followed = await get(emu, new URL(String(adminAssign.headers.location)).pathname, admin);
     expect(followed.json().id).toBe(eligibilityRequest.id);
+  });
+
+  it('sends Location on the 201 of a direct role assignment too, and none for a validation-only request (nothing is kept)', async () => {
+    const direct = await send(emu, 'POST', `${RD}/roleAssignments`, admin, { principalId: USERS.analyst.id, roleDefinitionId: ROLES.directoryReaders, directoryScopeId: '/' });
+    expect(direct.statusCode).toBe(201);
+    expect(direct.headers.location).toBe(`http://localhost:80/v1.0/roleManagement/directory/roleAssignments/${direct.json().id}`);
+    const validation = await send(emu, 'POST', `${RD}/roleEligibilityScheduleRequests`, admin, {
+      action: 'adminAssign', principalId: USERS.analyst.id, roleDefinitionId: ROLES.securityReader, directoryScopeId: '/', justification: 'check', isValidationOnly: true, scheduleInfo: { startDateTime: NOW, expiration: { type: 'noExpiration' } },
+    });
+    expect(validation.statusCode).toBe(201);
+    expect(validation.headers.location).toBeUndefined();
+  });
+
+  it('counts groups only with ConsistencyLevel: eventual, as users', async () => {
+    expect(graphError(await get(emu, '/v1.0/groups/$count', admin))).toMatchObject({ status: 400, code: 'Request_BadRequest', message: '$count is not currently supported.' });
+    const groups = (await get(emu, '/v1.0/groups', admin)).json().value;
+    const counted = await get(emu, '/v1.0/groups/$count', admin, { ConsistencyLevel: 'eventual' });
+    expect(counted.statusCode).toBe(200);
+    expect(counted.body).toBe(String(groups.length));
   });
 
   it("answers an unknown segment with Graph's 400, naming the first segment it cannot bind", async () => {

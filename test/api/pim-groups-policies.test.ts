@@ -5,6 +5,7 @@ import { groupDefaultRules } from '../../src/pim/group-policy.js';
 import { defaultRules } from '../../src/pim/policy-defaults.js';
 import { USERS, defaultSeed, graphError, sharedTls, tempDir, testEmulator, tokenFor } from '../support/emulator.js';
 import { get, moveClock, send } from '../support/api.js';
+import { observeResponse } from '../support/conformance.js';
 
 /**
  * Group-scoped role management policies (pim-groups-reference §4, §2.6): two per group, ids
@@ -139,7 +140,7 @@ describe('Group-scoped role management policies', () => {
   it('keeps an onboarded group\'s policies across a restart (file storage) and through a seed export and import', async () => {
     const { dir, cleanup } = tempDir();
     const tls = await sharedTls();
-    const start = () => createEmulator({ ...defaultConfig(), storage: 'file', dataDir: dir, httpPort: 0, httpsPort: 0, smtpPort: 0, logLevel: 'silent' }, { seed: defaultSeed(), tls });
+    const start = () => createEmulator({ ...defaultConfig(), storage: 'file', dataDir: dir, httpPort: 0, httpsPort: 0, smtpPort: 0, logLevel: 'silent' }, { seed: defaultSeed(), tls, observe: observeResponse });
     try {
       let file = await start();
       const token = async () => tokenFor(file, USERS.admin.upn);

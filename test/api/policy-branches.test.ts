@@ -175,6 +175,27 @@ describe('policy branches', () => {
         expect(waiting.json().value.map((x: Json) => [x.id, x.status])).toEqual([[r.id, 'PendingApproval']]);
       });
 
+      it("lists the approver's approvals on beta with filterByCurrentUser(on='approver'), steps with $expand; refuses what is not emulated saying so", async () => {
+        const r = await created(ASSIGNMENT_REQUESTS, await pimuser(), activationBody());
+        const mine = await get(emu, `${APPROVALS}/filterByCurrentUser(on='approver')`, await approver());
+        expect(mine.statusCode, mine.body).toBe(200);
+        expect(mine.json()).toEqual({ '@odata.context': 'http://localhost:80/beta/$metadata#Collection(approval)', value: [{ id: r.id }] });
+        const expanded = await get(emu, `${APPROVALS}/filterByCurrentUser(on='approver')?$expand=steps`, await approver());
+        expect(expanded.json().value).toMatchObject([{ id: r.id, steps: [{ id: r.id, assignedToMe: true, status: 'InProgress', reviewResult: 'NotReviewed' }] }]);
+        // Not an approver: nothing to approve.
+        expect((await get(emu, `${APPROVALS}/filterByCurrentUser(on='approver')`, await admin())).json().value).toEqual([]);
+
+        expect(graphError(await get(emu, `${APPROVALS}/filterByCurrentUser(on='createdBy')`, await pimuser()))).toMatchObject({
+          status: 400, code: 'BadRequest', message: "filterByCurrentUser(on='createdBy') is not supported. Supported: on='approver'.",
+        });
+        expect(graphError(await get(emu, APPROVALS, await approver()))).toMatchObject({
+          status: 400,
+          code: 'BadRequest',
+          message: "Listing every approval (GET /roleManagement/directory/roleAssignmentApprovals; use filterByCurrentUser(on='approver'), or read one by the request's approvalId) is not emulated yet. The emulator serves the Graph paths listed in GET /_emulator/openapi.yaml.",
+        });
+        expect(graphError(await get(emu, `${APPROVALS}/$count`, await approver()))).toMatchObject({ status: 400, code: 'BadRequest', message: expect.stringMatching(/^Counting approvals .* is not emulated yet\./) });
+      });
+
       it('answers PendingApprovalProvisioning for a future start', async () => {
         const r = await created(ASSIGNMENT_REQUESTS, await pimuser(), activationBody({ scheduleInfo: { startDateTime: later(60 * MINUTE), expiration: { type: 'afterDuration', duration: 'PT1H' } } }));
         expect(r).toMatchObject({ status: 'PendingApprovalProvisioning', approvalId: r.id });

@@ -7,6 +7,7 @@ import type { State } from '../../src/store/store.js';
 import { CONTOSO, ROLES, USERS, defaultSeed, graphError, sharedTls, tempDir, tokenFor } from '../support/emulator.js';
 import { get, send } from '../support/api.js';
 import { seedWithSchedules } from '../support/big-tenant.js';
+import { observeResponse } from '../support/conformance.js';
 
 const GRAPH = '/v1.0/roleManagement/directory';
 const eligibility = (principalId: string) => ({
@@ -38,7 +39,7 @@ afterEach(async () => {
 async function fileEmulator(dir: string, seed: State = defaultSeed()): Promise<Emulator> {
   const emu = await createEmulator(
     { ...defaultConfig(), storage: 'file', dataDir: dir, httpPort: 0, httpsPort: 0, smtpPort: 0, logLevel: 'silent' },
-    { seed, tls: await sharedTls() },
+    { seed, tls: await sharedTls(), observe: observeResponse },
   );
   emulators.push(emu);
   return emu;

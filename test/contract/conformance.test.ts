@@ -166,8 +166,8 @@ describe('the Graph response conformance check (test/support/conformance.ts)', (
       const gets = Object.keys(doc.paths).filter((p) => p.startsWith('/v1.0/') && doc.paths[p]!.get && !p.includes('roleAssignmentApprovals') && !p.includes('/group/assignmentApprovals/') && !/\/(directoryScope|appScope)$/.test(p) && !doc.paths[p]!.get!.summary?.startsWith('Not emulated yet') && !p.endsWith('/privilegedAccess/group'));
       const EXPAND = ['principal', 'roleDefinition', 'targetSchedule', 'activatedUsing', 'appScope', 'directoryScope', 'rules', 'effectiveRules', 'policy', 'policy($expand=rules)', 'inheritsPermissionsFrom'];
       const SCOPED = `$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'`;
-      // The policy lists need this $filter (reference §1.6).
-      const scoped = (p: string) => /\/(roleManagementPolicies|roleManagementPolicyAssignments)$/.test(p);
+      // The policy lists and their $count need this $filter (reference §1.6).
+      const scoped = (p: string) => /\/(roleManagementPolicies|roleManagementPolicyAssignments)(\/\$count)?$/.test(p);
       // PIM for Groups' schedule and instance lists need a $filter on groupId or principalId (pim-groups-reference §1).
       const groupScoped = (p: string) => /\/privilegedAccess\/group\/\w+Schedule(s|Instances)(\/\$count)?$/.test(p);
       const filterFor = (p: string) => (scoped(p) ? SCOPED : groupScoped(p) ? `$filter=groupId eq '${CLOUD}'` : undefined);

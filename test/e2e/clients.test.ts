@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type TestEmulator } from '../../src/testkit.js';
+import { observeResponse } from '../support/conformance.js';
 
 /**
  * The real client libraries, unpatched, against the emulator over HTTPS. Each scenario in
@@ -30,7 +31,8 @@ let tmp: string;
 let caFile: string;
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  // Every Graph body the official clients receive is checked against openapi.yaml and Microsoft's schema.
+  emu = await startEmulator({ observe: observeResponse });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'pim-clients-'));
   caFile = path.join(tmp, 'pim-ca.pem');
   writeFileSync(caFile, emu.caPem);

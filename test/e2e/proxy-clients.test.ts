@@ -17,6 +17,8 @@ interface Report {
   route: { code: number; stderr: string };
   results: StepResult[];
   served: string[];
+  /** Graph/ARM bodies the clients received that do not match openapi.yaml, the ARM SPEC or Microsoft's schema. */
+  conformance: string[];
 }
 
 function runScenario(name: string): Promise<Report> {
@@ -27,7 +29,9 @@ function runScenario(name: string): Promise<Report> {
     }, (err, stdout, stderr) => {
       const last = stdout.trim().split('\n').pop() ?? '';
       try {
-        resolve(JSON.parse(last) as Report);
+        const report = JSON.parse(last) as Report;
+        if (report.conformance.length) reject(new Error(`scenario ${name}: ${report.conformance.length} response(s) do not match the schemas:\n${report.conformance.join('\n')}`));
+        else resolve(report);
       } catch {
         reject(new Error(`scenario ${name} gave no report (${err?.message ?? 'no error'}). It needs root for unshare -n.\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-4000)}`));
       }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createEmulator } from '../../src/emulator.js';
 import { defaultConfig, PACKAGE_ROOT, type Config } from '../../src/config.js';
 import { CONTOSO, FABRIKAM, ROLES, USERS, tempDir, tokenFor } from '../support/emulator.js';
+import { observeResponse } from '../support/conformance.js';
 
 /**
  * Damaged state files stop the start — with a message naming the file, what is wrong and how to
@@ -35,7 +36,7 @@ afterEach(() => {
 async function populated(): Promise<string> {
   const t = tempDir('pim-state-refusal-');
   cleanups.push(t.cleanup);
-  const emu = await createEmulator(fileConfig(t.dir));
+  const emu = await createEmulator(fileConfig(t.dir), { observe: observeResponse });
   const token = await tokenFor(emu, USERS.admin.upn, { mfa: true });
   const res = await emu.app.inject({
     method: 'POST', url: '/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', headers: { authorization: `Bearer ${token}` },

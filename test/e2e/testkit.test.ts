@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type TestEmulator } from '../../src/index.js';
+import { observeResponse } from '../support/conformance.js';
 
 const PIMUSER = 'pimuser@contoso.onmicrosoft.com';
 const ADMIN = 'admin@contoso.onmicrosoft.com';
@@ -8,7 +9,7 @@ const SECURITY_READER = '5d6b6bb7-de71-4623-b4af-96380a352509';
 describe('the programmatic test kit (startEmulator)', () => {
   let emu: TestEmulator;
   beforeAll(async () => {
-    emu = await startEmulator();
+    emu = await startEmulator({ observe: observeResponse });
   });
   afterAll(async () => emu.close());
 

@@ -7,6 +7,7 @@ import { defaultConfig } from '../../src/config.js';
 import { APPS, CONTOSO, ROLES, USERS, appToken, defaultSeed, sharedTls, tokenFor } from '../support/emulator.js';
 import { GUID_RE } from '../support/api.js';
 import { MISSING_PROVIDER } from '../../src/graph/routes/privilegedAccessGroup.js';
+import { observeResponse } from '../support/conformance.js';
 
 /**
  * Property-based fuzzing of every route family — Graph (/v1.0, /beta), sign-in, the control plane,
@@ -60,7 +61,7 @@ describe('fuzz: hostile input on every route family', () => {
   beforeAll(async () => {
     emu = await createEmulator(
       { ...defaultConfig(), storage: 'memory', httpPort: 0, httpsPort: 0, smtpPort: 0, logLevel: 'silent' },
-      { seed: defaultSeed(), tls: await sharedTls() },
+      { seed: defaultSeed(), tls: await sharedTls(), observe: observeResponse },
     );
     tokens = [await tokenFor(emu, USERS.admin.upn, { mfa: true }), await tokenFor(emu, USERS.pimuser.upn), await appToken(emu)];
     // An Azure Resource Manager token, for the ARM family (Graph answers it 401: another audience).

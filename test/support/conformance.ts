@@ -396,7 +396,10 @@ export function checkGraphResponse(r: ObservedResponse): Verdict {
     if (!schema) return { validated: true, against, mismatches: [`${label}: openapi.yaml declares no JSON body for ${op.method} ${op.path} ${r.status}`] };
   } else if (r.status >= 400) {
     // Graph's envelope on every Graph path, documented or not (an unknown path is answered by Graph too).
-    schema = (op && responseSchema(m, op, r.status)) || component('microsoft.graph.ODataErrors.ODataError');
+    // A status documented as a quirk body (MissingProvider) is checked as the envelope when the envelope came
+    // (a bad query option is refused before the quirk is reached).
+    const documented = op && !(op.responses[String(r.status)] as Schema | undefined)?.['x-graph-quirk'] ? responseSchema(m, op, r.status) : undefined;
+    schema = documented || component('microsoft.graph.ODataErrors.ODataError');
     against = op ? `${op.method} ${op.path} ${r.status}` : 'ODataError';
     mismatches.push(...checkErrorEnvelope(body));
   } else if (r.status >= 200 && r.status < 300) {
@@ -417,7 +420,7 @@ export function checkGraphResponse(r: ObservedResponse): Verdict {
   walk({ m, version, out: mismatches }, body, schema, '');
   // The second oracle: Microsoft's own CSDL types (test/support/msgraph-schema.ts), for 2xx bodies.
   if (r.status < 300) {
-    const root = microsoftRoot(m, schema);
+    const root = microsoftRoot(m, schema, version);
     if (root) {
       const items = root.collection ? (body as { value?: unknown }).value : body;
       // One line per bad value: what openapi.yaml already reported at a pointer is not repeated.
@@ -430,18 +433,32 @@ export function checkGraphResponse(r: ObservedResponse): Verdict {
 
 /**
  * The Microsoft type a response schema describes: "unifiedRoleDefinition" for an entity,
- * collection: true for {value: [...]}. Beta-only types (beta.microsoft.graph.*) have none.
+ * collection: true for {value: [...]}. Beta-only types (beta.microsoft.graph.*) are checked on
+ * /beta only, against the beta schema.
  */
-function microsoftRoot(m: Model, schema: Schema): { type: string; collection: boolean } | undefined {
-  const name = (ref: unknown) => (typeof ref === 'string' ? /#\/components\/schemas\/microsoft\.graph\.(.+)$/.exec(ref)?.[1] : undefined);
-  const direct = name(schema.$ref);
-  const resolved = direct ? m.schemas[`microsoft.graph.${direct}`] : schema;
+function microsoftRoot(m: Model, schema: Schema, version: 'v1.0' | 'beta'): { type: string; collection: boolean } | undefined {
+  const name = (ref: unknown) => {
+    if (typeof ref !== 'string') return undefined;
+    const hit = /#\/components\/schemas\/(beta\.)?microsoft\.graph\.(.+)$/.exec(ref);
+    return hit && (!hit[1] || version === 'beta') ? { local: hit[2]!, component: `${hit[1] ?? ''}microsoft.graph.${hit[2]}` } : undefined;
+  };
+  const directRef = name(schema.$ref);
+  const direct = directRef?.local;
+  const resolved = directRef ? m.schemas[directRef.component] : schema;
   const items = ((resolved?.properties as Record<string, Schema> | undefined)?.value as Schema | undefined)?.items as Schema | undefined;
-  const itemType = name(items?.$ref);
-  if (itemType) return { type: itemType, collection: true };
-  if (direct && !direct.startsWith('ODataErrors.')) return { type: direct, collection: false };
+  const itemType = name(items?.$ref)?.local;
+  const inVersion = (t: string) => (version === 'beta' ? BETA_NAME_OF[t] ?? t : t);
+  if (itemType) return { type: inVersion(itemType), collection: true };
+  if (direct && !direct.startsWith('ODataErrors.')) return { type: inVersion(direct), collection: false };
   return undefined;
 }
+
+/**
+ * A v1.0 type whose /beta twin route serves another beta type: an approval's stages are v1.0's
+ * approvalStage, beta's steps its approvalStep (pim-groups-reference §1; beta's approvalStage is an
+ * unrelated complex type of entitlement management).
+ */
+const BETA_NAME_OF: Record<string, string> = { approvalStage: 'approvalStep' };
 
 /** The mismatches of one response (see checkGraphResponse). */
 export function validateGraphResponse(r: ObservedResponse): string[] {

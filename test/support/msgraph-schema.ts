@@ -5,7 +5,8 @@ import { PACKAGE_ROOT } from '../../src/config.js';
 /**
  * Microsoft's own schema as a second oracle: test/schema/msgraph-v1.0.json holds the v1.0 CSDL
  * types the emulator serves, vendored from microsoftgraph/msgraph-metadata (the commit is in the
- * file's _source; scripts/vendor-graph-schema.mjs made it). Unlike openapi.yaml, nobody on the
+ * file's _source; scripts/vendor-graph-schema.mjs made it); test/schema/msgraph-beta.json their
+ * beta twins (scripts/vendor-graph-schema-beta.mjs), against which /beta bodies are checked. Unlike openapi.yaml, nobody on the
  * project wrote it: a property Microsoft's CSDL does not declare on the type is a mismatch,
  * whatever openapi.yaml says.
  */
@@ -26,9 +27,19 @@ export interface MicrosoftSchema {
   types: Record<string, TypeDef>;
 }
 
-let schema: MicrosoftSchema | undefined;
-export function microsoftSchema(): MicrosoftSchema {
-  return (schema ??= JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'test', 'schema', 'msgraph-v1.0.json'), 'utf8')) as MicrosoftSchema);
+const schemas = new Map<string, MicrosoftSchema>();
+/**
+ * The vendored schema of a Graph version: test/schema/msgraph-v1.0.json, or msgraph-beta.json
+ * (scripts/vendor-graph-schema-beta.mjs: beta's declared names from msgraph-metadata's type
+ * mappings of the production beta CSDL, at the same commit).
+ */
+export function microsoftSchema(version: 'v1.0' | 'beta' = 'v1.0'): MicrosoftSchema {
+  let s = schemas.get(version);
+  if (!s) {
+    s = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'test', 'schema', `msgraph-${version}.json`), 'utf8')) as MicrosoftSchema;
+    schemas.set(version, s);
+  }
+  return s;
 }
 
 /** Declared properties and navigations of a type with its base types. */
@@ -67,7 +78,7 @@ export interface Allowance {
  * enum type, nested values checked by their declared types. Returns one line per mismatch.
  */
 export function checkAgainstMicrosoft(typeName: string, value: unknown, version: 'v1.0' | 'beta', allowed: readonly Allowance[] = [], pointer = ''): string[] {
-  const s = microsoftSchema();
+  const s = microsoftSchema(version);
   const out: string[] = [];
   const visit = (type: string, v: unknown, at: string): void => {
     if (v === null || v === undefined) return;

@@ -14,6 +14,7 @@ import { policiesRoutes } from './policies.js';
 import { auditLogsRoutes } from './auditLogs.js';
 import { roleAssignmentApprovalsRoutes } from './roleAssignmentApprovals.js';
 import { metadataRoutes } from './metadata.js';
+import { resourceNamespacesRoutes } from './resourceNamespaces.js';
 import { privilegedAccessGroupRoutes } from './privilegedAccessGroup.js';
 import { assignmentApprovalsRoutes } from './assignmentApprovals.js';
 
@@ -21,7 +22,7 @@ export type { RouteModule };
 
 /** One file per URL segment (the two PIM kinds share a file per segment). */
 const MODULES: RouteModule[] = [
-  meRoutes, usersRoutes, memberOfRoutes, groupsRoutes, roleDefinitionsRoutes, roleAssignmentsRoutes,
+  meRoutes, usersRoutes, memberOfRoutes, groupsRoutes, roleDefinitionsRoutes, resourceNamespacesRoutes, roleAssignmentsRoutes,
   scheduleRequestsRoutes, schedulesRoutes, instancesRoutes, policiesRoutes, auditLogsRoutes, roleAssignmentApprovalsRoutes, privilegedAccessGroupRoutes, assignmentApprovalsRoutes, metadataRoutes,
 ];
 

@@ -9,7 +9,7 @@ import { groupAsRole } from '../../pim/group.js';
 import { allGroupPolicies, onboardGroup } from '../../pim/group-policy.js';
 import type { PermissionRule } from '../caller.js';
 import { actorOf, type Caller } from '../caller.js';
-import { ENTITY_OPTIONS, LIST_OPTIONS, entityBody, listBody, type CollectionSpec, navigationRoutes } from '../collection.js';
+import { COUNT_OPTIONS, ENTITY_OPTIONS, LIST_OPTIONS, countText, entityBody, listBody, type CollectionSpec, navigationRoutes } from '../collection.js';
 import { GraphError, graphErrors } from '../errors.js';
 import { compileFilter, equalityHints, type FilterSpec } from '../odata/index.js';
 import { parseFilter, type FilterNode } from '../odata/parser.js';
@@ -244,6 +244,16 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
     return listBody(request, version, allPolicies(caller.tenant), policySpec);
   });
 
+  // $count segments of both sets: the same required scope filter as the lists; not directory
+  // objects, so no ConsistencyLevel header (issue #15).
+  app.get(`${policies}/$count`, { config: { pim: true, query: COUNT_OPTIONS } }, async (request, reply) => {
+    const caller = request.caller!;
+    const filter = (request.query as { $filter?: string }).$filter;
+    requireRead(caller, asksForGroups(filter));
+    requireScopeFilter(filter, policySpec.filter!);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, allPolicies(caller.tenant), policySpec));
+  });
+
   app.get<{ Params: { id: string } }>(`${policies}/:id`, { config: { pim: true, query: ENTITY_OPTIONS } }, async (request) => {
     const caller = request.caller!;
     requireRead(caller, request.params.id.toLowerCase().startsWith('group_'));
@@ -338,6 +348,14 @@ export const policiesRoutes: RouteModule = (app, ctx, version: GraphVersion) => 
     requireRead(caller, asksForGroups(filter));
     requireScopeFilter(filter, assignmentSpec.filter!);
     return listBody(request, version, allPolicies(caller.tenant), assignmentSpec);
+  });
+
+  app.get(`${assignments}/$count`, { config: { pim: true, query: COUNT_OPTIONS } }, async (request, reply) => {
+    const caller = request.caller!;
+    const filter = (request.query as { $filter?: string }).$filter;
+    requireRead(caller, asksForGroups(filter));
+    requireScopeFilter(filter, assignmentSpec.filter!);
+    return reply.type('text/plain; charset=utf-8').send(countText(request, allPolicies(caller.tenant), assignmentSpec));
   });
 
   const loadAssignment = (request: FastifyRequest<{ Params: { id: string } }>) => {

@@ -41,8 +41,34 @@ export const roleAssignmentApprovalsRoutes: RouteModule = (app, ctx, version) =>
   const step = (caller: Caller, r: RequestRecord) => approvalStageToWire(r, caller.id, caller.nowMs);
   const context = (request: Parameters<typeof baseUrl>[0], path: string) => `${baseUrl(request)}/beta/$metadata#${path}`;
 
+  // The approvals list of beta (issue #15): Microsoft's beta schema binds filterByCurrentUser(on) to
+  // the approvals collection; on='approver' gives every approval of a directory-role request the
+  // caller is an approver of, as on='approver' of the requests gives the requests (reference §5).
+  // The collection itself has no documented list method, and target/createdBy are not emulated.
+  app.get(`${BASE}/filterByCurrentUser(on='approver')`, { config: { pim: true, query: ['$expand'] } }, async (request) => {
+    const caller = request.caller!;
+    requireApprovalPermission(caller, false);
+    const expand = (request.query as Record<string, string | undefined>).$expand;
+    if (expand !== undefined && expand !== 'steps') throw graphErrors.selectExpand(expand, 'microsoft.graph.approval');
+    const mine = caller.tenant.pim.requests.filter((x) => x.kind === 'assignment' && isDirectoryRoleRecord(x) && x.approval?.approverIds.includes(caller.id));
+    return {
+      '@odata.context': context(request, `Collection(approval)${expand ? '(steps())' : ''}`),
+      value: mine.map((r) => ({ id: r.approvalId ?? r.id, ...(expand ? { steps: [step(caller, r)] } : {}) })),
+    };
+  });
+  for (const [url, what] of [
+    [BASE, "Listing every approval (GET /roleManagement/directory/roleAssignmentApprovals; use filterByCurrentUser(on='approver'), or read one by the request's approvalId)"],
+    [`${BASE}/$count`, 'Counting approvals (GET /roleManagement/directory/roleAssignmentApprovals/$count)'],
+  ] as const) {
+    app.get(url, { config: { pim: true } }, async () => {
+      throw graphErrors.notEmulated(what);
+    });
+  }
+
   app.get<{ Params: { id: string } }>(`${BASE}/:id`, { config: { pim: true, query: ['$expand', '$select'] } }, async (request) => {
     const caller = request.caller!;
+    const fn = /^filterByCurrentUser\(on='([^']*)'\)$/.exec(request.params.id);
+    if (fn) throw new GraphError(400, 'BadRequest', `filterByCurrentUser(on='${fn[1]}') is not supported. Supported: on='approver'.`);
     requireApprovalPermission(caller, false);
     const r = find(caller, request.params.id);
     const expand = (request.query as Record<string, string | undefined>).$expand;

@@ -3,7 +3,7 @@ import type { RoleDefinition } from '../../directory/model.js';
 import { findRoleDefinition } from '../../directory/directory.js';
 import { ROLE } from '../../directory/roles.js';
 import { requireDirectoryPermission } from '../caller.js';
-import { COUNT_OPTIONS, ENTITY_OPTIONS, countText, entityBody, listBody, navigationRoutes, type CollectionSpec } from '../collection.js';
+import { COUNT_OPTIONS, ENTITY_OPTIONS, countText, entityBody, listBody, navigationBody, navigationRoutes, type CollectionSpec } from '../collection.js';
 import { graphErrors } from '../errors.js';
 import { roleDefinitionToWire } from '../wire.js';
 import type { GraphVersion } from '../types.js';
@@ -71,4 +71,25 @@ export const roleDefinitionsRoutes: RouteModule = (app, ctx, version) => {
     return entityBody(request, version, item, spec);
   });
   navigationRoutes(app, version, '/roleManagement/directory/roleDefinitions', ['inheritsPermissionsFrom'], {}, load);
+
+  // Custom roles are not emulated (issue #15): the built-in roles are the seed's, and the permissions
+  // catalogue behind custom roles (resourceNamespaces) is not served. Graph takes these methods, so
+  // the answer says they are not emulated rather than a 405 saying the method does not exist.
+  for (const [method, url, what] of [
+    ['POST', '/roleManagement/directory/roleDefinitions', 'Creating custom role definitions (POST /roleManagement/directory/roleDefinitions)'],
+    ['PATCH', '/roleManagement/directory/roleDefinitions/:id', 'Updating role definitions (PATCH /roleManagement/directory/roleDefinitions/{id})'],
+    ['DELETE', '/roleManagement/directory/roleDefinitions/:id', 'Deleting role definitions (DELETE /roleManagement/directory/roleDefinitions/{id})'],
+  ] as const) {
+    app.route({ method, url, handler: async () => { throw graphErrors.notEmulated(what); } });
+  }
+
+  // One item of the navigation, as the list gives it (by id only): the SDKs' fluent
+  // roleDefinitions[id].inheritsPermissionsFrom[id] reads it.
+  app.get<{ Params: { id: string; inheritedId: string } }>('/roleManagement/directory/roleDefinitions/:id/inheritsPermissionsFrom/:inheritedId', { config: { query: ['$select'] } }, async (request) => {
+    const { item } = load(request);
+    const wanted = request.params.inheritedId.toLowerCase();
+    const inherited = (spec.expand!.inheritsPermissionsFrom!(item) as Array<{ id: string }>).find((x) => x.id.toLowerCase() === wanted);
+    if (!inherited) throw graphErrors.resourceNotFound(request.params.inheritedId);
+    return navigationBody(request, version, item, request.params.id, 'inheritsPermissionsFrom', { ...spec, expand: { inheritsPermissionsFrom: () => inherited } });
+  });
 };

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { createEmulator } from '../../../src/emulator.js';
 import { defaultConfig, PACKAGE_ROOT } from '../../../src/config.js';
 import { SCENARIOS, type Step, type StepResult } from './scenarios.js';
+import { observeResponse, takeMismatches } from '../../support/conformance.js';
 
 const name = process.argv[2] ?? '';
 const scenario = SCENARIOS[name];
@@ -23,7 +24,9 @@ if (!scenario) {
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), `pim-proxy-${name}-`));
-const emu = await createEmulator({ ...defaultConfig(), storage: 'memory', httpPort: 0, httpsPort: 0, smtpPort: 0, proxyPort: 0, logLevel: 'silent' });
+// Every Graph and ARM body the clients receive is checked against openapi.yaml / the ARM SPEC and
+// Microsoft's schema (test/support/conformance.ts); the mismatches go into the report.
+const emu = await createEmulator({ ...defaultConfig(), storage: 'memory', httpPort: 0, httpsPort: 0, smtpPort: 0, proxyPort: 0, logLevel: 'silent' }, { observe: observeResponse });
 const urls = await emu.listen();
 const caFile = path.join(dir, 'pim-ca.pem');
 writeFileSync(caFile, emu.ctx.tls.caCertPem);
@@ -68,5 +71,5 @@ try {
   await emu.close();
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ route: { code: route.code, stderr: route.stderr.trim(), stdout: route.stdout.trim() }, results, served }));
+console.log(JSON.stringify({ route: { code: route.code, stderr: route.stderr.trim(), stdout: route.stdout.trim() }, results, served, conformance: takeMismatches() }));
 process.exit(0);
