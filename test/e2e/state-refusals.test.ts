@@ -165,7 +165,7 @@ describe('damaged state stops the start, naming the file, and changes no byte', 
     expect(whole.endsWith('\n')).toBe(true);
     appendFileSync(journal, TORN);
 
-    const emu = await createEmulator(fileConfig(dir));
+    const emu = await createEmulator(fileConfig(dir), { observe: observeResponse });
     try {
       expect(readFileSync(journal, 'utf8')).toBe(`${whole}${TORN}`);
       const token = await tokenFor(emu, USERS.admin.upn, { mfa: true });
@@ -183,7 +183,7 @@ describe('damaged state stops the start, naming the file, and changes no byte', 
     }
 
     // Both eligibilities, the one before the crash and the one after, are there on the next start.
-    const again = await createEmulator(fileConfig(dir));
+    const again = await createEmulator(fileConfig(dir), { observe: observeResponse });
     try {
       const token = await tokenFor(again, USERS.admin.upn, { mfa: true });
       const list = await again.app.inject({
