@@ -60,7 +60,8 @@ export function armOperationOf(method: string, url: string): ArmOperation | unde
   const [pathOnly] = url.split('?') as [string];
   const at = pathOnly.toLowerCase().lastIndexOf(MARKER);
   if (at < 0) return undefined;
-  const rest = pathOnly.slice(at + MARKER.length).split('/');
+  // A trailing slash names the collection, as the emulator (and ARM) read it.
+  const rest = pathOnly.slice(at + MARKER.length).replace(/\/+$/, '').split('/');
   const version = new URLSearchParams(url.split('?')[1] ?? '').get('api-version');
   const e = armExtract();
   return [...e['x-operations'], ...e['x-operations-role-assignments']].find((op) => {

@@ -381,8 +381,10 @@ export function checkGraphResponse(r: ObservedResponse): Verdict {
   const toV1 = (p: string) => (version === 'beta' ? p.replace(/^\/beta(?=\/|$)/, '/v1.0') : p);
   const template = r.routeUrl ? shape(toV1(r.routeUrl)) : undefined;
   // A beta route documented under /beta (the approvals) is checked as such; other beta routes against their v1.0 twin.
-  const betaOp = version === 'beta' ? findOperation(m, r.method, r.routeUrl ? shape(r.routeUrl) : undefined, shape(pathOnly)) : undefined;
-  const op = betaOp ?? findOperation(m, r.method, template, shape(toV1(pathOnly)));
+  // HEAD is served by every GET route (Fastify's exposeHeadRoutes): it answers as the GET's operation.
+  const method = r.method === 'HEAD' ? 'GET' : r.method;
+  const betaOp = version === 'beta' ? findOperation(m, method, r.routeUrl ? shape(r.routeUrl) : undefined, shape(pathOnly)) : undefined;
+  const op = betaOp ?? findOperation(m, method, template, shape(toV1(pathOnly)));
   const mismatches: string[] = [];
   let schema: Schema | undefined | null;
   let against: string;
