@@ -292,3 +292,81 @@ export function memberPicker(selected: Map<string, Obj>, next: () => HTMLButtonE
   };
   return { picker, selectedList, paintSelected, open };
 }
+
+/** What a two-step Add assignments pane (Membership, then Setting) needs from its page. */
+export interface TwoStepAssignment {
+  subtitle: string;
+  back: string;
+  /** What the assignment is on, as the Membership step names it: ['Group: ', 'Cloud Engineers']. */
+  on: [string, string];
+  /** The roles to choose from ([value, label]) and the one chosen first. */
+  roles: [string, string][];
+  role: string;
+  /** The chosen role's settings, or null when they cannot be read. */
+  settings: (role: string) => Promise<AssignmentSettings | null>;
+  /** The chosen role and what it is on, in words ("member of Cloud Engineers"). */
+  what: (role: string) => string;
+  /** Sends one user's assignment. */
+  assign: (role: string, user: Obj, v: AssignmentChoice) => Promise<unknown>;
+}
+
+/**
+ * Add assignments for a group's membership or an Azure role: Membership (a role, the users), then
+ * Setting (type, dates, justification within the role's settings), one request per user.
+ */
+export function twoStepAssignmentPane(view: HTMLElement, o: TwoStepAssignment): void {
+  let role = o.role;
+  const selected = new Map<string, Obj>();
+  const bodyEl = h('div');
+  const footEl = h('div', { class: 'buttons', style: 'margin:0' });
+  const errors = h('div', { id: 'add-errors' });
+  const paneEl = pane(view, { title: 'Add assignments', subtitle: o.subtitle, onClose: () => go(o.back), body: [bodyEl, errors], foot: [footEl] });
+
+  const membership = () => {
+    const roleSelect = h('select', { id: 'role-select', value: role }, o.roles.map(([value, text]) => h('option', { value, text })));
+    roleSelect.addEventListener('change', () => (role = roleSelect.value));
+    const { picker, selectedList, paintSelected, open } = memberPicker(selected, () => next);
+    const next = h('button', { type: 'button', class: 'primary', id: 'next', disabled: true, onclick: () => void setting() }, 'Next >');
+    fill(bodyEl,
+      h('p', { class: 'hint', text: 'Membership' }),
+      h('p', {}, h('strong', { text: o.on[0] }), o.on[1]),
+      h('label', { for: 'role-select', text: 'Select role' }), roleSelect,
+      h('p', {}, h('button', { type: 'button', class: 'link', id: 'select-members', onclick: open }, 'Select member(s)')),
+      picker,
+      selectedList);
+    fill(footEl, next, h('button', { type: 'button', onclick: () => go(o.back) }, 'Cancel'));
+    paintSelected();
+    paneEl.querySelector('h2')?.focus();
+  };
+
+  const setting = async () => {
+    fill(errors);
+    const settings = await o.settings(role);
+    // Settings that require an end date within a year (a group's, an Azure role's): the form starts within them.
+    const maxEnd = settings && !settings.eligibility.permanentAllowed && settings.eligibility.maxMs < 365 * DAY ? emuNow() + settings.eligibility.maxMs : null;
+    const form = assignmentSettingsForm({ settings, kind: 'eligibility', permanent: Boolean(settings?.eligibility.permanentAllowed ?? false), start: null, end: maxEnd, justification: '' });
+    const what = o.what(role);
+    fill(bodyEl, h('p', { class: 'hint', text: `Setting \u00b7 ${what.charAt(0).toUpperCase()}${what.slice(1)} \u00b7 ${[...selected.values()].map((u) => u.displayName).join(', ')}` }), form.fields);
+    const assign = h('button', { type: 'button', class: 'primary', id: 'assign' }, 'Assign');
+    assign.addEventListener('click', async () => {
+      fill(errors);
+      const v = form.read();
+      assign.disabled = true;
+      const done: string[] = [];
+      try {
+        for (const u of selected.values()) {
+          await o.assign(role, u, v);
+          done.push(u.displayName);
+        }
+        flash('ok', `Added: ${done.join(', ')} ${v.kind === 'eligibility' ? 'eligible' : 'assigned (active)'} as ${o.what(role)}${v.permanent ? ', permanently' : ` until ${fmt(v.endIso)}`}.`);
+        go(o.back.replace(/\/(eligible|active|expired)(?=\?|$)/, `/${v.kind === 'eligibility' ? 'eligible' : 'active'}`));
+      } catch (e) {
+        fill(errors, errorBanner(e, done.length ? `Assigned ${done.join(', ')}, then the next assignment failed` : 'The assignment failed'));
+        assign.disabled = false;
+      }
+    });
+    fill(footEl, h('button', { type: 'button', onclick: membership }, '< Prev'), assign, h('button', { type: 'button', onclick: () => go(o.back) }, 'Cancel'));
+    paneEl.querySelector('h2')?.focus();
+  };
+  membership();
+}

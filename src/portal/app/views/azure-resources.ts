@@ -1,16 +1,15 @@
 import { arm, armList } from '../api.js';
-import { emuNow } from '../clock.js';
 import { ARM_PIM_API } from '../config.js';
-import { fill, h, put } from '../dom.js';
-import { errorBanner, showInline } from '../errors.js';
+import { h, put } from '../dom.js';
+import { showInline } from '../errors.js';
 import { flash } from '../flash.js';
 import { fmt, hoursText, durationMs, HOUR, describeDuration } from '../format.js';
 import { activationSettings, ruleOf, usersById } from '../pim.js';
 import { go, redirect, render } from '../router.js';
-import { actions, confirmDialog, header, pane, PIM_CRUMB, table, tabsNav, type Crumb } from '../ui.js';
+import { actions, confirmDialog, header, PIM_CRUMB, table, tabsNav, type Crumb } from '../ui.js';
 import type { Obj, Route, Stale } from '../types.js';
 import { newGuid } from './activate.js';
-import { assignmentSettingsForm, assignmentSettingsOf, memberPicker, type AssignmentChoice } from './assignment-panes.js';
+import { assignmentSettingsOf, twoStepAssignmentPane, type AssignmentChoice } from './assignment-panes.js';
 import { modifiedText, settingsDetailBody, settingsEditBody } from './settings.js';
 
 // ------------------------------------------------------------------ Manage › Azure resources
@@ -143,66 +142,23 @@ async function addAzureAssignment(view: HTMLElement, { scope, back, stale }: { s
   ]);
   if (stale()) return;
   roles.sort((a, b) => String(a.properties?.roleName).localeCompare(String(b.properties?.roleName)));
-  const settingsOf = (roleId: string) => {
-    const a = policies.find((x) => lower(x.properties?.roleDefinitionId) === lower(roleId));
-    return a ? assignmentSettingsOf({ rules: a.properties?.effectiveRules ?? [] }) : null;
-  };
-  let roleId = String((roles.find((r) => r.properties?.roleName === 'Contributor') ?? roles[0])?.id ?? '');
-  const selected = new Map<string, Obj>();
-  const bodyEl = h('div');
-  const footEl = h('div', { class: 'buttons', style: 'margin:0' });
-  const errors = h('div', { id: 'add-errors' });
-  const roleName = () => String(roles.find((r) => r.id === roleId)?.properties?.roleName ?? roleId);
-  const paneEl = pane(view, { title: 'Add assignments', subtitle: `Privileged Identity Management | Azure resources \u00b7 ${scope.label}`, onClose: () => go(back), body: [bodyEl, errors], foot: [footEl] });
-
-  const membership = () => {
-    const roleSelect = h('select', { id: 'role-select', value: roleId }, roles.map((r) => h('option', { value: String(r.id), text: String(r.properties?.roleName) })));
-    roleSelect.addEventListener('change', () => (roleId = roleSelect.value));
-    const { picker, selectedList, paintSelected, open } = memberPicker(selected, () => next);
-    const next = h('button', { type: 'button', class: 'primary', id: 'next', disabled: true, onclick: () => setting() }, 'Next >');
-    fill(bodyEl,
-      h('p', { class: 'hint', text: 'Membership' }),
-      h('p', {}, h('strong', { text: 'Resource: ' }), scope.label),
-      h('label', { for: 'role-select', text: 'Select role' }), roleSelect,
-      h('p', {}, h('button', { type: 'button', class: 'link', id: 'select-members', onclick: open }, 'Select member(s)')),
-      picker, selectedList);
-    fill(footEl, next, h('button', { type: 'button', onclick: () => go(back) }, 'Cancel'));
-    paintSelected();
-    paneEl.querySelector('h2')?.focus();
-  };
-
-  const setting = () => {
-    fill(errors);
-    const settings = settingsOf(roleId);
-    // ARM's defaults require an end date (eligible within 365 days): the form starts within them.
-    const maxEnd = settings && !settings.eligibility.permanentAllowed && settings.eligibility.maxMs < 365 * 86_400_000 ? emuNow() + settings.eligibility.maxMs : null;
-    const form = assignmentSettingsForm({ settings, kind: 'eligibility', permanent: Boolean(settings?.eligibility.permanentAllowed ?? false), start: null, end: maxEnd, justification: '' });
-    fill(bodyEl, h('p', { class: 'hint', text: `Setting \u00b7 ${roleName()} on ${scope.label} \u00b7 ${[...selected.values()].map((u) => u.displayName).join(', ')}` }), form.fields);
-    const assign = h('button', { type: 'button', class: 'primary', id: 'assign' }, 'Assign');
-    assign.addEventListener('click', async () => {
-      fill(errors);
-      const v = form.read();
-      assign.disabled = true;
-      const done: string[] = [];
-      try {
-        for (const u of selected.values()) {
-          await arm(`${scope.id}${AUTH}/${requestsOf(v.kind)}/${newGuid()}?${ARM_PIM_API}`, {
-            method: 'PUT',
-            body: { properties: { principalId: u.id, roleDefinitionId: roleId, requestType: 'AdminAssign', justification: v.justification || null, scheduleInfo: armScheduleInfo(v) } },
-          });
-          done.push(u.displayName);
-        }
-        flash('ok', `Added: ${done.join(', ')} ${v.kind === 'eligibility' ? 'eligible' : 'assigned (active)'} as ${roleName()} on ${scope.label}${v.permanent ? ', permanently' : ` until ${fmt(v.endIso)}`}.`);
-        go(back.replace(/\/(eligible|active)(?=\?|$)/, `/${v.kind === 'eligibility' ? 'eligible' : 'active'}`));
-      } catch (e) {
-        fill(errors, errorBanner(e, done.length ? `Assigned ${done.join(', ')}, then the next assignment failed` : 'The assignment failed'));
-        assign.disabled = false;
-      }
-    });
-    fill(footEl, h('button', { type: 'button', onclick: membership }, '< Prev'), assign, h('button', { type: 'button', onclick: () => go(back) }, 'Cancel'));
-    paneEl.querySelector('h2')?.focus();
-  };
-  membership();
+  const roleName = (roleId: string) => String(roles.find((r) => r.id === roleId)?.properties?.roleName ?? roleId);
+  twoStepAssignmentPane(view, {
+    subtitle: `Privileged Identity Management | Azure resources \u00b7 ${scope.label}`,
+    back,
+    on: ['Resource: ', scope.label],
+    roles: roles.map((r) => [String(r.id), String(r.properties?.roleName)]),
+    role: String((roles.find((r) => r.properties?.roleName === 'Contributor') ?? roles[0])?.id ?? ''),
+    settings: async (roleId) => {
+      const a = policies.find((x) => lower(x.properties?.roleDefinitionId) === lower(roleId));
+      return a ? assignmentSettingsOf({ rules: a.properties?.effectiveRules ?? [] }) : null;
+    },
+    what: (roleId) => `${roleName(roleId)} on ${scope.label}`,
+    assign: (roleId, u, v) => arm(`${scope.id}${AUTH}/${requestsOf(v.kind)}/${newGuid()}?${ARM_PIM_API}`, {
+      method: 'PUT',
+      body: { properties: { principalId: u.id, roleDefinitionId: roleId, requestType: 'AdminAssign', justification: v.justification || null, scheduleInfo: armScheduleInfo(v) } },
+    }),
+  });
 }
 
 // ---- A role's settings at a scope: the settings pages of Entra roles and groups, over ARM's policy

@@ -2,13 +2,13 @@ import { graph, list } from '../api.js';
 import { emuNow } from '../clock.js';
 import { PAG } from '../config.js';
 import { h, fill, put } from '../dom.js';
-import { errorBanner, showInline } from '../errors.js';
+import { showInline } from '../errors.js';
 import { flash } from '../flash.js';
-import { DAY, fmt } from '../format.js';
+import { fmt } from '../format.js';
 import { ACCESS, accessWord, expiredFrom, groupKind, groupName, groupPolicyRules, groupRequestsAsRoles, groupsById, principalLabel, scheduleWindow, usersById } from '../pim.js';
 import { go, redirect, render } from '../router.js';
-import { actions, confirmDialog, header, pane, PIM_CRUMB, table, tabsNav, type Crumb } from '../ui.js';
-import { assignmentSettingsForm, assignmentSettingsOf, memberPicker, scheduleInfoOf } from './assignment-panes.js';
+import { actions, confirmDialog, header, PIM_CRUMB, table, tabsNav, type Crumb } from '../ui.js';
+import { assignmentSettingsOf, scheduleInfoOf, twoStepAssignmentPane } from './assignment-panes.js';
 import { modifiedText, settingsDetailBody, settingsEditBody } from './settings.js';
 import type { ScheduleKind } from '../pim.js';
 import type { Obj, Route, Stale } from '../types.js';
@@ -154,68 +154,24 @@ async function addPane(view: HTMLElement, { groupId, name, back, stale }: { grou
     if (!policies.has(accessId)) policies.set(accessId, await groupPolicyRules(groupId, accessId).catch(() => null));
     return policies.get(accessId)!;
   };
-  let accessId = 'member';
-  await policyOf(accessId);
+  await policyOf('member');
   if (stale()) return;
-  const selected = new Map<string, Obj>();
-  const bodyEl = h('div');
-  const footEl = h('div', { class: 'buttons', style: 'margin:0' });
-  const errors = h('div', { id: 'add-errors' });
-  const paneEl = pane(view, { title: 'Add assignments', subtitle: `Privileged Identity Management | Groups \u00b7 ${name}`, onClose: () => go(back), body: [bodyEl, errors], foot: [footEl] });
-
-  const membership = () => {
-    const roleSelect = h('select', { id: 'role-select', value: accessId }, ACCESS.map((a) => h('option', { value: a, text: accessWord(a) })));
-    roleSelect.addEventListener('change', () => {
-      accessId = roleSelect.value;
-    });
-    const { picker, selectedList, paintSelected, open } = memberPicker(selected, () => next);
-    const next = h('button', { type: 'button', class: 'primary', id: 'next', disabled: true, onclick: () => void setting() }, 'Next >');
-    fill(bodyEl,
-      h('p', { class: 'hint', text: 'Membership' }),
-      h('p', {}, h('strong', { text: 'Group: ' }), name),
-      h('label', { for: 'role-select', text: 'Select role' }), roleSelect,
-      h('p', {}, h('button', { type: 'button', class: 'link', id: 'select-members', onclick: open }, 'Select member(s)')),
-      picker,
-      selectedList);
-    fill(footEl, next, h('button', { type: 'button', onclick: () => go(back) }, 'Cancel'));
-    paintSelected();
-    paneEl.querySelector('h2')?.focus();
-  };
-
-  const setting = async () => {
-    fill(errors);
-    const policy = await policyOf(accessId);
-    const settings = policy ? assignmentSettingsOf(policy) : null;
-    const role = accessWord(accessId);
-    // A group's settings require an end date by default (eligible 365 days, active 180): the form starts within them.
-    const maxEnd = settings && !settings.eligibility.permanentAllowed && settings.eligibility.maxMs < 365 * DAY ? emuNow() + settings.eligibility.maxMs : null;
-    const form = assignmentSettingsForm({ settings, kind: 'eligibility', permanent: Boolean(settings?.eligibility.permanentAllowed ?? false), start: null, end: maxEnd, justification: '' });
-    fill(bodyEl, h('p', { class: 'hint', text: `Setting \u00b7 ${role} of ${name} \u00b7 ${[...selected.values()].map((u) => u.displayName).join(', ')}` }), form.fields);
-    const assign = h('button', { type: 'button', class: 'primary', id: 'assign' }, 'Assign');
-    assign.addEventListener('click', async () => {
-      fill(errors);
-      const v = form.read();
-      assign.disabled = true;
-      const done: string[] = [];
-      try {
-        for (const u of selected.values()) {
-          await graph(`${PAG}/${v.kind === 'eligibility' ? 'eligibilityScheduleRequests' : 'assignmentScheduleRequests'}`, {
-            method: 'POST',
-            body: { action: 'adminAssign', accessId, groupId, principalId: u.id, ...(v.justification ? { justification: v.justification } : {}), scheduleInfo: scheduleInfoOf(v) },
-          });
-          done.push(u.displayName);
-        }
-        flash('ok', `Added: ${done.join(', ')} ${v.kind === 'eligibility' ? 'eligible' : 'assigned (active)'} as ${role.toLowerCase()} of ${name}${v.permanent ? ', permanently' : ` until ${fmt(v.endIso)}`}.`);
-        go(back.replace(/\/(eligible|active|expired)$/, `/${v.kind === 'eligibility' ? 'eligible' : 'active'}`));
-      } catch (e) {
-        fill(errors, errorBanner(e, done.length ? `Assigned ${done.join(', ')}, then the next assignment failed` : 'The assignment failed'));
-        assign.disabled = false;
-      }
-    });
-    fill(footEl, h('button', { type: 'button', onclick: membership }, '< Prev'), assign, h('button', { type: 'button', onclick: () => go(back) }, 'Cancel'));
-    paneEl.querySelector('h2')?.focus();
-  };
-  membership();
+  twoStepAssignmentPane(view, {
+    subtitle: `Privileged Identity Management | Groups \u00b7 ${name}`,
+    back,
+    on: ['Group: ', name],
+    roles: ACCESS.map((a) => [a, accessWord(a)]),
+    role: 'member',
+    settings: async (accessId) => {
+      const policy = await policyOf(accessId);
+      return policy ? assignmentSettingsOf(policy) : null;
+    },
+    what: (accessId) => `${accessWord(accessId).toLowerCase()} of ${name}`,
+    assign: (accessId, u, v) => graph(`${PAG}/${v.kind === 'eligibility' ? 'eligibilityScheduleRequests' : 'assignmentScheduleRequests'}`, {
+      method: 'POST',
+      body: { action: 'adminAssign', accessId, groupId, principalId: u.id, ...(v.justification ? { justification: v.justification } : {}), scheduleInfo: scheduleInfoOf(v) },
+    }),
+  });
 }
 
 // ---- Members and owners (the directory as it is now: direct and PIM-activated alike)
