@@ -28,7 +28,7 @@ op('/v1.0/users', 'get', { summary: 'List users', parameters: LIST, responses: {
 op('/v1.0/users/{user-id}', 'get', { summary: 'Get a user by id or userPrincipalName', parameters: [param('user-id', 'object id or userPrincipalName'), ...ENTITY], responses: { 200: json(ref('user')) } });
 op('/v1.0/groups', 'get', { summary: 'List groups', parameters: LIST, responses: { 200: json(collection('group')) } });
 op('/v1.0/groups/{group-id}', 'get', { summary: 'Get a group', parameters: [param('group-id', 'object id'), ...ENTITY], responses: { 200: json(ref('group')) } });
-op('/v1.0/groups/{group-id}/members', 'get', { summary: 'List the direct members of a group', parameters: [param('group-id', 'object id'), ...q('top', 'skiptoken', 'count')], responses: { 200: json(collection('directoryObject')) } });
+op('/v1.0/groups/{group-id}/members', 'get', { summary: 'List the direct members of a group', parameters: [param('group-id', 'object id'), ...q('select', 'top', 'skiptoken', 'count')], responses: { 200: json(collection('directoryObject')) } });
 // Every PIM, role and audit path Microsoft documents in the subset is emulated: take its operations
 // (with x-permissions) as they are. filterByCurrentUser is served for the `on` values supported.
 const FILTER_ON = {

@@ -228,7 +228,7 @@ export function buildGroupPaths(routes, coverage, templates, shape) {
 const directoryPaths = {};
 const gop = (p, method, o) => ((directoryPaths[p] ??= {})[method] = { tags: ['Graph'], security: [{ bearer: [] }], ...o, responses: { ...o.responses, ...graphErrors } });
 const GID = param('group-id', 'object id');
-gop('/v1.0/groups/{group-id}/owners', 'get', { summary: 'List the owners of a group: direct ones and, while they last, active PIM ownerships (eligible ones do not count)', parameters: [GID, ...q('top', 'skiptoken', 'count')], responses: { 200: json(collection('directoryObject')) } });
+gop('/v1.0/groups/{group-id}/owners', 'get', { summary: 'List the owners of a group: direct ones and, while they last, active PIM ownerships (eligible ones do not count)', parameters: [GID, ...q('select', 'top', 'skiptoken', 'count')], responses: { 200: json(collection('directoryObject')) } });
 const refBody = { required: true, content: { 'application/json': { schema: { type: 'object', required: ['@odata.id'], properties: { '@odata.id': { type: 'string', description: 'https://graph.microsoft.com/v1.0/directoryObjects/{id}' } } } } } };
 for (const seg of ['members', 'owners']) {
   gop(`/v1.0/groups/{group-id}/${seg}/$ref`, 'post', {
